@@ -1,0 +1,1 @@
+"""Batch work: spreadsheets in, certificates and registration forms out."""

@@ -1,0 +1,1 @@
+"""Records: the YAML documents a secretary keeps, validated by pydantic."""

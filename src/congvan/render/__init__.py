@@ -1,0 +1,1 @@
+"""Rendering: compiled DOCX templates, layout passes, output packages."""

@@ -1,0 +1,1 @@
+"""Vietnamese text helpers: dates, document numbers, amounts in words, casing."""
