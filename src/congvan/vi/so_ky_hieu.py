@@ -28,6 +28,8 @@ def ky_hieu_van_ban(
     ma_loai: str | None, co_quan: Sequence[str], don_vi: str | None = None
 ) -> str:
     """Build the symbol: ``KH-LĐLĐ``, ``KHPH-LĐLĐ-HKH`` or, with no type code, ``UBND-VX``."""
+    if isinstance(co_quan, str):
+        co_quan = [co_quan] if co_quan else []  # a bare str is a Sequence[str]: keep it whole
     if not co_quan:
         raise ValueError("cần ít nhất một cơ quan ban hành")
     groups = ([ma_loai] if ma_loai else []) + list(co_quan)
