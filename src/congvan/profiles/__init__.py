@@ -1,0 +1,176 @@
+"""Rule profiles: one declarative TOML file per rule set, validated on load.
+
+Renderers and validators read sizes, margins, prefixes and type codes from a
+:class:`RuleProfile`; a new rule set (e.g. the Party's HD 36-HD/VPTW) is a new
+``<name>.toml`` beside ``nd30.toml``, not new branches in code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from congvan.errors import CongvanError, Problem
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Trang(_Strict):
+    rong_mm: float
+    cao_mm: float
+    le_tren_mm: float
+    le_duoi_mm: float
+    le_trai_mm: float
+    le_phai_mm: float
+    dau_trang_mm: float
+    so_trang_tu_trang_2: bool
+
+    @property
+    def rong_chu_mm(self) -> float:
+        """Width of the text area."""
+        return self.rong_mm - self.le_trai_mm - self.le_phai_mm
+
+
+class PhongChu(_Strict):
+    ten: str
+    mau: str
+    ngon_ngu: str
+
+
+class CoChu(_Strict):
+    quoc_hieu: float
+    tieu_ngu: float
+    co_quan_chu_quan: float
+    co_quan: float
+    so_ky_hieu: float
+    dia_danh_ngay: float
+    ten_loai: float
+    trich_yeu: float
+    trich_yeu_cong_van: float
+    tham_quyen: float
+    than: float
+    kinh_gui: float
+    chu_ky: float
+    noi_nhan_nhan: float
+    noi_nhan: float
+    so_trang: float
+    phu_luc_nhan: float
+    phu_luc_ten: float
+    phu_luc_kem_theo: float
+    bang: float
+
+
+class DoanVan(_Strict):
+    thut_dau_dong_cm: float
+    cach_truoc_pt: float
+    cach_sau_pt: float
+    gian_dong: float
+
+
+class BangHaiCot(_Strict):
+    cot_trai_mm: float
+    cot_phai_mm: float
+    lui_trai_mm: float = 0
+    dong_trong_chu_ky: int = 4
+    rong_anh_chu_ky_mm: float = 40
+    rong_anh_dau_mm: float = 36
+
+
+class DuongKe(_Strict):
+    tieu_ngu: float
+    co_quan: float
+    trich_yeu: float
+    do_day_pt: float
+
+
+class ChuDe(_Strict):
+    quoc_hieu: str
+    tieu_ngu: str
+    nhan_so: str
+    nhan_noi_nhan: str
+    nhan_kinh_gui: str
+    tien_to_vv: str
+    quyet_dinh: str
+    ket_thuc: str
+
+
+class QuyenHan(_Strict):
+    TM: str
+    KT: str
+    TL: str
+    TUQ: str
+    Q: str
+    can_chuc_vu: list[str]
+
+    def tien_to(self, ma: str) -> str:
+        return getattr(self, ma)
+
+
+class DanhSo(_Strict):
+    phan: str
+    chuong: str
+    muc: str
+    dieu: str
+    khoan: str
+    diem: str
+    gach: str
+    cong: str
+    viet_hoa_phan: bool
+    phu_luc: str
+    phu_luc_nhieu: str
+
+
+class LoaiVanBan(_Strict):
+    ten_loai: str
+    ma: str
+    mau: str
+
+
+class RuleProfile(_Strict):
+    ma: str
+    ten: str
+    ap_dung: list[str]
+    trang: Trang
+    phong_chu: PhongChu
+    co_chu: CoChu
+    doan_van: DoanVan
+    bang_tieu_de: BangHaiCot
+    bang_chu_ky: BangHaiCot
+    duong_ke: DuongKe
+    chu_de: ChuDe
+    quyen_han: QuyenHan
+    danh_so: DanhSo
+    loai_van_ban: dict[str, LoaiVanBan]
+    ma_loai: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def ma_hop_le(self) -> set[str]:
+        """Every known type code (Phụ lục III plus joint codes)."""
+        return set(self.ma_loai.values())
+
+
+def available_profiles() -> list[str]:
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in resources.files(__package__).iterdir()
+        if p.name.endswith(".toml")
+    )
+
+
+@cache
+def load_profile(name: str = "nd30") -> RuleProfile:
+    """Load and validate a bundled profile by name."""
+    if name not in available_profiles():
+        raise CongvanError(
+            Problem(
+                f"không có bộ quy tắc '{name}' (có: {', '.join(available_profiles())})",
+                field="quy_tac",
+            )
+        )
+    text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    return RuleProfile.model_validate(tomllib.loads(text))
