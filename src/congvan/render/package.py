@@ -61,31 +61,72 @@ class PackageWriter:
         self._ready = {name: _Entry.deflate(name, data, level) for name, data in parts.items()}
         self._time, self._date = _dos_time(time.time())
 
-    def write(self, out: IO[bytes], changed: Mapping[str, bytes]) -> None:
-        """Write the template's parts, with *changed* ones replaced or added."""
-        names = self._order + [n for n in changed if n not in self._ready]
+    def write(
+        self,
+        out: IO[bytes],
+        changed: Mapping[str, bytes],
+        streamed: Mapping[str, Iterable[bytes]] | None = None,
+    ) -> None:
+        """Write the template's parts, with *changed* ones replaced or added.
+
+        *streamed* parts are deflated chunk by chunk as their iterables yield, so a
+        merged ``document.xml`` of any length never sits in memory whole; *out* must
+        then be seekable (the local header is patched once the sizes are known).
+        """
+        streamed = streamed or {}
+        extra = [n for n in (*changed, *streamed) if n not in self._ready]
+        names = self._order + list(dict.fromkeys(extra))
         central = bytearray()
         offset = 0
         for name in names:
-            entry = (
-                _Entry.deflate(name, changed[name], self._level)
-                if name in changed
-                else self._ready[name]
-            )
-            header = _LOCAL.pack(
-                0x04034B50, 20, 0x0800, 8, self._time, self._date,
-                entry.crc, len(entry.data), entry.size, len(entry.name), 0,
-            )
-            out.write(header)
-            out.write(entry.name)
-            out.write(entry.data)
+            if name in streamed:
+                crc, csize, size, raw_name = self._write_streamed(out, name, streamed[name])
+            else:
+                entry = (
+                    _Entry.deflate(name, changed[name], self._level)
+                    if name in changed
+                    else self._ready[name]
+                )
+                crc, csize, size, raw_name = entry.crc, len(entry.data), entry.size, entry.name
+                out.write(self._local(crc, csize, size, raw_name))
+                out.write(entry.data)
             central += _CENTRAL.pack(
                 0x02014B50, 20, 20, 0x0800, 8, self._time, self._date,
-                entry.crc, len(entry.data), entry.size, len(entry.name), 0, 0, 0, 0, 0, offset,
-            ) + entry.name
-            offset += len(header) + len(entry.name) + len(entry.data)
+                crc, csize, size, len(raw_name), 0, 0, 0, 0, 0, offset,
+            ) + raw_name
+            offset += _LOCAL.size + len(raw_name) + csize
         out.write(central)
         out.write(_END.pack(0x06054B50, 0, 0, len(names), len(names), len(central), offset, 0))
+
+    def _local(self, crc: int, csize: int, size: int, raw_name: bytes) -> bytes:
+        return _LOCAL.pack(
+            0x04034B50, 20, 0x0800, 8, self._time, self._date, crc, csize, size, len(raw_name), 0,
+        ) + raw_name
+
+    def _write_streamed(
+        self, out: IO[bytes], name: str, chunks: Iterable[bytes]
+    ) -> tuple[int, int, int, bytes]:
+        raw_name = name.encode("utf-8")
+        start = out.tell()
+        out.write(self._local(0, 0, 0, raw_name))
+        comp = zlib.compressobj(self._level, zlib.DEFLATED, -15)
+        crc = size = csize = 0
+        for chunk in chunks:
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            data = comp.compress(chunk)
+            csize += len(data)
+            out.write(data)
+        data = comp.flush()
+        csize += len(data)
+        out.write(data)
+        if size >= 0xFFFFFFFF or csize >= 0xFFFFFFFF:
+            raise OverflowError("part larger than 4 GiB needs ZIP64")
+        end = out.tell()
+        out.seek(start)
+        out.write(self._local(crc, csize, size, raw_name))
+        out.seek(end)
+        return crc, csize, size, raw_name
 
     def to_bytes(self, changed: Mapping[str, bytes]) -> bytes:
         buf = io.BytesIO()
