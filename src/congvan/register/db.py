@@ -50,8 +50,11 @@ def parse_db(db: str | None) -> URL:
     try:
         url = make_url(raw)
         _ = url.port  # make_url parses the port lazily in some versions
-    except (exc.ArgumentError, ValueError) as err:
-        raise CongvanError(f"URL cơ sở dữ liệu không hợp lệ: {raw!r} ({err})") from None
+    except (exc.ArgumentError, ValueError):
+        raise CongvanError(
+            f"URL cơ sở dữ liệu không hợp lệ: {raw!r} "
+            "(dạng đúng: postgresql://người_dùng:mật_khẩu@máy_chủ:5432/tên_csdl)"
+        ) from None
     backend = url.get_backend_name()
     if backend in ("postgresql", "postgres"):
         if not url.host and not url.query.get("host"):
