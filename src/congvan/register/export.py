@@ -226,6 +226,9 @@ def docx_bytes(reg: SoDangKy, nam: int, rows: Sequence[DongSo]) -> bytes:
         _mark_row(row, header=False)
         for i, value in enumerate(cac_o(dong)):
             _fill_cell(row.cells[i], str(value), 11, bold=False, center=i in (0, 1, 6, 7))
+    # Both the grid (LibreOffice reads it) and each cell (Word reads those).
+    for column, width in zip(table.columns, _DO_RONG_CM, strict=True):
+        column.width = Cm(width)
     for row in table.rows:
         for cell, width in zip(row.cells, _DO_RONG_CM, strict=True):
             cell.width = Cm(width)
