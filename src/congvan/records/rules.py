@@ -54,9 +54,9 @@ def check_chu_ky(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
             )
         if ck.quyen_han in profile.quyen_han.can_chuc_vu and not ck.chuc_vu:
             tien_to = profile.quyen_han.tien_to(ck.quyen_han)
+            ten_khoi = f"{tien_to} {ck.thay or ''}".strip()
             yield ("chu_ky", i, "chuc_vu"), (
-                f"khối chữ ký '{tien_to} {ck.thay or ''}'.replace(" '", "'") + " thiếu chức vụ của người ký "
-                "(ví dụ 'PHÓ CHỦ TỊCH' khi ký thay)"
+                f"khối chữ ký '{ten_khoi}' thiếu chức vụ của người ký (ví dụ 'PHÓ CHỦ TỊCH' khi ký thay)"
             )
         if ck.quyen_han == "KT" and ck.chuc_vu and ck.thay and ck.chuc_vu.upper() == ck.thay.upper():
             yield ("chu_ky", i, "chuc_vu"), "ký thay (KT.) thì chức vụ người ký phải là cấp phó, khác chức danh người đứng đầu"

@@ -1,0 +1,101 @@
+"""Small WordprocessingML builders shared by the template builders and renderers.
+
+Only string assembly lives here; values are escaped with :func:`esc`. Units:
+twips (1/20 pt) for lengths, half-points for font sizes, EMU for drawings.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+ROOT_NS = (
+    f'xmlns:w="{W_NS}" xmlns:r="{R_NS}" xmlns:wp="{WP_NS}" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"'
+)
+XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def twips(mm: float) -> int:
+    return round(mm * 1440 / 25.4)
+
+
+def half_points(pt: float) -> int:
+    return round(pt * 2)
+
+
+def esc(text: str) -> str:
+    """Escape text content (quotes stay literal, as Word writes them)."""
+    return escape(text)
+
+
+def esc_attr(text: str) -> str:
+    return escape(text, {'"': "&quot;"})
+
+
+def run(text: str, rpr: str = "") -> str:
+    """A run of literal text (escaped)."""
+    props = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
+    return f'<w:r>{props}<w:t xml:space="preserve">{esc(text)}</w:t></w:r>'
+
+
+def para(style: str | None, content: str = "", ppr: str = "") -> str:
+    """A paragraph with a style and raw run content."""
+    style_xml = f'<w:pStyle w:val="{style}"/>' if style else ""
+    props = f"<w:pPr>{style_xml}{ppr}</w:pPr>" if (style_xml or ppr) else ""
+    return f"<w:p>{props}{content}</w:p>"
+
+
+def tag_para(tag: str) -> str:
+    """A paragraph holding one docxtpl paragraph tag such as ``{%p for x in xs %}``."""
+    return f'<w:p><w:r><w:t xml:space="preserve">{esc(tag)}</w:t></w:r></w:p>'
+
+
+def tag_row(tag: str, cols: int) -> str:
+    """A table row holding one docxtpl row tag such as ``{%tr for r in rows %}``."""
+    first = f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr>{tag_para(tag)}</w:tc>'
+    rest = "".join('<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr><w:p/></w:tc>' for _ in range(cols - 1))
+    return f"<w:tr>{first}{rest}</w:tr>"
+
+
+NO_BORDERS = (
+    "<w:tblBorders>"
+    + "".join(f'<w:{side} w:val="nil"/>' for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    + "</w:tblBorders>"
+)
+ALL_BORDERS = (
+    "<w:tblBorders>"
+    + "".join(
+        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    + "</w:tblBorders>"
+)
+
+
+def table(widths: list[int], rows: str, *, borders: str = NO_BORDERS, indent: int = 0, center: bool = False) -> str:
+    """A fixed-layout table with the given column widths (twips)."""
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    jc = '<w:jc w:val="center"/>' if center else ""
+    return (
+        f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/>{jc}'
+        f'<w:tblInd w:w="{indent}" w:type="dxa"/>{borders}<w:tblLayout w:type="fixed"/>'
+        '<w:tblCellMar><w:left w:w="85" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar>'
+        f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>{rows}</w:tbl>"
+    )
+
+
+def cell(width: int, content: str, *, span: int = 1, vcenter: bool = False) -> str:
+    span_xml = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+    valign = '<w:vAlign w:val="center"/>' if vcenter else ""
+    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_xml}{valign}</w:tcPr>{content}</w:tc>'
+
+
+def row(cells: str, *, header: bool = False, cant_split: bool = False) -> str:
+    props = ""
+    if header or cant_split:
+        props = "<w:trPr>" + ("<w:cantSplit/>" if cant_split else "") + ("<w:tblHeader/>" if header else "") + "</w:trPr>"
+    return f"<w:tr>{props}{cells}</w:tr>"
