@@ -60,7 +60,8 @@ class TempPostgres:
         if bindir is None:
             raise RuntimeError(
                 "PostgreSQL server binaries (initdb, pg_ctl) not found on PATH or in "
-                "/usr/lib/postgresql/*/bin; run scripts/setup.sh (installs the 'postgresql' package)"
+                "/usr/lib/postgresql/*/bin; run scripts/setup.sh "
+                "(it installs the 'postgresql' package)"
             )
         self.bindir = bindir
         self.durable = durable

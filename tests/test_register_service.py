@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from register_fixtures import db, pg_server, take  # noqa: F401
 from sqlalchemy import text
 
 from congvan.errors import CongvanError
 from congvan.register import service
 from congvan.register.db import get_engine
+from register_fixtures import *  # noqa: F403 - fixtures db, pg_server
+from register_fixtures import take
 
 
 def test_numbers_run_in_order_with_full_symbol(db: str) -> None:
@@ -100,7 +101,7 @@ def test_closed_year_refuses_takes(db: str) -> None:
     take(db, ngay=date(2025, 12, 30))
     summary = service.khoa_nam(db, 2025, so_dang_ky="LĐLĐ-chung")
     assert (summary.so_dong, summary.so_cuoi) == (1, 1)
-    with pytest.raises(CongvanError, match="năm 2025 .* đã khóa sổ"):
+    with pytest.raises(CongvanError, match=r"năm 2025 .* đã khóa sổ"):
         take(db, ngay=date(2025, 12, 31))
     with pytest.raises(CongvanError, match="đã khóa sổ"):
         service.huy_so(db, "1", nam=2025, ly_do="x")
@@ -164,7 +165,7 @@ def test_audit_log_is_append_only(db: str) -> None:
 def test_duplicate_number_rejected_by_database(db: str) -> None:
     """The UNIQUE(register, year, number) backstop, independent of the counter."""
     r = take(db)
-    with pytest.raises(Exception, match="(?i)unique|duplicate"), get_engine(db).begin() as conn:
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), get_engine(db).begin() as conn:
         conn.execute(text(
             "INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, "
             "trang_thai, tao_luc, sua_luc) VALUES (:r, 2026, 1, 'KH-LĐLĐ', '01/KH-LĐLĐ', "
