@@ -70,7 +70,7 @@ def test_docx_is_landscape_with_repeating_header(filled: str, tmp_path: Path) ->
         assert header_row._tr.trPr.find(qn("w:tblHeader")) is not None
     assert table.rows[2]._tr.trPr.find(qn("w:tblHeader")) is None
     assert [c.text for c in table.rows[2].cells][:7] == [
-        "01/KH-LĐLĐ", "05/03/2026", "Kế hoạch Tổ chức Tháng Công nhân", "Nguyễn Văn A",
+        "01/KH-LĐLĐ-VP", "05/03/2026", "Kế hoạch Tổ chức Tháng Công nhân", "Nguyễn Văn A",
         "Các CĐCS", "VP", "30",
     ]
     assert table.rows[3].cells[9].text == "Đã hủy: Ký nhầm"
