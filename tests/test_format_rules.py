@@ -1,0 +1,307 @@
+"""Every rendered sample follows format-rules.md §1-8, read back element by element.
+
+Values come from the rules (ranges of NĐ30 Phụ lục I), not from our profile, so a
+wrong profile or template makes these fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import sample_ids
+from docx_inspect import NS, Docx, q
+
+from congvan.records.models import CongVan, QuyetDinh
+from congvan.render.metrics import text_width_mm
+
+QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
+TW_PER_MM = 1440 / 25.4
+
+
+@pytest.fixture(params=sample_ids())
+def sample(request, rendered):
+    record, data = rendered[request.param]
+    return record, Docx(data)
+
+
+def _one(doc: Docx, style: str):
+    paras = doc.by_style(style)
+    assert paras, f"không có đoạn kiểu {style}"
+    return paras
+
+
+def _check(paras, *, size: tuple[float, float], bold: bool | None = None, italic: bool | None = None,
+           jc: str | None = None) -> None:
+    for p in paras:
+        if not p.runs():
+            continue
+        sizes = p.size_pt()
+        assert all(size[0] <= s <= size[1] for s in sizes), (p.text, sizes, size)
+        if bold is not None:
+            assert p.run_values("b") == {bold}, (p.text, "bold", p.run_values("b"))
+        if italic is not None:
+            assert p.run_values("i") == {italic}, (p.text, "italic", p.run_values("i"))
+        if jc is not None:
+            assert p.ppr("w:jc", "val") == jc, (p.text, p.ppr("w:jc", "val"))
+
+
+# §1 page set-up -------------------------------------------------------------
+
+def test_page_a4_and_margins_in_range(sample):
+    _, doc = sample
+    for sect in doc.section_props():
+        size = sect.find("w:pgSz", NS)
+        assert (int(size.get(q("w"))), int(size.get(q("h")))) == (11906, 16838)
+        assert size.get(q("orient")) in (None, "portrait")
+        mar = sect.find("w:pgMar", NS)
+        mm = {k: int(mar.get(q(k))) / TW_PER_MM for k in ("top", "bottom", "left", "right")}
+        assert 19.9 <= mm["top"] <= 25.1 and 19.9 <= mm["bottom"] <= 25.1
+        assert 29.9 <= mm["left"] <= 35.1 and 14.9 <= mm["right"] <= 20.1
+
+
+def test_every_run_is_black_times_new_roman(sample):
+    _, doc = sample
+    for p in doc.paragraphs:
+        for r in p.runs():
+            assert p.rpr(r, "rFonts", "ascii") == "Times New Roman", p.text
+            assert p.rpr(r, "rFonts", "hAnsi") == "Times New Roman", p.text
+            assert p.rpr(r, "color") in (None, "000000", "auto"), p.text
+
+
+def test_page_number_centred_in_header_not_on_page_one(sample):
+    _, doc = sample
+    for sect in doc.section_props():
+        assert sect.find("w:titlePg", NS) is not None
+        refs = {h.get(q("type")): h.get(f"{{{NS['w'].replace('wordprocessingml/2006/main', 'officeDocument/2006/relationships')}}}id")
+                for h in sect.findall("w:headerReference", NS)}
+        assert set(refs) >= {"default", "first"}
+    headers = [doc.part(n).decode() for n in doc.zip.namelist() if n.startswith("word/header")]
+    numbered = [h for h in headers if "PAGE" in h]
+    empty = [h for h in headers if "PAGE" not in h and "<w:t" not in h]
+    assert numbered and empty
+    assert all('w:jc w:val="center"' in h or "CVSoTrang" in h for h in numbered)
+
+
+def test_appendices_restart_page_numbers(sample):
+    record, doc = sample
+    sections = doc.section_props()
+    assert len(sections) == 1 + len(record.phu_luc)
+    for sect in sections[1:]:
+        assert sect.find("w:pgNumType", NS).get(q("start")) == "1"
+
+
+# §2 elements -------------------------------------------------------------------
+
+def test_quoc_hieu_and_tieu_ngu(sample):
+    _, doc = sample
+    qh = _one(doc, "CVQuocHieu")
+    assert [p.text for p in qh] == [QUOC_HIEU]
+    _check(qh, size=(12, 13), bold=True, italic=False, jc="center")
+    tn = _one(doc, "CVTieuNgu")
+    assert [p.text for p in tn] == [TIEU_NGU]
+    _check(tn, size=(13, 14), bold=True, italic=False, jc="center")
+
+
+def _line_length_mm(line, container_mm: float) -> float:
+    left = int(line.ppr("w:ind", "left") or 0) / TW_PER_MM
+    right = int(line.ppr("w:ind", "right") or 0) / TW_PER_MM
+    return container_mm - left - right
+
+
+def _cell_mm(para) -> float:
+    tc = next(para.el.iterancestors(q("tc")))
+    return int(tc.find("w:tcPr/w:tcW", NS).get(q("w"))) / TW_PER_MM - 2 * 85 / TW_PER_MM
+
+
+def test_line_under_tieu_ngu_as_long_as_its_text(sample):
+    _, doc = sample
+    tn = doc.by_style("CVTieuNgu")[0]
+    line = doc.by_style("CVDuongKeTieuNgu")[0]
+    assert line.has_bottom_border()
+    width = text_width_mm(TIEU_NGU, max(tn.size_pt()), bold=True)
+    assert abs(_line_length_mm(line, _cell_mm(line)) - width) < 3
+
+
+def test_line_under_issuing_body_is_a_third_to_half(sample):
+    _, doc = sample
+    names = doc.by_style("CVCoQuan")
+    line = doc.by_style("CVDuongKeCoQuan")[0]
+    assert line.has_bottom_border()
+    cell = _cell_mm(line)
+    widest = max(min(text_width_mm(p.text, max(p.size_pt()), bold=True), cell) for p in names)
+    assert widest / 3 - 0.5 <= _line_length_mm(line, cell) <= widest / 2 + 0.5
+
+
+def test_issuing_bodies_upper_bold_parent_not_bold(sample):
+    _, doc = sample
+    names = _one(doc, "CVCoQuan")
+    _check(names, size=(12, 13), bold=True, jc="center")
+    assert all(p.text == p.text.upper() for p in names)
+    parents = doc.by_style("CVCoQuanChuQuan")
+    _check(parents, size=(12, 13), bold=False, jc="center")
+    assert all(p.text == p.text.upper() for p in parents)
+
+
+def test_number_and_date_share_a_row(sample):
+    record, doc = sample
+    so = _one(doc, "CVSo")[0]
+    date = _one(doc, "CVDiaDanhNgay")[0]
+    assert re.fullmatch(r"Số: (\d{2,}|\s+)/[^\s/]+", so.text.replace("\u00a0", " ")), so.text
+    _check([so], size=(13, 13), bold=False, italic=False, jc="center")
+    _check([date], size=(13, 14), italic=True, jc="center")
+    assert next(so.el.iterancestors(q("tr"))) is next(date.el.iterancestors(q("tr")))
+    m = re.fullmatch(r"(.+), ngày (\d+|\s+) tháng (\d+|\s+) năm (\d{4}|\s+)", date.text.replace("\u00a0", " "))
+    assert m, date.text
+    if record.ngay_ban_hanh:
+        day, month = m.group(2), m.group(3)
+        assert len(day) == 2
+        assert month == (f"{int(month):02d}" if int(month) <= 2 else str(int(month)))
+
+
+def test_header_table_fits_quoc_hieu_on_one_line(sample):
+    _, doc = sample
+    qh = doc.by_style("CVQuocHieu")[0]
+    needed = text_width_mm(QUOC_HIEU, max(qh.size_pt()), bold=True)
+    assert _cell_mm(qh) >= needed + 1
+    tbl = next(qh.el.iterancestors(q("tbl")))
+    assert tbl.find("w:tblPr/w:tblBorders/w:top", NS).get(q("val")) in ("nil", "none")
+
+
+def test_title_and_trich_yeu(sample):
+    record, doc = sample
+    if isinstance(record, CongVan):
+        vv = _one(doc, "CVTrichYeuCV")
+        assert vv[0].text.startswith("V/v ")
+        _check(vv, size=(12, 13), bold=False, jc="center")
+        assert float(vv[0].ppr("w:spacing", "before")) >= 120
+        return
+    title = _one(doc, "CVTenLoai")
+    _check(title, size=(13, 14), bold=True, jc="center")
+    assert title[0].text == title[0].text.upper()
+    ty = _one(doc, "CVTrichYeu")
+    _check(ty, size=(13, 14), bold=True, jc="center")
+    line = _one(doc, "CVDuongKeTrichYeu")[0]
+    widest = max(min(text_width_mm(p.text, 14, bold=True), 165) for p in ty)
+    assert widest / 3 - 0.5 <= _line_length_mm(line, 165) <= widest / 2 + 0.5
+
+
+def test_body_paragraphs(sample):
+    _, doc = sample
+    body_styles = ("CVThan", "CVPhan", "CVKhoanTieuDe", "CVKhoan", "CVDiem", "CVGach", "CVCong", "CVDieu", "CVCanCu")
+    paras = [p for p in doc.paragraphs if p.style in body_styles and p.text.strip()]
+    assert paras
+    for p in paras:
+        assert p.ppr("w:jc", "val") == "both", p.text
+        assert int(p.ppr("w:ind", "firstLine")) in (567, 720), p.text
+        assert int(p.ppr("w:spacing", "before")) >= 120, p.text
+        assert 240 <= int(p.ppr("w:spacing", "line")) <= 360, p.text
+        assert all(13 <= s <= 14 for s in p.size_pt()), p.text
+
+
+def test_body_ends_with_close_mark(sample):
+    record, doc = sample
+    if not record.ket_thuc:
+        pytest.skip("record opts out")
+    body = [p for p in doc.paragraphs if p.style and p.style.startswith("CV") and p.style in (
+        "CVThan", "CVPhan", "CVKhoanTieuDe", "CVKhoan", "CVDiem", "CVGach", "CVCong", "CVDieu") and not p.in_table and p.text.strip()]
+    first_appendix = doc.by_style("CVPhuLucNhan")
+    if first_appendix:
+        cut = doc.paragraphs.index(first_appendix[0])
+        body = [p for p in body if doc.paragraphs.index(p) < cut]
+    assert body[-1].text.rstrip().endswith("./."), body[-1].text
+
+
+def test_can_cu_italic_and_punctuated(sample):
+    record, doc = sample
+    lines = doc.by_style("CVCanCu")
+    if not record.can_cu:
+        return
+    _check(lines, size=(13, 14), italic=True)
+    texts = [p.text for p in lines][: len(record.can_cu)]
+    assert all(t.endswith(";") for t in texts[:-1])
+    last_mark = ";" if isinstance(record, QuyetDinh) and record.theo_de_nghi else "."
+    assert texts[-1].endswith(last_mark)
+
+
+def test_section_titles_upper_case(sample):
+    _, doc = sample
+    for p in doc.by_style("CVPhan"):
+        assert re.match(r"^[IVXLC]+\. ", p.text), p.text
+        assert p.text == p.text.upper(), p.text
+        _check([p], size=(13, 14), bold=True)
+
+
+def test_signature_blocks(sample):
+    record, doc = sample
+    titles = _one(doc, "CVChuKy")
+    _check(titles, size=(13, 14), bold=True, jc="center")
+    assert all(p.text == p.text.upper() for p in titles)
+    names = _one(doc, "CVChuKyHoTen")
+    _check(names, size=(13, 14), bold=True, jc="center")
+    assert [p.text for p in names] == [ck.ho_ten for ck in record.chu_ky]
+    prefixes = {"TM.", "KT.", "TL.", "TUQ.", "Q."}
+    for ck in record.chu_ky:
+        if ck.quyen_han:
+            assert any(p.text.split(" ")[0] in prefixes and p.text.startswith(ck.quyen_han) for p in titles)
+
+
+def test_joint_signatures_in_rows_of_two_with_recipients_below(sample):
+    record, doc = sample
+    names = doc.by_style("CVChuKyHoTen")
+    rows = [next(p.el.iterancestors(q("tr"))) for p in names]
+    per_row: dict[int, int] = {}
+    for r in rows:
+        per_row[id(r)] = per_row.get(id(r), 0) + 1
+    assert max(per_row.values()) <= 2
+    if len(record.chu_ky) > 1:
+        label = doc.by_style("CVNoiNhanNhan")[0]
+        assert doc.paragraphs.index(label) > doc.paragraphs.index(names[-1])
+
+
+def test_noi_nhan(sample):
+    _, doc = sample
+    label = _one(doc, "CVNoiNhanNhan")
+    assert label[0].text == "Nơi nhận:"
+    _check(label, size=(12, 12), bold=True, italic=True)
+    assert label[0].ppr("w:jc", "val") in (None, "left", "start")
+    items = [p for p in doc.by_style("CVNoiNhan") if p.text.startswith("- ")]
+    _check(items, size=(11, 11), bold=False)
+    assert all(p.text.endswith(";") for p in items[:-1])
+    assert re.match(r"^- Lưu: VT\b.*\.$", items[-1].text), items[-1].text
+
+
+def test_appendix_headings(sample):
+    record, doc = sample
+    if not record.phu_luc:
+        return
+    labels = _one(doc, "CVPhuLucNhan")
+    _check(labels, size=(14, 14), bold=True, jc="center")
+    expected = ["Phụ lục"] if len(record.phu_luc) == 1 else [f"Phụ lục {r}" for r in ("I", "II", "III", "IV")[: len(record.phu_luc)]]
+    assert [p.text for p in labels] == expected
+    _check(_one(doc, "CVPhuLucTen"), size=(13, 14), bold=True, jc="center")
+    kem = _one(doc, "CVPhuLucKemTheo")
+    _check(kem, size=(13, 14), italic=True, jc="center")
+    assert all(p.text.startswith("(Kèm theo ") and p.text.endswith(")") for p in kem)
+
+
+def test_appendix_tables_repeat_header_row(sample):
+    record, doc = sample
+    if not any(pl.bang for pl in record.phu_luc):
+        return
+    bordered = [t for t in doc.tables() if t.find("w:tblPr/w:tblBorders/w:top", NS).get(q("val")) == "single"]
+    assert bordered
+    for t in bordered:
+        first = t.find("w:tr", NS)
+        assert first.find("w:trPr/w:tblHeader", NS) is not None
+
+
+# §8 geometry ---------------------------------------------------------------------
+
+def test_header_and_signature_tables_proportions(sample):
+    _, doc = sample
+    qh = doc.by_style("CVQuocHieu")[0]
+    grid = [int(g.get(q("w"))) for g in next(qh.el.iterancestors(q("tbl"))).findall("w:tblGrid/w:gridCol", NS)]
+    assert 0.33 <= grid[0] / sum(grid) <= 0.45
+    assert grid[1] >= 5670  # ≥ 10 cm or the Quốc hiệu wraps
