@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def test_parallel_processes_get_each_number_once(db: str) -> None:
     ]
     for p in procs:
         p.start()
-    results = [out.get(timeout=180) for _ in procs]
+    results = _collect(procs, out)
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
@@ -46,6 +47,20 @@ def test_parallel_processes_get_each_number_once(db: str) -> None:
     rows = service.danh_sach(db, 2026, so_dang_ky="LDLD")
     assert [r.so for r in rows] == list(range(1, PROCESSES * TAKES + 1))
     assert len({r.so_ky_hieu for r in rows}) == PROCESSES * TAKES
+
+
+def _collect(procs: list, out, limit_s: float = 180) -> list[list[int]]:  # type: ignore[type-arg]
+    """Results from every worker; fail fast when one of them dies."""
+    results: list[list[int]] = []
+    deadline = time.monotonic() + limit_s
+    while len(results) < len(procs):
+        try:
+            results.append(out.get(timeout=0.5))
+        except queue.Empty:
+            crashed = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            assert not crashed, f"worker failed with exit code {crashed}"
+            assert time.monotonic() < deadline, "workers did not finish in time"
+    return results
 
 
 _CHILD = """
