@@ -80,6 +80,8 @@ def _problems_from_pydantic(exc: ValidationError, source: str, lines: LineMap) -
     problems = []
     for err in exc.errors():
         loc = _clean_loc(err["loc"])
+        if err["type"].startswith("union_tag"):
+            loc = ("loai",)
         msg = _message(err)
         if (loc, msg) in seen:
             continue

@@ -37,8 +37,16 @@ class LineMap:
         self._lines.setdefault(path, line)
 
     def line_for(self, path: PathKey) -> int | None:
-        """The line of *path*, or of its nearest ancestor that has one."""
+        """The line of *path*, or of its nearest ancestor that has one.
+
+        A list field given as a single mapping (one issuing body) has no ``0`` step
+        in the YAML, so that spelling is tried too.
+        """
         path = tuple(path)
+        if path not in self._lines:
+            single = tuple(p for i, p in enumerate(path) if not (p == 0 and i > 0 and (*path[:i],) in self._lines and (*path[:i], 0) not in self._lines))
+            if single in self._lines:
+                return self._lines[single]
         while True:
             if path in self._lines:
                 return self._lines[path]
