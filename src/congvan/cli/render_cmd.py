@@ -71,7 +71,7 @@ def render(paths: tuple[Path, ...], out_dir: Path, pdf: bool, template_dir: Path
 
 def _take_numbers(records: list[tuple[Path, VanBanChung]], db: str | None) -> dict[Path, int]:
     """Numbers from the register for records without one (idempotent per record file)."""
-    from congvan.register.link import numbers_for_records
+    from congvan.issuing import numbers_for_records
 
     return numbers_for_records(records, db)
 

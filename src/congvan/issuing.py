@@ -1,0 +1,54 @@
+"""Issuing: join records to the register (``congvan render --cap-so``).
+
+A record without a number takes one from its lead body's register at render time.
+The register row is keyed by the record file's resolved path, so rendering the
+same record again shows the same number and takes no new one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from congvan.errors import CongvanError, Problem, display_path
+from congvan.profiles import load_profile
+from congvan.records.models import CongVan, VanBanChung
+from congvan.records.rules import ma_loai
+from congvan.render.context import ten_loai_cua
+from congvan.render.richtext import plain_text
+
+
+def record_key(path: Path) -> str:
+    """The register key of a record: its resolved file path."""
+    return f"hoso:{path.resolve()}"
+
+
+def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
+    """The record's number from the register (idempotent per record file)."""
+    from congvan.register.service import cap_so
+
+    if record.ngay_ban_hanh is None:
+        raise CongvanError(Problem("cần ngày ban hành để lấy số (số đánh theo năm của ngày văn bản)",
+                                   file=display_path(path), field="ngay_ban_hanh"))
+    profile = load_profile(record.quy_tac)
+    bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
+    allocation = cap_so(
+        db,
+        so_dang_ky=record.so_dang_ky,
+        co_quan=bodies[0],
+        ma_loai=ma_loai(record, profile),
+        ngay=record.ngay_ban_hanh,
+        trich_yeu=plain_text(record.trich_yeu).replace("\n", " "),
+        ten_loai=ten_loai_cua(record, profile),
+        nguoi_ky=", ".join(ck.ho_ten for ck in record.chu_ky),
+        noi_nhan="; ".join(record.noi_nhan_phang),
+        co_quan_phoi_hop=bodies[1:],
+        don_vi=record.don_vi_soan_thao if isinstance(record, CongVan) else None,
+        khoa=record_key(path),
+        mat=record.mat,
+    )
+    return allocation.so
+
+
+def numbers_for_records(records: list[tuple[Path, VanBanChung]], db: str | None) -> dict[Path, int]:
+    """Numbers for the records that have none; records with a number keep it."""
+    return {path: take_number(path, record, db) for path, record in records if record.so is None}
