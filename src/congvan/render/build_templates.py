@@ -15,10 +15,10 @@ from congvan.fileio import write_bytes_atomic
 from congvan.profiles import RuleProfile, load_profile
 from congvan.render.ooxml import (
     ROOT_NS,
-    esc_attr,
     XML_DECL,
     cell,
     esc,
+    esc_attr,
     half_points,
     para,
     row,
@@ -130,8 +130,8 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVDieu", "CV Điều", _ppr(**body), _rpr(size=c.than)),
         ("CVNoiNhanNhan", "CV Nơi nhận nhãn", _ppr(), _rpr(size=c.noi_nhan_nhan, bold=True, italic=True)),
         ("CVNoiNhan", "CV Nơi nhận", _ppr(), _rpr(size=c.noi_nhan)),
-        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center"), _rpr(size=c.chu_ky, bold=True)),
-        ("CVChuKyAnh", "CV Chữ ký chỗ ký", _ppr(jc="center"), _rpr(size=c.chu_ky)),
+        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center", keep_next=True), _rpr(size=c.chu_ky, bold=True)),
+        ("CVChuKyAnh", "CV Chữ ký chỗ ký", _ppr(jc="center", keep_next=True), _rpr(size=c.chu_ky)),
         ("CVChuKyHoTen", "CV Chữ ký họ tên", _ppr(jc="center", after=12), _rpr(size=c.chu_ky, bold=True)),
         ("CVPhuLucNhan", "CV Phụ lục nhãn", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_nhan, bold=True)),
         ("CVPhuLucTen", "CV Phụ lục tên", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_ten, bold=True)),
@@ -140,9 +140,9 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVBangTieuDe", "CV Bảng tiêu đề", _ppr(jc="center"), _rpr(size=c.bang, bold=True)),
         ("CVSoTrang", "CV Số trang", _ppr(jc="center"), _rpr(size=c.so_trang)),
     ]
-    line_ppr = ('<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{sz}" w:space="1" w:color="000000"/></w:pBdr>'
+    line_ppr = (f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{round(p.duong_ke.do_day_pt * 8)}" w:space="1" w:color="000000"/></w:pBdr>'
                 '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:jc w:val="center"/></w:pPr>'
-                ).format(sz=round(p.duong_ke.do_day_pt * 8))
+                )
     line_rpr = '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
     for style_id, name in zip(LINE_STYLES, ("CV Đường kẻ cơ quan", "CV Đường kẻ tiêu ngữ", "CV Đường kẻ trích yếu"), strict=True):
         styles.append((style_id, name, line_ppr, line_rpr))
@@ -320,13 +320,18 @@ def title_block() -> str:
     return _var("CVTenLoai", "ten_loai") + _loop("x", "trich_yeu", _var("CVTrichYeu", "x")) + para("CVDuongKeTrichYeu")
 
 
+def signer_titles(expr: str) -> str:
+    """ô 7a: authority and title lines."""
+    return _loop("x", f"{expr}.dong", _var("CVChuKy", "x"))
+
+
+def signer_name(expr: str) -> str:
+    """ô 7c/7b: space or images to sign on, then the name."""
+    return _rich("CVChuKyAnh", f"{expr}.anh") + _var("CVChuKyHoTen", f"{expr}.ho_ten")
+
+
 def signer_block(expr: str) -> str:
-    """ô 7a/7c/7b: authority and title lines, space or images, name."""
-    return (
-        _loop("x", f"{expr}.dong", _var("CVChuKy", "x"))
-        + _rich("CVChuKyAnh", f"{expr}.anh")
-        + _var("CVChuKyHoTen", f"{expr}.ho_ten")
-    )
+    return signer_titles(expr) + signer_name(expr)
 
 
 def recipients_block(p: RuleProfile, width: int) -> str:
@@ -354,12 +359,16 @@ def signature_area(p: RuleProfile) -> str:
     text_width = twips(p.trang.rong_chu_mm)
     half = text_width // 2
     single = table([left, right], row(cell(left, recipients_block(p, left)) + cell(right, signer_block("chu_ky")), cant_split=True))
+    # Titles and names in separate rows so that names line up across a row of two
+    # even when one title wraps onto more lines than the other.
     joint_rows = (
         tag_row("{%tr for hang in hang_chu_ky %}", 2)
-        + row(cell(half, signer_block("hang.trai")) + cell(text_width - half, signer_block("hang.phai")), cant_split=True)
+        + row(cell(half, signer_titles("hang.trai")) + cell(text_width - half, signer_titles("hang.phai")), cant_split=True)
+        + row(cell(half, signer_name("hang.trai")) + cell(text_width - half, signer_name("hang.phai")), cant_split=True)
         + tag_row("{%tr endfor %}", 2)
         + tag_row("{%tr if chu_ky_le %}", 2)
-        + row(cell(text_width, signer_block("chu_ky_le"), span=2), cant_split=True)
+        + row(cell(text_width, signer_titles("chu_ky_le"), span=2), cant_split=True)
+        + row(cell(text_width, signer_name("chu_ky_le"), span=2), cant_split=True)
         + tag_row("{%tr endif %}", 2)
     )
     joint = table([half, text_width - half], joint_rows) + recipients_block(p, twips(p.bang_chu_ky.cot_trai_mm))

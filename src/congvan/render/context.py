@@ -229,7 +229,11 @@ def appendix_table(bang: Bang, p: RuleProfile) -> Markup:
     widths = [int(width * w / total) for w in weights]
 
     def cells(values: list[str], style: str) -> str:
-        return "".join(cell(w, para(style, run(v))) for w, v in zip(widths, values, strict=True))
+        out = ""
+        for i, (w, v) in enumerate(zip(widths, values, strict=True)):
+            centre = '<w:jc w:val="center"/>' if bang.so_thu_tu and i == 0 else ""
+            out += cell(w, para(style, run(v), centre))
+        return out
 
     rows = row(cells(cols, "CVBangTieuDe"), header=True, cant_split=True)
     for n, values in enumerate(bang.hang, start=1):
