@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import sample_ids
-from docx_inspect import NS, Docx, q
 
+from conftest import sample_ids
 from congvan.records.models import CongVan, QuyetDinh
 from congvan.render.metrics import text_width_mm
+from docx_inspect import NS, Docx, q
 
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
