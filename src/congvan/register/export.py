@@ -43,7 +43,7 @@ COT_PHU_LUC_IV: tuple[str, ...] = (
     "Ghi chú",
 )
 # Relative widths (cm on landscape A4 with 1.5 cm margins: 26.7 cm usable).
-_DO_RONG_CM = (2.6, 2.0, 6.4, 2.6, 3.2, 2.6, 1.4, 1.9, 1.9, 2.1)
+_DO_RONG_CM = (3.0, 2.3, 5.8, 2.5, 3.2, 2.6, 1.4, 2.1, 1.8, 2.0)
 _DO_RONG_XLSX = (16, 12, 50, 20, 28, 20, 9, 12, 12, 24)
 FONT = "Times New Roman"
 
