@@ -1,0 +1,458 @@
+"""Build the batch templates in templates/ (run: python -m congvan.batch.build_templates).
+
+The templates are ordinary .docx files with docxtpl-style Jinja tags, so a
+secretary can open one in Word, restyle it and use it with ``--mau``. They are
+written part by part (see :mod:`congvan.batch.ooxml`) to stay a few KB.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from congvan.batch.ooxml import (
+    BLUE,
+    RED,
+    Cell,
+    Page,
+    mm,
+    package_parts,
+    para,
+    run,
+    table,
+    table_row,
+    tag_para,
+)
+from congvan.fileio import write_bytes_atomic
+from congvan.render.package import PackageWriter
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
+
+
+def _national_motto(width: int, size: float = 13) -> list[str]:
+    """Quốc hiệu and tiêu ngữ with the short rule under the motto (NĐ30 Phụ lục I)."""
+    motto_width = mm(62 if size >= 14 else 57)
+    pad = max((width - motto_width) // 2 - 100, 0)
+    return [
+        para(
+            run(
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                size=size - 0.5 if size < 14 else 13,
+                bold=True,
+            )
+        ),
+        para(
+            run("Độc lập - Tự do - Hạnh phúc", size=size + 1, bold=True),
+            rule_below=True,
+            indent_left=pad,
+            indent_right=pad,
+        ),
+    ]
+
+
+def _agency(width: int, size: float = 13, with_number: bool = False) -> list[str]:
+    pad = max((width - mm(28)) // 2, 0)
+    out = [
+        para(run("{{ co_quan_dong_1 }}", size=size, bold=True)),
+        para(
+            run("{{ co_quan_dong_2 }}", size=size, bold=True),
+            rule_below=True,
+            indent_left=pad,
+            indent_right=pad,
+        ),
+    ]
+    if with_number:
+        out.append(para(run("Số: {{ so_ky_hieu }}", size=13), before=120))
+    return out
+
+
+def certificate() -> tuple[str, Page]:
+    """Landscape certificate of recognition ("Giấy công nhận")."""
+    page = Page(landscape=True, top=22, bottom=16, left=25, right=25, border=True)
+    w = page.text_width
+    left, right = int(w * 0.40), w - int(w * 0.40)
+    head = table([[Cell(_agency(left), left), Cell(_national_motto(right), right)]], [left, right])
+    name_big = para(run("{{ ten|viet_hoa }}", size=28, bold=True, color=BLUE), before=60, after=60)
+    name_small = para(
+        run("{{ ten|viet_hoa }}", size=20, bold=True, color=BLUE), before=60, after=60
+    )
+    body = [
+        head,
+        para(run("GIẤY CÔNG NHẬN", size=42, bold=True, color=RED), before=mm(9), after=mm(2)),
+        para(run("{{ nguoi_cong_nhan|viet_hoa }}", size=15, bold=True), after=mm(4)),
+        para(run("{{ loi_cong_nhan }}", size=16, italic=True)),
+        tag_para("{%p if ten|length <= 34 %}"),
+        name_big,
+        tag_para("{%p else %}"),
+        name_small,
+        tag_para("{%p endif %}"),
+        para(run("Địa chỉ: {{ dia_chi }}", size=15, italic=True), after=mm(2)),
+        para(
+            run(
+                "Đạt danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}",
+                size=20,
+                bold=True,
+                color=RED,
+            ),
+            after=mm(6),
+        ),
+    ]
+    sign = [
+        para(run("{{ dong_dia_danh_ngay }}", size=14, italic=True)),
+        tag_para("{%p if quyen_han %}"),
+        para(run("{{ quyen_han|viet_hoa }}", size=14, bold=True)),
+        tag_para("{%p endif %}"),
+        para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(18)),
+        para(run("{{ nguoi_ky }}", size=14, bold=True)),
+    ]
+    note = [
+        para(
+            run("Quyết định số {{ so_ky_hieu }}", size=13, italic=True), align="left", before=mm(8)
+        ),
+        para(run("{{ ngay_quyet_dinh }}", size=13, italic=True), align="left"),
+        para(run("Số vào sổ: {{ so_vao_so }}", size=13, italic=True), align="left"),
+    ]
+    body.append(table([[Cell(note, left), Cell(sign, right)]], [left, right]))
+    return "".join(body), page
+
+
+def _signature_cell(title: str, hint: str, name: str, width: int) -> Cell:
+    return Cell(
+        [
+            para(run(title, size=14, bold=True)),
+            para(run(hint, size=13, italic=True), after=mm(20)),
+            para(run(name, size=14, bold=True)),
+        ],
+        width,
+    )
+
+
+def _fill_line(label: str, value: str, size: float = 14) -> str:
+    return para(run(label, size=size), run(value, size=size), align="both", before=60, after=60)
+
+
+def _criteria(items: list[str]) -> list[str]:
+    return [para(run(text, size=14), align="both", indent_first=mm(10), after=60) for text in items]
+
+
+def _amount_lines() -> list[str]:
+    """Amount in figures and in words, or a dotted line to fill in by hand."""
+    return [
+        tag_para("{%p if dong_gop is not none %}"),
+        _fill_line("Đăng ký đóng góp Quỹ khuyến học: ", "{{ dong_gop|so_tien }} đồng"),
+        para(
+            run("(Bằng chữ: {{ dong_gop|doc_tien }})", size=14, italic=True), align="left", after=60
+        ),
+        tag_para("{%p else %}"),
+        _fill_line("Đăng ký đóng góp Quỹ khuyến học: ", "……………… đồng"),
+        tag_para("{%p endif %}"),
+    ]
+
+
+def registration_family() -> tuple[str, Page]:
+    """Pre-filled yearly registration form for a family."""
+    page = Page()
+    w = page.text_width
+    members = [
+        [
+            Cell([para(run(h, size=13, bold=True))], cw, "center")
+            for h, cw in zip(
+                ("STT", "Họ và tên", "Năm sinh", "Quan hệ với chủ hộ", "Đang học/nghề nghiệp"),
+                _member_widths(w),
+                strict=True,
+            )
+        ]
+    ] + [
+        [
+            Cell([para(run(str(i) if c == 0 else "", size=13))], cw)
+            for c, cw in enumerate(_member_widths(w))
+        ]
+        for i in range(1, 6)
+    ]
+    half = w // 2
+    body = [
+        *_national_motto(w, 13),
+        para(run("BẢN ĐĂNG KÝ", size=15, bold=True), before=mm(8)),
+        para(
+            run("Xây dựng danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}", size=14, bold=True),
+            after=mm(4),
+        ),
+        para(run("Kính gửi: {{ kinh_gui }}", size=14), after=mm(3)),
+        _fill_line("Họ và tên chủ hộ: ", "{{ ho_ten }}"),
+        _fill_line("Năm sinh: ", "{{ nam_sinh if nam_sinh is not none else '…………' }}"),
+        _fill_line("Địa chỉ: ", "{{ dia_chi }}"),
+        _fill_line("Điện thoại: ", "{{ dien_thoai or '…………………………' }}"),
+        _fill_line(
+            "Số thành viên trong gia đình: ",
+            "{{ so_thanh_vien if so_thanh_vien is not none else '……' }} người",
+        ),
+        para(
+            run(
+                "Gia đình chúng tôi đăng ký phấn đấu đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }} "
+                "với các nội dung sau:",
+                size=14,
+            ),
+            align="both",
+            before=120,
+            after=60,
+        ),
+        *_criteria(
+            [
+                "1. Trẻ em trong độ tuổi đi học đều được đến trường; các thành viên trong độ tuổi "
+                "lao động "
+                "học tập thường xuyên để nâng cao trình độ, kỹ năng nghề nghiệp.",
+                "2. Các thành viên tích cực tham gia học tập tại trung tâm học tập cộng đồng "
+                "và các hình "
+                "thức học tập khác; thực hiện tốt nếp sống văn minh.",
+                "3. Gia đình đạt danh hiệu “Gia đình văn hóa”; không có người vi phạm pháp luật.",
+            ]
+        ),
+        *_amount_lines(),
+        para(run("Thành viên gia đình:", size=14, bold=True), align="left", before=120, after=60),
+        table(members, _member_widths(w), borders=True, header_rows=1),
+        para(
+            run("{{ dong_ngay_trong }}", size=14, italic=True),
+            align="right",
+            before=mm(5),
+            indent_right=mm(5),
+        ),
+        table(
+            [
+                [
+                    _signature_cell("XÁC NHẬN CỦA BAN KHUYẾN HỌC", "(Ký, ghi rõ họ tên)", "", half),
+                    _signature_cell("CHỦ HỘ", "(Ký, ghi rõ họ tên)", "{{ ho_ten }}", w - half),
+                ]
+            ],
+            [half, w - half],
+        ),
+    ]
+    return "".join(body), page
+
+
+def _member_widths(w: int) -> list[int]:
+    fixed = [mm(12), mm(22), mm(38), mm(40)]
+    return [fixed[0], w - sum(fixed), fixed[1], fixed[2], fixed[3]]
+
+
+def registration_unit() -> tuple[str, Page]:
+    """Pre-filled yearly registration form for a unit."""
+    page = Page()
+    w = page.text_width
+    half = w // 2
+    body = [
+        *_national_motto(w, 13),
+        para(run("BẢN ĐĂNG KÝ", size=15, bold=True), before=mm(8)),
+        para(
+            run("Xây dựng danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}", size=14, bold=True),
+            after=mm(4),
+        ),
+        para(run("Kính gửi: {{ kinh_gui }}", size=14), after=mm(3)),
+        _fill_line("Tên đơn vị: ", "{{ ten_don_vi }}"),
+        _fill_line("Địa chỉ: ", "{{ dia_chi }}"),
+        _fill_line("Người đứng đầu: ", "{{ nguoi_dung_dau or '…………………………………' }}"),
+        _fill_line("Điện thoại: ", "{{ dien_thoai or '…………………………' }}"),
+        _fill_line(
+            "Số cán bộ, thành viên: ",
+            "{{ so_thanh_vien if so_thanh_vien is not none else '……' }} người",
+        ),
+        para(
+            run(
+                "Đơn vị chúng tôi đăng ký phấn đấu đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }} "
+                "với các nội dung sau:",
+                size=14,
+            ),
+            align="both",
+            before=120,
+            after=60,
+        ),
+        *_criteria(
+            [
+                "1. Có kế hoạch và tổ chức cho cán bộ, thành viên học tập thường xuyên, "
+                "học tập suốt đời.",
+                "2. Ít nhất 90% cán bộ, thành viên đạt danh hiệu “Công dân học tập”; "
+                "không có người vi "
+                "phạm pháp luật.",
+                "3. Hoàn thành tốt nhiệm vụ được giao; tham gia tích cực phong trào khuyến học, "
+                "khuyến tài tại địa phương.",
+            ]
+        ),
+        *_amount_lines(),
+        para(
+            run("{{ dong_ngay_trong }}", size=14, italic=True),
+            align="right",
+            before=mm(6),
+            indent_right=mm(5),
+        ),
+        table(
+            [
+                [
+                    _signature_cell("XÁC NHẬN CỦA HỘI KHUYẾN HỌC", "(Ký, ghi rõ họ tên)", "", half),
+                    _signature_cell(
+                        "THỦ TRƯỞNG ĐƠN VỊ",
+                        "(Ký tên, đóng dấu)",
+                        "{{ nguoi_dung_dau or '' }}",
+                        w - half,
+                    ),
+                ]
+            ],
+            [half, w - half],
+        ),
+    ]
+    return "".join(body), page
+
+
+def decision() -> tuple[str, Page]:
+    """Quyết định công nhận with the full list as an appendix table."""
+    page = Page(page_numbers=True)
+    w = page.text_width
+    left = mm(68)
+    right = w - left
+    head = table(
+        [
+            [
+                Cell(_agency(left, 13, with_number=True), left),
+                Cell(
+                    [
+                        *_national_motto(right, 13),
+                        para(run("{{ dong_dia_danh_ngay }}", size=14, italic=True), before=120),
+                    ],
+                    right,
+                ),
+            ]
+        ],
+        [left, right],
+    )
+    noi_nhan = [
+        para(run("Nơi nhận:", size=12, bold=True, italic=True), align="left"),
+        tag_para("{%p for n in noi_nhan %}"),
+        para(run("- {{ n }}", size=11), align="left"),
+        tag_para("{%p endfor %}"),
+    ]
+    sign = [
+        tag_para("{%p if quyen_han %}"),
+        para(run("{{ quyen_han|viet_hoa }}", size=14, bold=True)),
+        tag_para("{%p endif %}"),
+        para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(22)),
+        para(run("{{ nguoi_ky }}", size=14, bold=True)),
+    ]
+    half = w // 2
+    cols = [mm(12), 0, mm(62), mm(25)]
+    cols[1] = w - sum(cols)
+    header_cells = [
+        Cell([para(run(text, size=13, bold=True))], cw, "center")
+        for text, cw in zip(("STT", "{{ cot_ten }}", "Địa chỉ", "Ghi chú"), cols, strict=True)
+    ]
+    loop_open = _tr_tag("{%tr for r in danh_sach %}", len(cols))
+    loop_close = _tr_tag("{%tr endfor %}", len(cols))
+    data_cells = [
+        Cell([para(run("{{ r.stt }}", size=13))], cols[0]),
+        Cell([para(run("{{ r.ten }}", size=13), align="left")], cols[1]),
+        Cell([para(run("{{ r.dia_chi }}", size=13), align="left")], cols[2]),
+        Cell([para(run("{{ r.ghi_chu }}", size=12), align="left")], cols[3]),
+    ]
+    body = [
+        head,
+        para(run("QUYẾT ĐỊNH", size=14, bold=True), before=mm(8)),
+        para(
+            run("Về việc công nhận danh hiệu “{{ danh_hieu }}” năm {{ nam }}", size=14, bold=True),
+            rule_below=True,
+            indent_left=mm(50),
+            indent_right=mm(50),
+        ),
+        para(run("{{ nguoi_cong_nhan|viet_hoa }}", size=14, bold=True), before=mm(6), after=mm(3)),
+        tag_para("{%p for c in can_cu %}"),
+        para(run("{{ c }}", size=14, italic=True), align="both", indent_first=mm(10), after=80),
+        tag_para("{%p endfor %}"),
+        para(
+            run("{{ de_nghi }}", size=14, italic=True), align="both", indent_first=mm(10), after=80
+        ),
+        para(run("QUYẾT ĐỊNH:", size=14, bold=True), before=mm(3), after=mm(3)),
+        para(
+            run("Điều 1. ", size=14, bold=True),
+            run(
+                "Công nhận {{ so_luong }} {{ doi_tuong }} đạt danh hiệu “{{ danh_hieu }}” "
+                "năm {{ nam }} "
+                "(có danh sách kèm theo).",
+                size=14,
+            ),
+            align="both",
+            indent_first=mm(10),
+            after=80,
+        ),
+        para(
+            run("Điều 2. ", size=14, bold=True),
+            run("Quyết định này có hiệu lực kể từ ngày ký.", size=14),
+            align="both",
+            indent_first=mm(10),
+            after=80,
+        ),
+        para(
+            run("Điều 3. ", size=14, bold=True),
+            run("{{ thi_hanh }} chịu trách nhiệm thi hành Quyết định này./.", size=14),
+            align="both",
+            indent_first=mm(10),
+            after=mm(4),
+        ),
+        table([[Cell(noi_nhan, half), Cell(sign, w - half)]], [half, w - half]),
+        para(run("DANH SÁCH", size=14, bold=True), break_before=True),
+        para(
+            run(
+                "{{ doi_tuong|capitalize }} đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }}",
+                size=14,
+                bold=True,
+            )
+        ),
+        para(
+            run(
+                "(Kèm theo Quyết định số {{ so_ky_hieu }} {{ ngay_quyet_dinh }} "
+                "của {{ nguoi_cong_nhan }})",
+                size=14,
+                italic=True,
+            ),
+            after=mm(4),
+        ),
+        table(
+            [header_cells, loop_open, table_row(data_cells), loop_close],
+            cols,
+            borders=True,
+            header_rows=1,
+        ),
+        para(
+            run("Danh sách có {{ so_luong }} {{ doi_tuong }}./.", size=13, italic=True),
+            align="right",
+            before=120,
+        ),
+    ]
+    return "".join(body), page
+
+
+def _tr_tag(tag: str, columns: int) -> str:
+    """A table row holding only a ``{%tr %}`` tag, which docxtpl turns into the loop."""
+    return table_row(
+        [Cell([para(run(tag if i == 0 else "", size=13))], 100) for i in range(columns)]
+    )
+
+
+TEMPLATES = {
+    "giay_cong_nhan.docx": (certificate, "Giấy công nhận"),
+    "dang_ky_gia_dinh.docx": (registration_family, "Bản đăng ký Gia đình học tập"),
+    "dang_ky_don_vi.docx": (registration_unit, "Bản đăng ký Đơn vị học tập"),
+    "quyet_dinh_cong_nhan.docx": (decision, "Quyết định công nhận"),
+}
+
+
+def build(target_dir: Path = TEMPLATES_DIR) -> list[Path]:
+    """Write every batch template; returns the paths written."""
+    written = []
+    for filename, (make, title) in TEMPLATES.items():
+        body, page = make()
+        parts = package_parts(body, page, title)
+        target = target_dir / filename
+        write_bytes_atomic(target, PackageWriter(parts, level=9).to_bytes({}))
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    for path in build(Path(sys.argv[1]) if len(sys.argv) > 1 else TEMPLATES_DIR):
+        print(path)
