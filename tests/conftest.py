@@ -53,5 +53,6 @@ def pdf_dir(tmp_path_factory: pytest.TempPathFactory, rendered: dict[str, tuple[
 
 
 def pdftotext_bbox(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout

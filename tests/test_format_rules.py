@@ -32,8 +32,9 @@ def _one(doc: Docx, style: str):
     return paras
 
 
-def _check(paras, *, size: tuple[float, float], bold: bool | None = None, italic: bool | None = None,
-           jc: str | None = None) -> None:
+def _check(
+    paras, *, size: tuple[float, float], bold: bool | None = None, italic: bool | None = None, jc: str | None = None
+) -> None:
     for p in paras:
         if not p.runs():
             continue
@@ -48,6 +49,7 @@ def _check(paras, *, size: tuple[float, float], bold: bool | None = None, italic
 
 
 # §1 page set-up -------------------------------------------------------------
+
 
 def test_page_a4_and_margins_in_range(sample):
     _, doc = sample
@@ -74,8 +76,12 @@ def test_page_number_centred_in_header_not_on_page_one(sample):
     _, doc = sample
     for sect in doc.section_props():
         assert sect.find("w:titlePg", NS) is not None
-        refs = {h.get(q("type")): h.get(f"{{{NS['w'].replace('wordprocessingml/2006/main', 'officeDocument/2006/relationships')}}}id")
-                for h in sect.findall("w:headerReference", NS)}
+        refs = {
+            h.get(q("type")): h.get(
+                f"{{{NS['w'].replace('wordprocessingml/2006/main', 'officeDocument/2006/relationships')}}}id"
+            )
+            for h in sect.findall("w:headerReference", NS)
+        }
         assert set(refs) >= {"default", "first"}
     headers = [doc.part(n).decode() for n in doc.zip.namelist() if n.startswith("word/header")]
     numbered = [h for h in headers if "PAGE" in h]
@@ -93,6 +99,7 @@ def test_appendices_restart_page_numbers(sample):
 
 
 # §2 elements -------------------------------------------------------------------
+
 
 def test_quoc_hieu_and_tieu_ngu(sample):
     _, doc = sample
@@ -204,8 +211,15 @@ def test_body_ends_with_close_mark(sample):
     record, doc = sample
     if not record.ket_thuc:
         pytest.skip("record opts out")
-    body = [p for p in doc.paragraphs if p.style and p.style.startswith("CV") and p.style in (
-        "CVThan", "CVPhan", "CVKhoanTieuDe", "CVKhoan", "CVDiem", "CVGach", "CVCong", "CVDieu") and not p.in_table and p.text.strip()]
+    body = [
+        p
+        for p in doc.paragraphs
+        if p.style
+        and p.style.startswith("CV")
+        and p.style in ("CVThan", "CVPhan", "CVKhoanTieuDe", "CVKhoan", "CVDiem", "CVGach", "CVCong", "CVDieu")
+        and not p.in_table
+        and p.text.strip()
+    ]
     first_appendix = doc.by_style("CVPhuLucNhan")
     if first_appendix:
         cut = doc.paragraphs.index(first_appendix[0])
@@ -278,7 +292,11 @@ def test_appendix_headings(sample):
         return
     labels = _one(doc, "CVPhuLucNhan")
     _check(labels, size=(14, 14), bold=True, jc="center")
-    expected = ["Phụ lục"] if len(record.phu_luc) == 1 else [f"Phụ lục {r}" for r in ("I", "II", "III", "IV")[: len(record.phu_luc)]]
+    expected = (
+        ["Phụ lục"]
+        if len(record.phu_luc) == 1
+        else [f"Phụ lục {r}" for r in ("I", "II", "III", "IV")[: len(record.phu_luc)]]
+    )
     assert [p.text for p in labels] == expected
     _check(_one(doc, "CVPhuLucTen"), size=(13, 14), bold=True, jc="center")
     kem = _one(doc, "CVPhuLucKemTheo")
@@ -298,6 +316,7 @@ def test_appendix_tables_repeat_header_row(sample):
 
 
 # §8 geometry ---------------------------------------------------------------------
+
 
 def test_header_and_signature_tables_proportions(sample):
     _, doc = sample

@@ -24,7 +24,10 @@ def _pages(pdf) -> int:
 def _page_one_words(pdf) -> list[tuple[str, float]]:
     xml = pdftotext_bbox(pdf)
     page = xml.split("</page>")[0]
-    return [(m.group(3), float(m.group(1))) for m in re.finditer(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)]
+    return [
+        (m.group(3), float(m.group(1)))
+        for m in re.finditer(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)
+    ]
 
 
 @pytest.mark.parametrize("stem", sample_ids())

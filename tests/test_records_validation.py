@@ -64,7 +64,13 @@ def test_good_record_loads(tmp_path):
         ('  - "Lưu: VT, VP"', "  - Tỉnh ủy", "noi_nhan[1]", 20, "Lưu: VT"),
         ('  - "Lưu: VT, VP"', '  - "Lưu VP"', "noi_nhan[1]", 20, "Lưu: VT"),
         ("so: 7", "so: 7\nngay_ban_hanhh: 2026-03-20", "ngay_ban_hanhh", 6, "gõ nhầm"),
-        ("      - Nâng cao nhận thức.", "      - khoan: Một\n        tieu_dee: true", "noi_dung[0].noi_dung[0].tieu_dee", 13, "gõ nhầm"),
+        (
+            "      - Nâng cao nhận thức.",
+            "      - khoan: Một\n        tieu_dee: true",
+            "noi_dung[0].noi_dung[0].tieu_dee",
+            13,
+            "gõ nhầm",
+        ),
         ("so: 7", "so: bảy", "so", 5, "số nguyên"),
         ("loai: ke_hoach", "loai: ke_hoachh", "loai", 1, "không có"),
     ],
@@ -82,9 +88,13 @@ def test_bad_input_is_located(tmp_path, old, new, field, line, words):
 
 
 def test_kt_without_deputy_title(tmp_path):
-    text = GOOD.replace("quyen_han: TM\n    thay: BAN THƯỜNG VỤ\n    chuc_vu: CHỦ TỊCH", "quyen_han: KT.\n    thay: CHỦ TỊCH")
+    text = GOOD.replace(
+        "quyen_han: TM\n    thay: BAN THƯỜNG VỤ\n    chuc_vu: CHỦ TỊCH", "quyen_han: KT.\n    thay: CHỦ TỊCH"
+    )
     problems = _problems(tmp_path, text)
-    assert any(p.field == "chu_ky[0].chuc_vu" and "KT. CHỦ TỊCH" in p.message and p.line == 14 for p in problems), problems
+    assert any(p.field == "chu_ky[0].chuc_vu" and "KT. CHỦ TỊCH" in p.message and p.line == 14 for p in problems), (
+        problems
+    )
 
 
 def test_duplicate_key_and_syntax_error(tmp_path):
@@ -110,8 +120,9 @@ def test_render_is_all_or_nothing(tmp_path):
     (folder / "a.yaml").write_text(GOOD, encoding="utf-8")
     (folder / "b.yaml").write_text(GOOD.replace("2026-03-20", "2026-13-01"), encoding="utf-8")
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "congvan", "render", str(folder), "-o", str(out)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "congvan", "render", str(folder), "-o", str(out)], capture_output=True, text=True
+    )
     assert result.returncode != 0 and "b.yaml" in result.stderr
     assert not out.exists() or not any(out.iterdir())
 
@@ -120,11 +131,13 @@ def test_escaping_every_field(tmp_path, renderer):
     from docx_inspect import Docx
 
     nasty = "A & B <c> \"d\" 'e'"
-    text = (GOOD.replace("Xây dựng xã hội học tập", nasty)
-                .replace("Nâng cao nhận thức.", nasty)
-                .replace("Trần Thị B", nasty)
-                .replace("Như trên", nasty)
-                .replace("dia_danh: Bến Tre", f"dia_danh: '{nasty.replace(chr(39), chr(39) * 2)}'"))
+    text = (
+        GOOD.replace("Xây dựng xã hội học tập", nasty)
+        .replace("Nâng cao nhận thức.", nasty)
+        .replace("Trần Thị B", nasty)
+        .replace("Như trên", nasty)
+        .replace("dia_danh: Bến Tre", f"dia_danh: '{nasty.replace(chr(39), chr(39) * 2)}'")
+    )
     text = text.replace(f"trich_yeu: {nasty}", f"trich_yeu: '{nasty.replace(chr(39), chr(39) * 2)}'")
     text = text.replace(f"- {nasty}", f"- '{nasty.replace(chr(39), chr(39) * 2)}'")
     text = text.replace(f"ho_ten: {nasty}", f"ho_ten: '{nasty.replace(chr(39), chr(39) * 2)}'")

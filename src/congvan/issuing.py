@@ -27,8 +27,13 @@ def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
     from congvan.register.service import cap_so
 
     if record.ngay_ban_hanh is None:
-        raise CongvanError(Problem("cần ngày ban hành để lấy số (số đánh theo năm của ngày văn bản)",
-                                   file=display_path(path), field="ngay_ban_hanh"))
+        raise CongvanError(
+            Problem(
+                "cần ngày ban hành để lấy số (số đánh theo năm của ngày văn bản)",
+                file=display_path(path),
+                field="ngay_ban_hanh",
+            )
+        )
     profile = load_profile(record.quy_tac)
     bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
     allocation = cap_so(

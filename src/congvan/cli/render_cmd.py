@@ -41,15 +41,28 @@ def validate(paths: tuple[Path, ...]) -> None:
 
 @click.command("render")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("output"),
-              show_default=True, help="Thư mục ghi văn bản.")
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Thư mục ghi văn bản.",
+)
 @click.option("--pdf", is_flag=True, help="Xuất thêm PDF (qua LibreOffice).")
-@click.option("--mau", "template_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Thư mục mẫu .docx thay cho templates/.")
+@click.option(
+    "--mau",
+    "template_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Thư mục mẫu .docx thay cho templates/.",
+)
 @click.option("--cap-so", is_flag=True, help="Lấy số từ sổ đăng ký văn bản đi khi văn bản chưa có số.")
 @click.option("--db", default=None, help="Sổ đăng ký: đường dẫn SQLite hoặc URL PostgreSQL.")
-def render(paths: tuple[Path, ...], out_dir: Path, pdf: bool, template_dir: Path | None,
-           cap_so: bool, db: str | None) -> None:
+def render(
+    paths: tuple[Path, ...], out_dir: Path, pdf: bool, template_dir: Path | None, cap_so: bool, db: str | None
+) -> None:
     """Xuất hồ sơ YAML (tệp hoặc thư mục) thành DOCX, và PDF nếu cần."""
     from congvan.render.document import DEFAULT_TEMPLATE_DIR, DocumentRenderer
 

@@ -156,9 +156,7 @@ class RuleProfile(_Strict):
 
 def available_profiles() -> list[str]:
     return sorted(
-        p.name.removesuffix(".toml")
-        for p in resources.files(__package__).iterdir()
-        if p.name.endswith(".toml")
+        p.name.removesuffix(".toml") for p in resources.files(__package__).iterdir() if p.name.endswith(".toml")
     )
 
 

@@ -69,7 +69,9 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     for i, part in enumerate(loc):
         if i == 0 and part in LOAI_VAN_BAN:
             continue
-        if isinstance(part, str) and (part in ("Nut", "str", "NhomNoiNhan", "constrained-str") or part.startswith("function-")):
+        if isinstance(part, str) and (
+            part in ("Nut", "str", "NhomNoiNhan", "constrained-str") or part.startswith("function-")
+        ):
             continue
         out.append(part)
     return tuple(out)
@@ -92,6 +94,7 @@ def _problems_from_pydantic(exc: ValidationError, source: str, lines: LineMap) -
 
 def _drop_union_noise(problems: list[Problem]) -> list[Problem]:
     """A wrong node in a ``Nut | str`` list errs once per branch; keep the useful one."""
+
     def shadowed(p: Problem) -> bool:
         return p.message == _MESSAGES["string_type"] and any(
             q is not p and q.field and p.field and q.field.startswith(p.field) for q in problems

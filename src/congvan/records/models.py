@@ -81,7 +81,8 @@ class Nut(_Model):
         given = [k for k in LOAI_NUT if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "mỗi mục của nội dung cần đúng một trong các khóa: " + ", ".join(LOAI_NUT)
+                "mỗi mục của nội dung cần đúng một trong các khóa: "
+                + ", ".join(LOAI_NUT)
                 + (f" (đang có: {', '.join(given)})" if given else "")
             )
         return self

@@ -48,18 +48,25 @@ def check_chu_ky(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
     for i, ck in enumerate(vb.chu_ky):
         if ck.quyen_han and not ck.thay:
             tien_to = profile.quyen_han.tien_to(ck.quyen_han)
-            yield ("chu_ky", i, "thay"), (
-                f"khối chữ ký '{tien_to}' cần ghi thay mặt/thay cho ai (ví dụ '{tien_to} BAN THƯỜNG VỤ' "
-                "hoặc 'KT. CHỦ TỊCH')"
+            yield (
+                ("chu_ky", i, "thay"),
+                (
+                    f"khối chữ ký '{tien_to}' cần ghi thay mặt/thay cho ai (ví dụ '{tien_to} BAN THƯỜNG VỤ' "
+                    "hoặc 'KT. CHỦ TỊCH')"
+                ),
             )
         if ck.quyen_han in profile.quyen_han.can_chuc_vu and not ck.chuc_vu:
             tien_to = profile.quyen_han.tien_to(ck.quyen_han)
             ten_khoi = f"{tien_to} {ck.thay or ''}".strip()
-            yield ("chu_ky", i, "chuc_vu"), (
-                f"khối chữ ký '{ten_khoi}' thiếu chức vụ của người ký (ví dụ 'PHÓ CHỦ TỊCH' khi ký thay)"
+            yield (
+                ("chu_ky", i, "chuc_vu"),
+                (f"khối chữ ký '{ten_khoi}' thiếu chức vụ của người ký (ví dụ 'PHÓ CHỦ TỊCH' khi ký thay)"),
             )
         if ck.quyen_han == "KT" and ck.chuc_vu and ck.thay and ck.chuc_vu.upper() == ck.thay.upper():
-            yield ("chu_ky", i, "chuc_vu"), "ký thay (KT.) thì chức vụ người ký phải là cấp phó, khác chức danh người đứng đầu"
+            yield (
+                ("chu_ky", i, "chuc_vu"),
+                "ký thay (KT.) thì chức vụ người ký phải là cấp phó, khác chức danh người đứng đầu",
+            )
     if len(vb.chu_ky) > len(vb.co_quan_ban_hanh) and len(vb.co_quan_ban_hanh) > 1:
         yield ("chu_ky",), "văn bản liên tịch có nhiều khối chữ ký hơn số cơ quan ban hành"
 
@@ -69,9 +76,7 @@ def check_noi_nhan(vb: VanBanChung) -> Iterator[Finding]:
     last = items[-1] if items else ""
     if not _LUU.match(last):
         index = len(vb.noi_nhan) - 1
-        yield ("noi_nhan", index), (
-            f"mục cuối của Nơi nhận phải là 'Lưu: VT, <đơn vị soạn thảo>' (đang là '{last}')"
-        )
+        yield ("noi_nhan", index), (f"mục cuối của Nơi nhận phải là 'Lưu: VT, <đơn vị soạn thảo>' (đang là '{last}')")
     for i, item in enumerate(items[:-1]):
         if _LUU.match(item):
             yield ("noi_nhan",), f"mục 'Lưu: VT, ...' phải đứng cuối Nơi nhận (đang ở vị trí {i + 1})"
@@ -83,9 +88,7 @@ def check_loai(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
     if isinstance(vb, CongVan) and vb.ten_loai:
         yield ("ten_loai",), "công văn không có tên loại; bỏ trường ten_loai"
     if isinstance(vb, VanBanKhac) and vb.ma_loai not in profile.ma_hop_le:
-        yield ("ma_loai",), (
-            f"mã loại '{vb.ma_loai}' không có trong Phụ lục III (ví dụ: BC, TB, HD, TTr)"
-        )
+        yield ("ma_loai",), (f"mã loại '{vb.ma_loai}' không có trong Phụ lục III (ví dụ: BC, TB, HD, TTr)")
 
 
 def check_all(vb: VanBanChung, profile: RuleProfile) -> list[Finding]:

@@ -22,9 +22,7 @@ class _Loader(yaml.SafeLoader):
     impossible date is reported with its field and line instead of a bare ValueError."""
 
 
-_Loader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 class LineMap:
@@ -44,7 +42,11 @@ class LineMap:
         """
         path = tuple(path)
         if path not in self._lines:
-            single = tuple(p for i, p in enumerate(path) if not (p == 0 and i > 0 and (*path[:i],) in self._lines and (*path[:i], 0) not in self._lines))
+            single = tuple(
+                p
+                for i, p in enumerate(path)
+                if not (p == 0 and i > 0 and (*path[:i],) in self._lines and (*path[:i], 0) not in self._lines)
+            )
             if single in self._lines:
                 return self._lines[single]
         while True:
@@ -67,16 +69,16 @@ def _walk(node: yaml.Node, path: PathKey, lines: LineMap, source: str) -> None:
                     Problem(
                         f"khóa '{key}' bị lặp lại (đã có ở dòng {seen[key]})",
                         file=source,
-                        field=_dotted(path + (key,)),
+                        field=_dotted((*path, key)),
                         line=line,
                     )
                 )
             seen[key] = line
-            lines.add(path + (key,), line)
-            _walk(value_node, path + (key,), lines, source)
+            lines.add((*path, key), line)
+            _walk(value_node, (*path, key), lines, source)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), lines, source)
+            _walk(item, (*path, index), lines, source)
 
 
 def _dotted(path: PathKey) -> str:
@@ -107,9 +109,7 @@ def load_yaml_text(text: str, source: str) -> tuple[Any, LineMap]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise CongvanError(
-            Problem(f"YAML sai cú pháp: {exc.problem or exc.context}", file=source, line=line)
-        ) from None
+        raise CongvanError(Problem(f"YAML sai cú pháp: {exc.problem or exc.context}", file=source, line=line)) from None
     except yaml.YAMLError as exc:
         raise CongvanError(Problem(f"YAML sai cú pháp: {exc}", file=source)) from None
     return data, lines

@@ -53,15 +53,25 @@ LINE_STYLES = ("CVDuongKeCoQuan", "CVDuongKeTieuNgu", "CVDuongKeTrichYeu")
 # ---------------------------------------------------------------- styles
 
 
-def _ppr(*, jc: str | None = None, before: float = 0, after: float = 0, line: float | None = None,
-         first_line_cm: float | None = None, left_mm: float | None = None, keep_next: bool = False,
-         bottom_border_pt: float | None = None) -> str:
+def _ppr(
+    *,
+    jc: str | None = None,
+    before: float = 0,
+    after: float = 0,
+    line: float | None = None,
+    first_line_cm: float | None = None,
+    left_mm: float | None = None,
+    keep_next: bool = False,
+    bottom_border_pt: float | None = None,
+) -> str:
     out = "<w:pPr>"
     if keep_next:
         out += "<w:keepNext/>"
     if bottom_border_pt:
-        out += (f'<w:pBdr><w:bottom w:val="single" w:sz="{round(bottom_border_pt * 8)}" '
-                'w:space="1" w:color="000000"/></w:pBdr>')
+        out += (
+            f'<w:pBdr><w:bottom w:val="single" w:sz="{round(bottom_border_pt * 8)}" '
+            'w:space="1" w:color="000000"/></w:pBdr>'
+        )
     spacing = f'<w:spacing w:before="{round(before * 20)}" w:after="{round(after * 20)}"'
     spacing += f' w:line="{round(line * 240)}" w:lineRule="auto"/>' if line else "/>"
     out += spacing
@@ -87,8 +97,10 @@ def _rpr(*, size: float | None = None, bold: bool = False, italic: bool = False)
 
 
 def _style(style_id: str, name: str, ppr: str, rpr: str, based: str = "Normal") -> str:
-    return (f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="{style_id}">'
-            f'<w:name w:val="{esc_attr(name)}"/><w:basedOn w:val="{based}"/><w:qFormat/>{ppr}{rpr}</w:style>')
+    return (
+        f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="{style_id}">'
+        f'<w:name w:val="{esc_attr(name)}"/><w:basedOn w:val="{based}"/><w:qFormat/>{ppr}{rpr}</w:style>'
+    )
 
 
 def styles_xml(p: RuleProfile) -> str:
@@ -96,8 +108,13 @@ def styles_xml(p: RuleProfile) -> str:
     c = p.co_chu
     d = p.doan_van
     font = esc_attr(p.phong_chu.ten)
-    body = {"jc": "both", "before": d.cach_truoc_pt, "after": d.cach_sau_pt, "line": d.gian_dong,
-            "first_line_cm": d.thut_dau_dong_cm}
+    body = {
+        "jc": "both",
+        "before": d.cach_truoc_pt,
+        "after": d.cach_sau_pt,
+        "line": d.gian_dong,
+        "first_line_cm": d.thut_dau_dong_cm,
+    }
     center0: dict = {"jc": "center"}
     styles = [
         ("CVCoQuanChuQuan", "CV Cơ quan chủ quản", _ppr(**center0), _rpr(size=c.co_quan_chu_quan)),
@@ -109,11 +126,19 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVTrichYeuCV", "CV Trích yếu công văn", _ppr(jc="center", before=6), _rpr(size=c.trich_yeu_cong_van)),
         ("CVTenLoai", "CV Tên loại", _ppr(jc="center", before=18, keep_next=True), _rpr(size=c.ten_loai, bold=True)),
         ("CVTrichYeu", "CV Trích yếu", _ppr(jc="center", keep_next=True), _rpr(size=c.trich_yeu, bold=True)),
-        ("CVThamQuyen", "CV Thẩm quyền ban hành", _ppr(jc="center", before=12, after=6, keep_next=True),
-         _rpr(size=c.tham_quyen, bold=True)),
+        (
+            "CVThamQuyen",
+            "CV Thẩm quyền ban hành",
+            _ppr(jc="center", before=12, after=6, keep_next=True),
+            _rpr(size=c.tham_quyen, bold=True),
+        ),
         ("CVCanCu", "CV Căn cứ", _ppr(**body), _rpr(size=c.than, italic=True)),
-        ("CVQuyetDinhNhan", "CV Quyết định nhãn", _ppr(jc="center", before=12, after=6, keep_next=True),
-         _rpr(size=c.than, bold=True)),
+        (
+            "CVQuyetDinhNhan",
+            "CV Quyết định nhãn",
+            _ppr(jc="center", before=12, after=6, keep_next=True),
+            _rpr(size=c.than, bold=True),
+        ),
         ("CVKinhGui", "CV Kính gửi", _ppr(before=12, after=6, left_mm=35), _rpr(size=c.kinh_gui)),
         ("CVKinhGuiMuc", "CV Kính gửi mục", _ppr(left_mm=45), _rpr(size=c.kinh_gui)),
         ("CVThan", "CV Thân", _ppr(**body), _rpr(size=c.than)),
@@ -135,34 +160,40 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVChuKyHoTen", "CV Chữ ký họ tên", _ppr(jc="center", after=12), _rpr(size=c.chu_ky, bold=True)),
         ("CVPhuLucNhan", "CV Phụ lục nhãn", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_nhan, bold=True)),
         ("CVPhuLucTen", "CV Phụ lục tên", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_ten, bold=True)),
-        ("CVPhuLucKemTheo", "CV Phụ lục kèm theo", _ppr(jc="center", after=12), _rpr(size=c.phu_luc_kem_theo, italic=True)),
+        (
+            "CVPhuLucKemTheo",
+            "CV Phụ lục kèm theo",
+            _ppr(jc="center", after=12),
+            _rpr(size=c.phu_luc_kem_theo, italic=True),
+        ),
         ("CVBang", "CV Bảng", _ppr(), _rpr(size=c.bang)),
         ("CVBangTieuDe", "CV Bảng tiêu đề", _ppr(jc="center"), _rpr(size=c.bang, bold=True)),
         ("CVSoTrang", "CV Số trang", _ppr(jc="center"), _rpr(size=c.so_trang)),
     ]
-    line_ppr = (f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{round(p.duong_ke.do_day_pt * 8)}" w:space="1" w:color="000000"/></w:pBdr>'
-                '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:jc w:val="center"/></w:pPr>'
-                )
+    line_ppr = (
+        f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{round(p.duong_ke.do_day_pt * 8)}" w:space="1" w:color="000000"/></w:pBdr>'
+        '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:jc w:val="center"/></w:pPr>'
+    )
     line_rpr = '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
-    for style_id, name in zip(LINE_STYLES, ("CV Đường kẻ cơ quan", "CV Đường kẻ tiêu ngữ", "CV Đường kẻ trích yếu"), strict=True):
+    for style_id, name in zip(
+        LINE_STYLES, ("CV Đường kẻ cơ quan", "CV Đường kẻ tiêu ngữ", "CV Đường kẻ trích yếu"), strict=True
+    ):
         styles.append((style_id, name, line_ppr, line_rpr))
     body_xml = "".join(_style(*s) for s in styles)
     return (
-        XML_DECL
-        + f'<w:styles {ROOT_NS}><w:docDefaults><w:rPrDefault><w:rPr>'
+        XML_DECL + f"<w:styles {ROOT_NS}><w:docDefaults><w:rPrDefault><w:rPr>"
         f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}" w:eastAsia="{font}"/>'
         f'<w:color w:val="{p.phong_chu.mau}"/><w:sz w:val="{half_points(c.than)}"/>'
         f'<w:szCs w:val="{half_points(c.than)}"/><w:lang w:val="{p.phong_chu.ngon_ngu}" w:eastAsia="en-US" w:bidi="ar-SA"/>'
         '</w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/>'
-        '</w:pPr></w:pPrDefault></w:docDefaults>'
+        "</w:pPr></w:pPrDefault></w:docDefaults>"
         '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>'
         '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/>'
         '<w:uiPriority w:val="1"/><w:semiHidden/></w:style>'
         '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:semiHidden/>'
         '<w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/>'
         '<w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/>'
-        '</w:tblCellMar></w:tblPr></w:style>'
-        + body_xml + "</w:styles>"
+        "</w:tblCellMar></w:tblPr></w:style>" + body_xml + "</w:styles>"
     )
 
 
@@ -186,17 +217,19 @@ def sect_pr(p: RuleProfile) -> str:
 
 def _header_xml(page_number: bool) -> str:
     body = (
-        para("CVSoTrang",
-             '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
-             '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>2</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
-        if page_number else para(None)
+        para(
+            "CVSoTrang",
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>2</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>',
+        )
+        if page_number
+        else para(None)
     )
     return XML_DECL + f"<w:hdr {ROOT_NS}>{body}</w:hdr>"
 
 
 _CONTENT_TYPES = (
-    XML_DECL
-    + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    XML_DECL + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Default Extension="png" ContentType="image/png"/><Default Extension="jpeg" ContentType="image/jpeg"/>'
@@ -211,16 +244,14 @@ _CONTENT_TYPES = (
     "</Types>"
 )
 _ROOT_RELS = (
-    XML_DECL
-    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    XML_DECL + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
     '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
     "</Relationships>"
 )
 _DOC_RELS = (
-    XML_DECL
-    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    XML_DECL + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
     '<Relationship Id="rIdSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>'
     '<Relationship Id="rIdHeader1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>'
@@ -246,8 +277,7 @@ def _core(title: str) -> str:
 
 
 _APP = (
-    XML_DECL
-    + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    XML_DECL + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
     "<Application>congvan</Application></Properties>"
 )
 
@@ -312,7 +342,9 @@ def header_table(p: RuleProfile, *, cong_van: bool) -> str:
     number = _var("CVSo", "so_ky_hieu")
     if cong_van:
         number += _var("CVTrichYeuCV", "trich_yeu_cv")
-    rows = row(cell(left, names) + cell(right, national)) + row(cell(left, number) + cell(right, _var("CVDiaDanhNgay", "dia_danh_ngay")))
+    rows = row(cell(left, names) + cell(right, national)) + row(
+        cell(left, number) + cell(right, _var("CVDiaDanhNgay", "dia_danh_ngay"))
+    )
     return table([left, right], rows, indent=twips(p.bang_tieu_de.lui_trai_mm))
 
 
@@ -339,7 +371,10 @@ def recipients_block(p: RuleProfile, width: int) -> str:
     note = 1500
     nested_rows = (
         tag_row("{%tr for g in nhom_noi_nhan %}", 2)
-        + row(cell(width - note, _loop("m", "g.muc", _var("CVNoiNhan", "m"))) + cell(note, _var("CVNoiNhan", "g.ghi_chu"), vcenter=True))
+        + row(
+            cell(width - note, _loop("m", "g.muc", _var("CVNoiNhan", "m")))
+            + cell(note, _var("CVNoiNhan", "g.ghi_chu"), vcenter=True)
+        )
         + tag_row("{%tr endfor %}", 2)
     )
     return (
@@ -358,12 +393,17 @@ def signature_area(p: RuleProfile) -> str:
     left, right = twips(p.bang_chu_ky.cot_trai_mm), twips(p.bang_chu_ky.cot_phai_mm)
     text_width = twips(p.trang.rong_chu_mm)
     half = text_width // 2
-    single = table([left, right], row(cell(left, recipients_block(p, left)) + cell(right, signer_block("chu_ky")), cant_split=True))
+    single = table(
+        [left, right], row(cell(left, recipients_block(p, left)) + cell(right, signer_block("chu_ky")), cant_split=True)
+    )
     # Titles and names in separate rows so that names line up across a row of two
     # even when one title wraps onto more lines than the other.
     joint_rows = (
         tag_row("{%tr for hang in hang_chu_ky %}", 2)
-        + row(cell(half, signer_titles("hang.trai")) + cell(text_width - half, signer_titles("hang.phai")), cant_split=True)
+        + row(
+            cell(half, signer_titles("hang.trai")) + cell(text_width - half, signer_titles("hang.phai")),
+            cant_split=True,
+        )
         + row(cell(half, signer_name("hang.trai")) + cell(text_width - half, signer_name("hang.phai")), cant_split=True)
         + tag_row("{%tr endfor %}", 2)
         + tag_row("{%tr if chu_ky_le %}", 2)
@@ -373,8 +413,12 @@ def signature_area(p: RuleProfile) -> str:
     )
     joint = table([half, text_width - half], joint_rows) + recipients_block(p, twips(p.bang_chu_ky.cot_trai_mm))
     return (
-        para("CVThan", "", '<w:keepNext/>')
-        + tag_para("{%p if lien_tich %}") + joint + tag_para("{%p else %}") + single + tag_para("{%p endif %}")
+        para("CVThan", "", "<w:keepNext/>")
+        + tag_para("{%p if lien_tich %}")
+        + joint
+        + tag_para("{%p else %}")
+        + single
+        + tag_para("{%p endif %}")
     )
 
 
@@ -410,7 +454,9 @@ def quyet_dinh_body(p: RuleProfile) -> str:
         + title_block()
         + _var("CVThamQuyen", "tham_quyen")
         + _loop("x", "can_cu", _var("CVCanCu", "x"))
-        + tag_para("{%p if theo_de_nghi %}") + _var("CVCanCu", "theo_de_nghi") + tag_para("{%p endif %}")
+        + tag_para("{%p if theo_de_nghi %}")
+        + _var("CVCanCu", "theo_de_nghi")
+        + tag_para("{%p endif %}")
         + para("CVQuyetDinhNhan", run(p.chu_de.quyet_dinh))
         + body_loop("doan")
         + signature_area(p)

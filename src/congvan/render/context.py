@@ -89,8 +89,12 @@ def _body(nodes: list[Nut | str], p: RuleProfile, counters: _Counters) -> Iterat
         elif cap == "dieu":
             counters.dieu += 1
             label = node.so or _label(d.dieu, counters.dieu)
-            yield {"kieu": "dieu", "runs": rich(text, label=label, label_bold=True) if not node.tieu_de
-                   else rich(f"**{text}**", label=label, label_bold=True)}
+            yield {
+                "kieu": "dieu",
+                "runs": rich(text, label=label, label_bold=True)
+                if not node.tieu_de
+                else rich(f"**{text}**", label=label, label_bold=True),
+            }
         elif cap == "khoan":
             label = node.so or _label(d.khoan, local[cap])
             is_title = node.tieu_de if node.tieu_de is not None else bool(node.noi_dung)
@@ -188,7 +192,9 @@ class SignatureBuilder:
             seal_w = b.rong_anh_dau_mm
             sig_h = self.images.height_mm(self.base_dir / ck.anh_chu_ky, sig_w) if ck.anh_chu_ky else seal_w
             seal_h = self.images.height_mm(seal, seal_w)
-            out += self.images.floating(seal, seal_w, left_mm=sig_left + sig_w / 3 - seal_w, top_mm=(sig_h - seal_h) / 2)
+            out += self.images.floating(
+                seal, seal_w, left_mm=sig_left + sig_w / 3 - seal_w, top_mm=(sig_h - seal_h) / 2
+            )
         if ck.anh_chu_ky:
             out += self.images.inline(self.base_dir / ck.anh_chu_ky, sig_w)
         else:
@@ -216,7 +222,10 @@ def header_lines(vb: VanBanChung) -> dict[str, list[str]]:
     if not vb.lien_tich:
         cq = vb.co_quan_ban_hanh[0]
         parent = cq.co_quan_chu_quan.split("\n") if cq.co_quan_chu_quan else []
-        return {"dong_chu_quan": [viet_hoa(x) for x in parent], "dong_co_quan": [viet_hoa(x) for x in cq.ten.split("\n")]}
+        return {
+            "dong_chu_quan": [viet_hoa(x) for x in parent],
+            "dong_co_quan": [viet_hoa(x) for x in cq.ten.split("\n")],
+        }
     return {"dong_chu_quan": [], "dong_co_quan": [viet_hoa(cq.ten) for cq in vb.co_quan_ban_hanh]}
 
 
@@ -251,17 +260,20 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
         doan = body_paragraphs(pl.noi_dung, p, close=False)
         if pl.bang:
             doan.append({"kieu": "bang", "bang": appendix_table(pl.bang, p), "runs": Markup("")})
-        out.append({
-            "nhan": _label(p.danh_so.phu_luc_nhieu, i) if many else p.danh_so.phu_luc,
-            "ten": viet_hoa(pl.tieu_de),
-            "kem_theo": pl.kem_theo or f"(Kèm theo {kind} số {so_ky_hieu}{date})",
-            "doan": doan,
-        })
+        out.append(
+            {
+                "nhan": _label(p.danh_so.phu_luc_nhieu, i) if many else p.danh_so.phu_luc,
+                "ten": viet_hoa(pl.tieu_de),
+                "kem_theo": pl.kem_theo or f"(Kèm theo {kind} số {so_ky_hieu}{date})",
+                "doan": doan,
+            }
+        )
     return out
 
 
-def build_context(vb: VanBanChung, p: RuleProfile, images: ImageSet, base_dir: Path,
-                  so: int | None = None) -> dict[str, Any]:
+def build_context(
+    vb: VanBanChung, p: RuleProfile, images: ImageSet, base_dir: Path, so: int | None = None
+) -> dict[str, Any]:
     """The whole view model for one record. *so* overrides the record's number (register)."""
     number = so if so is not None else vb.so
     ky_hieu = ky_hieu_cua(vb, p)

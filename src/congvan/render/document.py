@@ -42,7 +42,9 @@ class DocumentRenderer:
         parts[DOCUMENT] = fit_lines(parts[DOCUMENT], profile)
         return template.to_bytes(parts)
 
-    def render_to(self, record: VanBanChung, target: Path, *, base_dir: Path = Path("."), so: int | None = None) -> Path:
+    def render_to(
+        self, record: VanBanChung, target: Path, *, base_dir: Path = Path("."), so: int | None = None
+    ) -> Path:
         """Render and write atomically."""
         write_bytes_atomic(target, self.render_bytes(record, base_dir=base_dir, so=so))
         return target

@@ -178,7 +178,11 @@ class CompiledTemplate:
         problems = []
         for unknown in sorted(self.used_names - fields):
             where = next(
-                (locate_name(p, self.parts[p], unknown) for p in self.sources if re.search(rf"\b{re.escape(unknown)}\b", self.sources[p])),
+                (
+                    locate_name(p, self.parts[p], unknown)
+                    for p in self.sources
+                    if re.search(rf"\b{re.escape(unknown)}\b", self.sources[p])
+                ),
                 "",
             )
             problems.append(Problem(f"{where}: mẫu dùng biến '{unknown}' mà dữ liệu không có", file=self.name))
@@ -196,9 +200,13 @@ class CompiledTemplate:
         try:
             return _unpatch(template.render(context))
         except UndefinedError as exc:
-            raise CongvanError(Problem(f"{part_label(part)}: mẫu cần dữ liệu không có ({exc.message})", file=self.name)) from None
+            raise CongvanError(
+                Problem(f"{part_label(part)}: mẫu cần dữ liệu không có ({exc.message})", file=self.name)
+            ) from None
         except SecurityError as exc:
-            raise CongvanError(Problem(f"{part_label(part)}: mẫu làm thao tác không được phép ({exc})", file=self.name)) from None
+            raise CongvanError(
+                Problem(f"{part_label(part)}: mẫu làm thao tác không được phép ({exc})", file=self.name)
+            ) from None
         except TemplateError as exc:
             raise CongvanError(Problem(f"{part_label(part)}: lỗi khi điền mẫu ({exc})", file=self.name)) from None
 

@@ -84,12 +84,13 @@ class ImageSet:
         rid, image = self._add(path)
         cx, cy = self._size(image, width_mm)
         n = self._doc_id()
+        x, y = int(left_mm * EMU_PER_MM), int(top_mm * EMU_PER_MM)
         return Markup(
             '<w:r><w:drawing><wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" '
             f'relativeHeight="{n}" behindDoc="1" locked="0" layoutInCell="1" allowOverlap="1">'
             '<wp:simplePos x="0" y="0"/>'
-            f'<wp:positionH relativeFrom="column"><wp:posOffset>{int(left_mm * EMU_PER_MM)}</wp:posOffset></wp:positionH>'
-            f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{int(top_mm * EMU_PER_MM)}</wp:posOffset></wp:positionV>'
+            f'<wp:positionH relativeFrom="column"><wp:posOffset>{x}</wp:posOffset></wp:positionH>'
+            f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{y}</wp:posOffset></wp:positionV>'
             f'<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
             f'<wp:docPr id="{n}" name="Dau {n}"/>'
             + _GRAPHIC.format(name=f"dau{n}", rid=rid, cx=cx, cy=cy)
@@ -105,7 +106,7 @@ class ImageSet:
         out: dict[str, bytes] = {name: blob for name, blob in self._media.values()}
         rels = template_parts[_RELS].decode("utf-8")
         extra = "".join(
-            f'<Relationship Id="{rid}" Type="{_IMAGE_REL}" Target="{name[len("word/"):]}"/>'
+            f'<Relationship Id="{rid}" Type="{_IMAGE_REL}" Target="{name[len("word/") :]}"/>'
             for rid, (name, _) in self._media.items()
         )
         out[_RELS] = rels.replace("</Relationships>", extra + "</Relationships>").encode("utf-8")

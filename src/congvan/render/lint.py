@@ -108,7 +108,11 @@ def lint_split_and_quotes(part: str, xml: bytes) -> list[LintFinding]:
         unclosed = re.search(r"\{[{%](?![^{}]*[}%]\})", text)
         if unclosed:
             findings.append(
-                LintFinding(para.where, f"thẻ mở '{text[unclosed.start():unclosed.start() + 20]}…' không có dấu đóng", error=True)
+                LintFinding(
+                    para.where,
+                    f"thẻ mở '{text[unclosed.start() : unclosed.start() + 20]}…' không có dấu đóng",
+                    error=True,
+                )
             )
     return findings
 

@@ -22,9 +22,7 @@ def _tables() -> dict[str, dict[str, float]]:
 
 def text_width_mm(text: str, size_pt: float, *, bold: bool = False, italic: bool = False) -> float:
     """Advance width of *text* set in one line; accented letters measure as their base."""
-    key = {(False, False): "regular", (True, False): "bold", (False, True): "italic"}.get(
-        (bold, italic), "bold_italic"
-    )
+    key = {(False, False): "regular", (True, False): "bold", (False, True): "italic"}.get((bold, italic), "bold_italic")
     table = _tables()[key]
     em = 0.0
     for ch in unicodedata.normalize("NFC", text):

@@ -97,5 +97,7 @@ def cell(width: int, content: str, *, span: int = 1, vcenter: bool = False) -> s
 def row(cells: str, *, header: bool = False, cant_split: bool = False) -> str:
     props = ""
     if header or cant_split:
-        props = "<w:trPr>" + ("<w:cantSplit/>" if cant_split else "") + ("<w:tblHeader/>" if header else "") + "</w:trPr>"
+        props = (
+            "<w:trPr>" + ("<w:cantSplit/>" if cant_split else "") + ("<w:tblHeader/>" if header else "") + "</w:trPr>"
+        )
     return f"<w:tr>{props}{cells}</w:tr>"

@@ -82,30 +82,55 @@ class PackageWriter:
             if name in streamed:
                 crc, csize, size, raw_name = self._write_streamed(out, name, streamed[name])
             else:
-                entry = (
-                    _Entry.deflate(name, changed[name], self._level)
-                    if name in changed
-                    else self._ready[name]
-                )
+                entry = _Entry.deflate(name, changed[name], self._level) if name in changed else self._ready[name]
                 crc, csize, size, raw_name = entry.crc, len(entry.data), entry.size, entry.name
                 out.write(self._local(crc, csize, size, raw_name))
                 out.write(entry.data)
-            central += _CENTRAL.pack(
-                0x02014B50, 20, 20, 0x0800, 8, self._time, self._date,
-                crc, csize, size, len(raw_name), 0, 0, 0, 0, 0, offset,
-            ) + raw_name
+            central += (
+                _CENTRAL.pack(
+                    0x02014B50,
+                    20,
+                    20,
+                    0x0800,
+                    8,
+                    self._time,
+                    self._date,
+                    crc,
+                    csize,
+                    size,
+                    len(raw_name),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+                + raw_name
+            )
             offset += _LOCAL.size + len(raw_name) + csize
         out.write(central)
         out.write(_END.pack(0x06054B50, 0, 0, len(names), len(names), len(central), offset, 0))
 
     def _local(self, crc: int, csize: int, size: int, raw_name: bytes) -> bytes:
-        return _LOCAL.pack(
-            0x04034B50, 20, 0x0800, 8, self._time, self._date, crc, csize, size, len(raw_name), 0,
-        ) + raw_name
+        return (
+            _LOCAL.pack(
+                0x04034B50,
+                20,
+                0x0800,
+                8,
+                self._time,
+                self._date,
+                crc,
+                csize,
+                size,
+                len(raw_name),
+                0,
+            )
+            + raw_name
+        )
 
-    def _write_streamed(
-        self, out: IO[bytes], name: str, chunks: Iterable[bytes]
-    ) -> tuple[int, int, int, bytes]:
+    def _write_streamed(self, out: IO[bytes], name: str, chunks: Iterable[bytes]) -> tuple[int, int, int, bytes]:
         raw_name = name.encode("utf-8")
         start = out.tell()
         out.write(self._local(0, 0, 0, raw_name))
