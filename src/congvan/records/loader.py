@@ -44,6 +44,8 @@ _MESSAGES = {
 def _message(err: dict[str, Any]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden" and " " in str(err["loc"][-1]):
+        return "đoạn văn kết thúc bằng dấu ':' bị YAML hiểu là tên trường; hãy đặt cả đoạn trong dấu nháy \"...\""
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind == "greater_than_equal":
@@ -132,7 +134,8 @@ def find_records(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml")))
+            # Not recursive: sub-folders hold other things (batch data, mappings).
+            found.extend(sorted(p for p in path.glob("*.y*ml") if p.suffix in (".yaml", ".yml")))
         elif path.exists():
             found.append(path)
         else:

@@ -35,8 +35,11 @@ class ChuKy(_Model):
     ``thay`` is what follows the authority prefix: the collective body for TM.
     ("BAN THƯỜNG VỤ"), the head's title for KT./TL./TUQ. ("CHỦ TỊCH"), the acted
     title for Q. ("GIÁM ĐỐC"). Without a prefix it is the first line as written.
+    ``thay_mat`` adds a "TM. <tập thể>" line above, for the NĐ30 form
+    "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
     """
 
+    thay_mat: str | None = None
     quyen_han: Literal["TM", "KT", "TL", "TUQ", "Q"] | None = None
     thay: str | None = None
     co_quan: str | None = None

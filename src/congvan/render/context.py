@@ -61,6 +61,10 @@ def _label(template: str, n: int) -> str:
 
 
 def _ends(text: str, mark: str) -> str:
+    """Replace the closing punctuation of *text* by *mark*, keeping an ellipsis."""
+    text = text.rstrip()
+    if text.endswith(("...", "…")):
+        return text + mark
     return text.rstrip(_END_PUNCT) + mark
 
 
@@ -172,6 +176,8 @@ class SignatureBuilder:
 
     def lines(self, ck: ChuKy) -> list[str]:
         out = []
+        if ck.thay_mat:
+            out.append(f"{self.profile.quyen_han.tien_to('TM')} {viet_hoa(ck.thay_mat)}")
         if ck.quyen_han:
             out.append(f"{self.profile.quyen_han.tien_to(ck.quyen_han)} {viet_hoa(ck.thay or '')}".strip())
         elif ck.thay:
