@@ -155,8 +155,8 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVDieu", "CV Điều", _ppr(**body), _rpr(size=c.than)),
         ("CVNoiNhanNhan", "CV Nơi nhận nhãn", _ppr(), _rpr(size=c.noi_nhan_nhan, bold=True, italic=True)),
         ("CVNoiNhan", "CV Nơi nhận", _ppr(), _rpr(size=c.noi_nhan)),
-        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center", keep_next=True), _rpr(size=c.chu_ky, bold=True)),
-        ("CVChuKyAnh", "CV Chữ ký chỗ ký", _ppr(jc="center", keep_next=True), _rpr(size=c.chu_ky)),
+        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center"), _rpr(size=c.chu_ky, bold=True)),
+        ("CVChuKyAnh", "CV Chữ ký chỗ ký", _ppr(jc="center"), _rpr(size=c.chu_ky)),
         ("CVChuKyHoTen", "CV Chữ ký họ tên", _ppr(jc="center", after=12), _rpr(size=c.chu_ky, bold=True)),
         ("CVPhuLucNhan", "CV Phụ lục nhãn", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_nhan, bold=True)),
         ("CVPhuLucTen", "CV Phụ lục tên", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_ten, bold=True)),
@@ -368,7 +368,7 @@ def signer_block(expr: str) -> str:
 
 def recipients_block(p: RuleProfile, width: int) -> str:
     """ô 9b: "Nơi nhận:" and its items; groups with a note sit in a nested table."""
-    note = 1500
+    note = 1150
     nested_rows = (
         tag_row("{%tr for g in nhom_noi_nhan %}", 2)
         + row(
