@@ -18,6 +18,7 @@ from congvan.batch.ooxml import (
     mm,
     package_parts,
     para,
+    rule,
     run,
     table,
     table_row,
@@ -30,36 +31,19 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 
 
 def _national_motto(width: int, size: float = 13) -> list[str]:
-    """Quốc hiệu and tiêu ngữ with the short rule under the motto (NĐ30 Phụ lục I)."""
-    motto_width = mm(62 if size >= 14 else 57)
-    pad = max((width - motto_width) // 2 - 100, 0)
+    """Quốc hiệu and tiêu ngữ with the rule under the motto (NĐ30 Phụ lục I)."""
     return [
-        para(
-            run(
-                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                size=size - 0.5 if size < 14 else 13,
-                bold=True,
-            )
-        ),
-        para(
-            run("Độc lập - Tự do - Hạnh phúc", size=size + 1, bold=True),
-            rule_below=True,
-            indent_left=pad,
-            indent_right=pad,
-        ),
+        para(run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=min(size, 13), bold=True)),
+        para(run("Độc lập - Tự do - Hạnh phúc", size=min(size + 1, 14), bold=True)),
+        rule(mm(60), width),
     ]
 
 
 def _agency(width: int, size: float = 13, with_number: bool = False) -> list[str]:
-    pad = max((width - mm(28)) // 2, 0)
     out = [
         para(run("{{ co_quan_dong_1 }}", size=size, bold=True)),
-        para(
-            run("{{ co_quan_dong_2 }}", size=size, bold=True),
-            rule_below=True,
-            indent_left=pad,
-            indent_right=pad,
-        ),
+        para(run("{{ co_quan_dong_2 }}", size=size, bold=True)),
+        rule(mm(25), width),
     ]
     if with_number:
         out.append(para(run("Số: {{ so_ky_hieu }}", size=13), before=120))
@@ -68,33 +52,31 @@ def _agency(width: int, size: float = 13, with_number: bool = False) -> list[str
 
 def certificate() -> tuple[str, Page]:
     """Landscape certificate of recognition ("Giấy công nhận")."""
-    page = Page(landscape=True, top=22, bottom=16, left=25, right=25, border=True)
+    page = Page(landscape=True, top=20, bottom=15, left=25, right=25, border=True, center=True)
     w = page.text_width
     left, right = int(w * 0.40), w - int(w * 0.40)
     head = table([[Cell(_agency(left), left), Cell(_national_motto(right), right)]], [left, right])
-    name_big = para(run("{{ ten|viet_hoa }}", size=28, bold=True, color=BLUE), before=60, after=60)
-    name_small = para(
-        run("{{ ten|viet_hoa }}", size=20, bold=True, color=BLUE), before=60, after=60
-    )
+    name_big = para(run("{{ ten|viet_hoa }}", size=30, bold=True, color=BLUE), after=mm(2))
+    name_small = para(run("{{ ten|viet_hoa }}", size=20, bold=True, color=BLUE), before=60, after=60)
     body = [
         head,
-        para(run("GIẤY CÔNG NHẬN", size=42, bold=True, color=RED), before=mm(9), after=mm(2)),
-        para(run("{{ nguoi_cong_nhan|viet_hoa }}", size=15, bold=True), after=mm(4)),
-        para(run("{{ loi_cong_nhan }}", size=16, italic=True)),
+        para(run("GIẤY CÔNG NHẬN", size=48, bold=True, color=RED), before=mm(12), after=mm(3)),
+        para(run("{{ nguoi_cong_nhan|viet_hoa }}", size=16, bold=True), after=mm(5)),
+        para(run("{{ loi_cong_nhan }}", size=17, italic=True), after=mm(1)),
         tag_para("{%p if ten|length <= 34 %}"),
         name_big,
         tag_para("{%p else %}"),
         name_small,
         tag_para("{%p endif %}"),
-        para(run("Địa chỉ: {{ dia_chi }}", size=15, italic=True), after=mm(2)),
+        para(run("Địa chỉ: {{ dia_chi }}", size=16, italic=True), after=mm(4)),
         para(
             run(
                 "Đạt danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}",
-                size=20,
+                size=22,
                 bold=True,
                 color=RED,
             ),
-            after=mm(6),
+            after=mm(8),
         ),
     ]
     sign = [
@@ -102,17 +84,15 @@ def certificate() -> tuple[str, Page]:
         tag_para("{%p if quyen_han %}"),
         para(run("{{ quyen_han|viet_hoa }}", size=14, bold=True)),
         tag_para("{%p endif %}"),
-        para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(18)),
+        para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(22)),
         para(run("{{ nguoi_ky }}", size=14, bold=True)),
     ]
     note = [
-        para(
-            run("Quyết định số {{ so_ky_hieu }}", size=13, italic=True), align="left", before=mm(8)
-        ),
+        para(run("Quyết định số {{ so_ky_hieu }}", size=13, italic=True), align="left"),
         para(run("{{ ngay_quyet_dinh }}", size=13, italic=True), align="left"),
         para(run("Số vào sổ: {{ so_vao_so }}", size=13, italic=True), align="left"),
     ]
-    body.append(table([[Cell(note, left), Cell(sign, right)]], [left, right]))
+    body.append(table([[Cell(note, left, "bottom"), Cell(sign, right)]], [left, right]))
     return "".join(body), page
 
 
@@ -140,9 +120,7 @@ def _amount_lines() -> list[str]:
     return [
         tag_para("{%p if dong_gop is not none %}"),
         _fill_line("Đăng ký đóng góp Quỹ khuyến học: ", "{{ dong_gop|so_tien }} đồng"),
-        para(
-            run("(Bằng chữ: {{ dong_gop|doc_tien }})", size=14, italic=True), align="left", after=60
-        ),
+        para(run("(Bằng chữ: {{ dong_gop|doc_tien }})", size=14, italic=True), align="left", after=60),
         tag_para("{%p else %}"),
         _fill_line("Đăng ký đóng góp Quỹ khuyến học: ", "……………… đồng"),
         tag_para("{%p endif %}"),
@@ -163,10 +141,7 @@ def registration_family() -> tuple[str, Page]:
             )
         ]
     ] + [
-        [
-            Cell([para(run(str(i) if c == 0 else "", size=13))], cw)
-            for c, cw in enumerate(_member_widths(w))
-        ]
+        [Cell([para(run(str(i) if c == 0 else "", size=13))], cw) for c, cw in enumerate(_member_widths(w))]
         for i in range(1, 6)
     ]
     half = w // 2
@@ -257,8 +232,7 @@ def registration_unit() -> tuple[str, Page]:
         ),
         para(
             run(
-                "Đơn vị chúng tôi đăng ký phấn đấu đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }} "
-                "với các nội dung sau:",
+                "Đơn vị chúng tôi đăng ký phấn đấu đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }} với các nội dung sau:",
                 size=14,
             ),
             align="both",
@@ -267,11 +241,8 @@ def registration_unit() -> tuple[str, Page]:
         ),
         *_criteria(
             [
-                "1. Có kế hoạch và tổ chức cho cán bộ, thành viên học tập thường xuyên, "
-                "học tập suốt đời.",
-                "2. Ít nhất 90% cán bộ, thành viên đạt danh hiệu “Công dân học tập”; "
-                "không có người vi "
-                "phạm pháp luật.",
+                "1. Có kế hoạch và tổ chức cho cán bộ, thành viên học tập thường xuyên, học tập suốt đời.",
+                "2. Ít nhất 90% cán bộ, thành viên đạt danh hiệu “Công dân học tập”; không có người vi phạm pháp luật.",
                 "3. Hoàn thành tốt nhiệm vụ được giao; tham gia tích cực phong trào khuyến học, "
                 "khuyến tài tại địa phương.",
             ]
@@ -363,9 +334,7 @@ def decision() -> tuple[str, Page]:
         tag_para("{%p for c in can_cu %}"),
         para(run("{{ c }}", size=14, italic=True), align="both", indent_first=mm(10), after=80),
         tag_para("{%p endfor %}"),
-        para(
-            run("{{ de_nghi }}", size=14, italic=True), align="both", indent_first=mm(10), after=80
-        ),
+        para(run("{{ de_nghi }}", size=14, italic=True), align="both", indent_first=mm(10), after=80),
         para(run("QUYẾT ĐỊNH:", size=14, bold=True), before=mm(3), after=mm(3)),
         para(
             run("Điều 1. ", size=14, bold=True),
@@ -404,8 +373,7 @@ def decision() -> tuple[str, Page]:
         ),
         para(
             run(
-                "(Kèm theo Quyết định số {{ so_ky_hieu }} {{ ngay_quyet_dinh }} "
-                "của {{ nguoi_cong_nhan }})",
+                "(Kèm theo Quyết định số {{ so_ky_hieu }} {{ ngay_quyet_dinh }} của {{ nguoi_cong_nhan }})",
                 size=14,
                 italic=True,
             ),
@@ -428,9 +396,7 @@ def decision() -> tuple[str, Page]:
 
 def _tr_tag(tag: str, columns: int) -> str:
     """A table row holding only a ``{%tr %}`` tag, which docxtpl turns into the loop."""
-    return table_row(
-        [Cell([para(run(tag if i == 0 else "", size=13))], 100) for i in range(columns)]
-    )
+    return table_row([Cell([para(run(tag if i == 0 else "", size=13))], 100) for i in range(columns)])
 
 
 TEMPLATES = {

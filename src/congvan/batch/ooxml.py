@@ -9,7 +9,7 @@ Phụ lục I), so the text looks the same whatever the reader's default font.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -54,9 +54,7 @@ def run(
     props.append(f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>')
     if underline:
         props.append('<w:u w:val="single"/>')
-    return (
-        f'<w:r><w:rPr>{"".join(props)}</w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
-    )
+    return f'<w:r><w:rPr>{"".join(props)}</w:rPr><w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
 
 
 def para(
@@ -79,18 +77,22 @@ def para(
     if break_before:
         props.append("<w:pageBreakBefore/>")
     if rule_below:
-        props.append(
-            '<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>'
-        )
-    props.append(
-        f'<w:spacing w:before="{before}" w:after="{after}" w:line="{line}" w:lineRule="auto"/>'
-    )
+        props.append('<w:pBdr><w:bottom w:val="single" w:sz="6" w:space="1" w:color="000000"/></w:pBdr>')
+    props.append(f'<w:spacing w:before="{before}" w:after="{after}" w:line="{line}" w:lineRule="auto"/>')
     if indent_first or indent_left or indent_right:
-        props.append(
-            f'<w:ind w:left="{indent_left}" w:right="{indent_right}" w:firstLine="{indent_first}"/>'
-        )
+        props.append(f'<w:ind w:left="{indent_left}" w:right="{indent_right}" w:firstLine="{indent_first}"/>')
     props.append(f'<w:jc w:val="{align}"/>')
     return f"<w:p><w:pPr>{''.join(props)}</w:pPr>{''.join(runs)}</w:p>"
+
+
+def rule(line_width: int, container_width: int, after: int = 0) -> str:
+    """A centred horizontal rule *line_width* twips long (the line under the motto)."""
+    pad = max((container_width - line_width) // 2, 0)
+    return (
+        '<w:p><w:pPr><w:pBdr><w:top w:val="single" w:sz="6" w:space="1" w:color="000000"/>'
+        f'</w:pBdr><w:spacing w:before="60" w:after="{after}" w:line="40" w:lineRule="exact"/>'
+        f'<w:ind w:left="{pad}" w:right="{pad}"/><w:rPr><w:sz w:val="4"/></w:rPr></w:pPr></w:p>'
+    )
 
 
 def tag_para(tag: str) -> str:
@@ -138,11 +140,7 @@ def table(
 
 def table_row(cells: Iterable[Cell], *, header: bool = False) -> str:
     """One row; a header row repeats at the top of every page (``w:tblHeader``)."""
-    tr_pr = (
-        "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
-        if header
-        else "<w:trPr><w:cantSplit/></w:trPr>"
-    )
+    tr_pr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header else "<w:trPr><w:cantSplit/></w:trPr>"
     out = [f"<w:tr>{tr_pr}"]
     for cell in cells:
         out.append(
@@ -164,7 +162,7 @@ class Page:
     right: float = 15
     border: bool = False
     page_numbers: bool = False
-    extra: list[str] = field(default_factory=list)
+    center: bool = False  # vertical centring, for certificates
 
     @property
     def width(self) -> int:
@@ -191,7 +189,9 @@ class Page:
             else ""
         )
         header = '<w:headerReference w:type="default" r:id="rIdHeader1"/>'
-        title_pg = "<w:titlePg/>" if self.page_numbers else ""
+        # Schema order: pgBorders, vAlign, titlePg, docGrid.
+        title_pg = '<w:vAlign w:val="center"/>' if self.center else ""
+        title_pg += "<w:titlePg/>" if self.page_numbers else ""
         return (
             f"<w:sectPr>{header}"
             f'<w:pgSz w:w="{self.width}" w:h="{self.height}"{orient}/>'
@@ -223,9 +223,7 @@ def header_xml(page: Page) -> str:
 
 
 def document_xml(body: str, page: Page) -> str:
-    return (
-        f"{XML_DECL}<w:document {NAMESPACES}><w:body>{body}{page.sect_pr()}</w:body></w:document>"
-    )
+    return f"{XML_DECL}<w:document {NAMESPACES}><w:body>{body}{page.sect_pr()}</w:body></w:document>"
 
 
 _STYLES = f"""{XML_DECL}<w:styles xmlns:w="{W_NS}"><w:docDefaults><w:rPrDefault><w:rPr>

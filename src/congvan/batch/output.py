@@ -84,9 +84,7 @@ class DocPrCounter:
         return _DOCPR_ID.sub(fresh, xml)
 
 
-def merged_chunks(
-    template: CompiledTemplate, contexts: Iterable[Mapping[str, Any]]
-) -> Iterator[bytes]:
+def merged_chunks(template: CompiledTemplate, contexts: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
     """``document.xml`` of all rows, one section per row, as a stream of UTF-8 chunks."""
     ids = DocPrCounter(template.parts)
     last: _Body | None = None
@@ -121,11 +119,7 @@ def write_merged(
     first = next(rows, None)
     if first is None:
         raise CongvanError("không có dòng dữ liệu nào để in")
-    others = {
-        part: template.render_part(part, first).encode("utf-8")
-        for part in template.compiled
-        if part != DOCUMENT
-    }
+    others = {part: template.render_part(part, first).encode("utf-8") for part in template.compiled if part != DOCUMENT}
     count = 0
 
     def counted() -> Iterator[Mapping[str, Any]]:
@@ -297,13 +291,9 @@ def with_background(parts: Mapping[str, bytes], image: Path) -> dict[str, bytes]
         blob = image.read_bytes()
         ext = Image.from_blob(blob).ext
     except FileNotFoundError:
-        raise CongvanError(
-            Problem("không tìm thấy tệp ảnh phôi", file=display_path(image))
-        ) from None
+        raise CongvanError(Problem("không tìm thấy tệp ảnh phôi", file=display_path(image))) from None
     except Exception:
-        raise CongvanError(
-            Problem("ảnh phôi không đọc được (cần PNG hoặc JPEG)", file=display_path(image))
-        ) from None
+        raise CongvanError(Problem("ảnh phôi không đọc được (cần PNG hoặc JPEG)", file=display_path(image))) from None
     out = dict(parts)
     doc = out[DOCUMENT].decode("utf-8")
     doc = re.sub(r"<w:pgBorders\b.*?</w:pgBorders>", "", doc, flags=re.S)
@@ -353,17 +343,13 @@ def _default_header(parts: dict[str, bytes], doc: str) -> tuple[str, str]:
     """The default header part of the last section, created when the template has none."""
     rels = parts.get("word/_rels/document.xml.rels", b"").decode("utf-8")
     last = doc[doc.rfind("<w:sectPr") :]
-    m = re.search(
-        r'<w:headerReference\b[^>]*w:type="default"[^>]*r:id="([^"]+)"', last
-    ) or re.search(r'<w:headerReference\b[^>]*r:id="([^"]+)"[^>]*w:type="default"', last)
+    m = re.search(r'<w:headerReference\b[^>]*w:type="default"[^>]*r:id="([^"]+)"', last) or re.search(
+        r'<w:headerReference\b[^>]*r:id="([^"]+)"[^>]*w:type="default"', last
+    )
     if m:
-        target = re.search(
-            rf'<Relationship\b[^>]*Id="{re.escape(m.group(1))}"[^>]*Target="([^"]+)"', rels
-        )
+        target = re.search(rf'<Relationship\b[^>]*Id="{re.escape(m.group(1))}"[^>]*Target="([^"]+)"', rels)
         if target is None:
-            target = re.search(
-                rf'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="{re.escape(m.group(1))}"', rels
-            )
+            target = re.search(rf'<Relationship\b[^>]*Target="([^"]+)"[^>]*Id="{re.escape(m.group(1))}"', rels)
         if target:
             return "word/" + target.group(1).lstrip("/").removeprefix("word/"), doc
     name = "word/header_phoi.xml"
@@ -376,9 +362,7 @@ def _default_header(parts: dict[str, bytes], doc: str) -> tuple[str, str]:
     override = f'<Override PartName="/{name}" ContentType="{_HEADER_TYPE}"/>'
     parts["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode()
     reference = f'<w:headerReference w:type="default" r:id="{rid}"/>'
-    doc = re.sub(
-        r"(<w:sectPr\b[^>]*>)(?!<w:headerReference w:type=\"default\")", rf"\1{reference}", doc
-    )
+    doc = re.sub(r"(<w:sectPr\b[^>]*>)(?!<w:headerReference w:type=\"default\")", rf"\1{reference}", doc)
     if 'xmlns:r="' not in doc[: doc.find(">", doc.find("<w:document"))]:
         doc = doc.replace("<w:document ", f'<w:document xmlns:r="{_R_NS}" ', 1)
     return name, doc

@@ -119,15 +119,11 @@ def _open_xlsx(path: Path, source: str, sheet_name: str | None) -> Iterator[Shee
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:
-        raise CongvanError(
-            Problem("tệp .xlsx hỏng hoặc không phải bảng tính Excel", file=source)
-        ) from None
+        raise CongvanError(Problem("tệp .xlsx hỏng hoặc không phải bảng tính Excel", file=source)) from None
     try:
         if sheet_name is not None and sheet_name not in book.sheetnames:
             names = ", ".join(book.sheetnames)
-            raise CongvanError(
-                Problem(f"không có trang tính '{sheet_name}' (có: {names})", file=source)
-            )
+            raise CongvanError(Problem(f"không có trang tính '{sheet_name}' (có: {names})", file=source))
         ws = book[sheet_name] if sheet_name else book.worksheets[0]
         numbered = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
         headers, header_row, rest = _header_and_rows(source, numbered)
@@ -150,9 +146,7 @@ def _open_csv(path: Path, source: str) -> Iterator[Sheet]:
         fh.seek(0)
     except UnicodeDecodeError:
         raise CongvanError(
-            Problem(
-                "tệp CSV không phải mã UTF-8; hãy lưu lại với 'CSV UTF-8' trong Excel", file=source
-            )
+            Problem("tệp CSV không phải mã UTF-8; hãy lưu lại với 'CSV UTF-8' trong Excel", file=source)
         ) from None
     with fh:
         reader = csv.reader(fh, delimiter=_sniff_delimiter(first))
@@ -166,9 +160,7 @@ def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, list[Any]]]:
         for values in reader:
             yield reader.line_num, values
     except UnicodeDecodeError:
-        raise CongvanError(
-            Problem(f"dòng {reader.line_num + 1}: không phải mã UTF-8", file=source)
-        ) from None
+        raise CongvanError(Problem(f"dòng {reader.line_num + 1}: không phải mã UTF-8", file=source)) from None
 
 
 def _count_lines(path: Path) -> int:
@@ -188,13 +180,9 @@ def parse_mapping_options(items: Sequence[str], mapping_file: str | Path | None)
         try:
             data = yaml.safe_load(Path(mapping_file).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise CongvanError(
-                Problem(f"không đọc được tệp ánh xạ cột ({exc})", file=name)
-            ) from None
+            raise CongvanError(Problem(f"không đọc được tệp ánh xạ cột ({exc})", file=name)) from None
         if not isinstance(data, dict):
-            raise CongvanError(
-                Problem("tệp ánh xạ cột phải có dạng 'Tên cột: tên_trường'", file=name)
-            )
+            raise CongvanError(Problem("tệp ánh xạ cột phải có dạng 'Tên cột: tên_trường'", file=name))
         mapping.update({str(k): str(v) for k, v in data.items()})
     for item in items:
         header, sep, field_name = item.rpartition("=")
@@ -218,9 +206,7 @@ class ColumnMap:
         return field_name
 
 
-def map_headers(
-    sheet: Sheet, model: type[RowModel], user_map: Mapping[str, str] | None = None
-) -> ColumnMap:
+def map_headers(sheet: Sheet, model: type[RowModel], user_map: Mapping[str, str] | None = None) -> ColumnMap:
     """Match headers to fields: the user's mapping first, then the model's known headers."""
     fields = set(model.model_fields)
     problems: list[Problem] = []
@@ -231,8 +217,7 @@ def map_headers(
             known = ", ".join(sorted(fields))
             problems.append(
                 Problem(
-                    f"ánh xạ '{header}={field_name}': không có trường '{field_name}' "
-                    f"(các trường: {known})",
+                    f"ánh xạ '{header}={field_name}': không có trường '{field_name}' (các trường: {known})",
                     file=sheet.source,
                 )
             )
@@ -288,10 +273,7 @@ class BadRow:
     errors: list[tuple[str, str]]  # (column header, message)
 
     def problems(self, source: str) -> list[Problem]:
-        return [
-            Problem(f"cột '{col}': {msg}", file=source, line=self.number)
-            for col, msg in self.errors
-        ]
+        return [Problem(f"cột '{col}': {msg}", file=source, line=self.number) for col, msg in self.errors]
 
 
 @dataclass
@@ -315,9 +297,7 @@ def validate_rows(
             continue
         index += 1
         data = {
-            name: values[col]
-            for col, name in mapping.columns.items()
-            if col < len(values) and values[col] is not None
+            name: values[col] for col, name in mapping.columns.items() if col < len(values) and values[col] is not None
         }
         try:
             record = model.model_validate(data)

@@ -8,7 +8,6 @@ grow with the sheet.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,10 +117,11 @@ class _Runner:
             self.columns: ColumnMap = map_headers(sheet, self.model, options.column_map)
         self.report = BatchReport(self.source, RowStats())
         if self.columns.ignored:
-            self.report.warnings.append(
-                "các cột không dùng đến: " + ", ".join(f"'{h}'" for h in self.columns.ignored)
-            )
+            self.report.warnings.append("các cột không dùng đến: " + ", ".join(f"'{h}'" for h in self.columns.ignored))
         self.shared = _shared_context(options, self.model)
+        self.pdf_jobs: list[Path] = []
+        self.splits: list[tuple[Path, Path]] = []
+        self.per_row_pdf: list[Path] = []
 
     def _model(self, headers: list[str]) -> type[RowModel]:
         if self.o.kind in ROW_MODELS:
@@ -165,9 +165,7 @@ class _Runner:
             self.report.warnings.append(f"dòng {number} trùng tên và địa chỉ với dòng {first}")
         if bad:
             self.o.outdir.mkdir(parents=True, exist_ok=True)
-            self.report.error_sheet = write_error_sheet(
-                self.o.outdir / "dong_loi.xlsx", self.headers, bad
-            )
+            self.report.error_sheet = write_error_sheet(self.o.outdir / "dong_loi.xlsx", self.headers, bad)
             if not self.o.skip_bad:
                 raise _refusal(self.source, bad, stats, self.report.error_sheet)
         if stats.good == 0:
@@ -197,9 +195,7 @@ def _refusal(source: str, bad: list[BadRow], stats: RowStats, sheet: Path) -> Co
     return CongvanError(problems)
 
 
-def _load_template(
-    path: Path, background: Path | None
-) -> tuple[CompiledTemplate, list[LintFinding]]:
+def _load_template(path: Path, background: Path | None) -> tuple[CompiledTemplate, list[LintFinding]]:
     parts = load_parts(path)
     if background is not None:
         parts = with_background(parts, background)
@@ -220,11 +216,32 @@ def run_batch(options: BatchOptions) -> BatchReport:
     for document in options.documents:
         t1 = time.perf_counter()
         if document == "quyet-dinh":
-            report.outputs.append(_write_decision(runner, listing))
+            decision = _write_decision(runner, listing)
+            report.outputs.append(decision)
+            runner.pdf_jobs.append(decision)
         else:
             _write_rows(runner, document)
         report.timings[document] = time.perf_counter() - t1
+    if options.pdf:
+        t1 = time.perf_counter()
+        _write_pdfs(runner)
+        report.timings["pdf"] = time.perf_counter() - t1
     return report
+
+
+def _write_pdfs(runner: _Runner) -> None:
+    """All single files in ONE LibreOffice call; per-row PDFs cut from the merged ones."""
+    from congvan.pdf import convert_to_pdf, split_pdf
+
+    pdfs = convert_to_pdf(runner.pdf_jobs, runner.o.outdir)
+    runner.report.outputs.extend(pdfs)
+    by_docx = dict(zip(runner.pdf_jobs, pdfs, strict=True))
+    for merged, folder in runner.splits:
+        names = [name.removesuffix(".docx") + ".pdf" for name in _per_row_names(runner)]
+        split_pdf(by_docx[merged], folder, names)
+    for folder in runner.per_row_pdf:
+        docs = sorted(folder.glob("*.docx"))
+        convert_to_pdf(docs, folder)
 
 
 def _write_decision(runner: _Runner, listing: list[GoodRow]) -> Path:
@@ -257,23 +274,25 @@ def _write_rows(runner: _Runner, document: str) -> None:
     o = runner.o
     path = _document_template(runner, document)
     template, warnings = _load_template(path, o.background if document != "dang-ky" else None)
-    fields = set(runner.model.model_fields)
     runner.report.warnings.extend(str(w) for w in warnings)
-    runner.report.warnings.extend(check_template(template, fields, runner.shared, strict=False))
+    unused = check_template(template, runner.model.model_fields, runner.shared)
+    if document == "mau":  # built-in templates show only what they need, by design
+        runner.report.warnings.extend(unused)
     stem = {"giay-cong-nhan": "giay_cong_nhan", "dang-ky": "dang_ky"}.get(document, Path(path).stem)
     if o.mode in ("gop", "ca-hai"):
         target = o.outdir / f"{stem}_tat_ca.docx"
         contexts = (ctx for _, ctx in runner.good_contexts(f"Gộp {stem}"))
         write_merged(template, contexts, target)
         runner.report.outputs.append(target)
-        if o.pdf:
-            _merged_pdf(runner, target, o.outdir / stem if o.mode == "ca-hai" else None)
+        runner.pdf_jobs.append(target)
+        if o.mode == "ca-hai":
+            runner.splits.append((target, o.outdir / stem))
     if o.mode in ("tung-dong", "ca-hai"):
         folder = o.outdir / stem
         _write_per_row(runner, template, folder, stem)
         runner.report.outputs.append(folder)
-        if o.pdf and o.mode == "tung-dong":
-            _per_row_pdf(folder)
+        if o.mode == "tung-dong":
+            runner.per_row_pdf.append(folder)
 
 
 def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path, stem: str) -> None:
@@ -294,24 +313,19 @@ def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path, st
         journal.close()
 
 
-def _merged_pdf(runner: _Runner, merged: Path, split_into: Path | None) -> None:
-    from congvan.pdf import convert_to_pdf, split_pdf
-
-    (pdf,) = convert_to_pdf([merged], merged.parent)
-    runner.report.outputs.append(pdf)
-    if split_into is None:
-        return
-    names = [name.removesuffix(".docx") + ".pdf" for name in _per_row_names(runner)]
-    split_pdf(pdf, split_into, names)
-
-
 def _per_row_names(runner: _Runner) -> list[str]:
     namer = FileNamer(max(4, len(str(runner.report.stats.good + runner.report.stats.bad))))
     return [namer.name(row.stt, row.record.ten) for row, _ in runner.good_contexts("…")]
 
 
-def _per_row_pdf(folder: Path) -> None:
-    from congvan.pdf import convert_to_pdf
-
-    docs = sorted(p for p in folder.glob("*.docx") if not re.match(r"^\.", p.name))
-    convert_to_pdf(docs, folder)
+def lint_only(options: BatchOptions) -> list[str]:
+    """``--kiem-tra``: check the templates and every row, write nothing but the error sheet."""
+    runner = _Runner(options)
+    messages: list[str] = []
+    for document in options.documents:
+        path = _document_template(runner, document)
+        template, warnings = _load_template(path, None)
+        messages.extend(str(w) for w in warnings)
+        messages.extend(check_template(template, runner.model.model_fields, runner.shared))
+    runner.validate()
+    return messages + runner.report.warnings

@@ -169,8 +169,7 @@ _AWKWARD = [
         "Nguyễn Phước Vĩnh Bảo Long Hoàng Thái Tử Đệ Nhất Thừa Kế Dòng Họ Nguyễn Phước Tộc",
         "Nam",
         1955,
-        "Tổ dân phố số 3, " + _XA + ", gần chợ An Bình và trạm y tế xã, "
-        "cạnh trường Tiểu học An Bình số 1",
+        "Tổ dân phố số 3, " + _XA + ", gần chợ An Bình và trạm y tế xã, cạnh trường Tiểu học An Bình số 1",
         7,
         "",
         "",

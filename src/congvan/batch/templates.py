@@ -37,16 +37,10 @@ _FILE_ACCESS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 def template_path(document: str, kind: str) -> Path:
     name = _FILES.get((document, kind)) or _FILES.get((document, "gia-dinh"))
     if name is None:
-        raise CongvanError(
-            f"không có mẫu dựng sẵn cho '{document}'; hãy chỉ mẫu của bạn bằng --mau"
-        )
+        raise CongvanError(f"không có mẫu dựng sẵn cho '{document}'; hãy chỉ mẫu của bạn bằng --mau")
     path = TEMPLATES_DIR / name
     if not path.exists():
-        raise CongvanError(
-            Problem(
-                "thiếu mẫu dựng sẵn; chạy: python -m congvan.batch.build_templates", file=str(path)
-            )
-        )
+        raise CongvanError(Problem("thiếu mẫu dựng sẵn; chạy: python -m congvan.batch.build_templates", file=str(path)))
     return path
 
 
