@@ -96,10 +96,13 @@ def certificate() -> tuple[str, Page]:
     return "".join(body), page
 
 
-def _signature_cell(title: str, hint: str, name: str, width: int) -> Cell:
+def _signature_cell(title: str, hint: str, name: str, width: int, dated: bool = False) -> Cell:
+    """Signature column; the place-and-date line sits above the signer's title."""
+    date = [para(run("{{ dong_ngay_trong }}", size=13, italic=True))] if dated else [para("")]
     return Cell(
         [
-            para(run(title, size=14, bold=True)),
+            *date,
+            para(run(title, size=13, bold=True)),
             para(run(hint, size=13, italic=True), after=mm(20)),
             para(run(name, size=14, bold=True)),
         ],
@@ -144,7 +147,7 @@ def registration_family() -> tuple[str, Page]:
         [Cell([para(run(str(i) if c == 0 else "", size=13))], cw) for c, cw in enumerate(_member_widths(w))]
         for i in range(1, 6)
     ]
-    half = w // 2
+    half = int(w * 0.42)
     body = [
         *_national_motto(w, 13),
         para(run("BẢN ĐĂNG KÝ", size=15, bold=True), before=mm(8)),
@@ -185,17 +188,12 @@ def registration_family() -> tuple[str, Page]:
         *_amount_lines(),
         para(run("Thành viên gia đình:", size=14, bold=True), align="left", before=120, after=60),
         table(members, _member_widths(w), borders=True, header_rows=1),
-        para(
-            run("{{ dong_ngay_trong }}", size=14, italic=True),
-            align="right",
-            before=mm(5),
-            indent_right=mm(5),
-        ),
+        para("", before=mm(4)),
         table(
             [
                 [
                     _signature_cell("XÁC NHẬN CỦA BAN KHUYẾN HỌC", "(Ký, ghi rõ họ tên)", "", half),
-                    _signature_cell("CHỦ HỘ", "(Ký, ghi rõ họ tên)", "{{ ho_ten }}", w - half),
+                    _signature_cell("CHỦ HỘ", "(Ký, ghi rõ họ tên)", "{{ ho_ten }}", w - half, dated=True),
                 ]
             ],
             [half, w - half],
@@ -213,7 +211,7 @@ def registration_unit() -> tuple[str, Page]:
     """Pre-filled yearly registration form for a unit."""
     page = Page()
     w = page.text_width
-    half = w // 2
+    half = int(w * 0.42)
     body = [
         *_national_motto(w, 13),
         para(run("BẢN ĐĂNG KÝ", size=15, bold=True), before=mm(8)),
@@ -248,12 +246,7 @@ def registration_unit() -> tuple[str, Page]:
             ]
         ),
         *_amount_lines(),
-        para(
-            run("{{ dong_ngay_trong }}", size=14, italic=True),
-            align="right",
-            before=mm(6),
-            indent_right=mm(5),
-        ),
+        para("", before=mm(4)),
         table(
             [
                 [
@@ -263,6 +256,7 @@ def registration_unit() -> tuple[str, Page]:
                         "(Ký tên, đóng dấu)",
                         "{{ nguoi_dung_dau or '' }}",
                         w - half,
+                        dated=True,
                     ),
                 ]
             ],
@@ -276,7 +270,7 @@ def decision() -> tuple[str, Page]:
     """Quyết định công nhận with the full list as an appendix table."""
     page = Page(page_numbers=True)
     w = page.text_width
-    left = mm(68)
+    left = mm(60)
     right = w - left
     head = table(
         [
@@ -306,7 +300,7 @@ def decision() -> tuple[str, Page]:
         para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(22)),
         para(run("{{ nguoi_ky }}", size=14, bold=True)),
     ]
-    half = w // 2
+    half = int(w * 0.42)
     cols = [mm(12), 0, mm(62), mm(25)]
     cols[1] = w - sum(cols)
     header_cells = [

@@ -71,7 +71,7 @@ class DotConfig(BaseModel):
             "nguoi_cong_nhan": self.nguoi_cong_nhan or f"Chủ tịch {self.co_quan}",
             "dia_danh": self.dia_danh,
             "dong_dia_danh_ngay": dong_dia_danh_ngay(self.dia_danh, self.ngay_ky),
-            "dong_ngay_trong": dong_dia_danh_ngay(self.dia_danh, None).replace(f"năm {O_TRONG}", f"năm {self.nam}"),
+            "dong_ngay_trong": f"{self.dia_danh}, ngày …… tháng …… năm {self.nam}",
             "nam": self.nam,
             "danh_hieu": self.danh_hieu,
             "so_ky_hieu": so_va_ky_hieu(self.so_quyet_dinh, self.ky_hieu),

@@ -294,7 +294,42 @@ def write_samples(folder: Path = RECORDS_DIR) -> list[Path]:
     bad = ([i, *row] for i, row in enumerate(BAD_ROWS, start=1))
     write_csv(paths[1], HEADERS, bad)
     write_csv(paths[2], UNIT_HEADERS, units())
+    paths.append(folder / "phoi_mau.png")
+    with atomic_writer(paths[-1]) as fh:
+        fh.write(sample_background())
     return paths
+
+
+def sample_background(width: int = 1403, height: int = 992) -> bytes:
+    """A plain phôi PNG (cream paper, gold and red double frame) for trying ``--phoi``."""
+    import struct
+    import zlib
+
+    cream, gold, red = b"\xfd\xf8\xe8", b"\xc9\xa2\x3c", b"\xa8\x1c\x1c"
+    bands = [(28, 40, gold), (48, 52, red), (60, 64, gold)]  # (from, to) px from the edge
+
+    def colour(distance: int) -> bytes:
+        return next((c for lo, hi, c in bands if lo <= distance < hi), cream)
+
+    rows = []
+    for y in range(height):
+        dy = min(y, height - 1 - y)
+        line = bytearray()
+        for x in range(width):
+            d = min(dy, x, width - 1 - x)
+            line += colour(d) if d < 64 else cream
+        rows.append(b"\x00" + bytes(line))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 if __name__ == "__main__":
