@@ -346,3 +346,51 @@ def _template_with_picture(path: Path) -> None:
         'relationships/image" Target="media/logo.png"/></Relationships>',
     ).encode()
     path.write_bytes(PackageWriter(parts).to_bytes({}))
+
+
+# --- interruption and CLI ---------------------------------------------------------
+
+
+def test_interrupted_batch_leaves_no_partial_file_and_rerun_finishes(
+    tmp_path: Path, sheet_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = CompiledTemplate.render_bytes
+    calls = {"n": 0}
+
+    def flaky(self: CompiledTemplate, context: object, images: object = None) -> bytes:
+        calls["n"] += 1
+        if calls["n"] == 40:
+            raise KeyboardInterrupt
+        return real(self, context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CompiledTemplate, "render_bytes", flaky)
+    options = BatchOptions(data=sheet_csv, outdir=tmp_path, dot=DOT, mode="ca-hai",
+                           documents=["giay-cong-nhan"], progress=False)  # fmt: skip
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(options)
+    folder = tmp_path / "giay_cong_nhan"
+    assert len(list(folder.glob("*.docx"))) == 39
+    assert not list(tmp_path.rglob("*.part"))
+    monkeypatch.setattr(CompiledTemplate, "render_bytes", real)
+    report = run_batch(options)
+    assert report.skipped_existing == 39
+    assert len(list(folder.glob("*.docx"))) == ROWS
+
+
+def test_cli_batch_and_forms(tmp_path: Path, sheet_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from congvan.cli import main
+
+    dot = tmp_path / "dot.yaml"
+    dot.write_text("co_quan: Ủy ban nhân dân xã An Bình\ndia_danh: An Bình\nnam: 2026\n", encoding="utf-8")
+    out = tmp_path / "kq"
+    main(["batch", str(sheet_csv), "--thong-tin", str(dot), "-o", str(out), "--che-do", "gop"])
+    printed = capsys.readouterr().out
+    assert f"{ROWS} dòng đúng, 0 dòng lỗi" in printed
+    assert (out / "quyet_dinh_cong_nhan.docx").exists() and (out / "giay_cong_nhan_tat_ca.docx").exists()
+    main(["forms", str(sheet_csv), "--thong-tin", str(dot), "-o", str(out), "--che-do", "tung-dong"])
+    assert len(list((out / "dang_ky").glob("*.docx"))) == ROWS
+    dot.write_text("co_quan: x\ndia_danh: y\nnam: 1990\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", str(sheet_csv), "--thong-tin", str(dot), "-o", str(out)])
+    assert exit_info.value.code == 1
+    assert "trường 'nam': phải từ 2000 trở lên" in capsys.readouterr().err

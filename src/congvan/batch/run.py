@@ -150,16 +150,17 @@ class _Runner:
                 bar.close()
         self.report.stats = stats
 
-    def validate(self) -> list[GoodRow]:
+    def validate(self) -> list[tuple[str, str, str]]:
         """Pass 1: every bad row, plus the compact list the decision needs."""
         bad: list[BadRow] = []
-        listing: list[GoodRow] = []
+        listing: list[tuple[str, str, str]] = []  # compact: 100,000 rows stay small
         keep = "quyet-dinh" in self.o.documents
         for row in self.rows("Kiểm tra dữ liệu"):
             if isinstance(row, BadRow):
                 bad.append(row)
             elif keep:
-                listing.append(row)
+                record = row.record
+                listing.append((record.ten, getattr(record, "dia_chi", "") or "", getattr(record, "ghi_chu", "") or ""))
         stats = self.report.stats
         for number, first in stats.duplicates[:MAX_PRINTED_ERRORS]:
             self.report.warnings.append(f"dòng {number} trùng tên và địa chỉ với dòng {first}")
@@ -244,18 +245,13 @@ def _write_pdfs(runner: _Runner) -> None:
         convert_to_pdf(docs, folder)
 
 
-def _write_decision(runner: _Runner, listing: list[GoodRow]) -> Path:
+def _write_decision(runner: _Runner, listing: list[tuple[str, str, str]]) -> Path:
     path = template_path("quyet-dinh", runner.o.kind)
     template, _ = _load_template(path, None)
     context = dict(runner.shared)
     context["danh_sach"] = [
-        {
-            "stt": i,
-            "ten": row.record.ten,
-            "dia_chi": getattr(row.record, "dia_chi", "") or "",
-            "ghi_chu": getattr(row.record, "ghi_chu", "") or "",
-        }
-        for i, row in enumerate(listing, start=1)
+        {"stt": i, "ten": ten, "dia_chi": dia_chi, "ghi_chu": ghi_chu}
+        for i, (ten, dia_chi, ghi_chu) in enumerate(listing, start=1)
     ]
     context["so_luong"] = f"{len(listing):,}".replace(",", ".")
     target = runner.o.outdir / "quyet_dinh_cong_nhan.docx"
