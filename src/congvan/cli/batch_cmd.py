@@ -153,7 +153,8 @@ def _print_report(report: BatchReport) -> None:
     for path in report.outputs:
         click.echo(f"Đã tạo: {path}")
     total = sum(report.timings.values())
-    click.echo(f"Xong trong {total:.1f} giây.")
+    parts = " · ".join(f"{name} {seconds:.1f} s" for name, seconds in report.timings.items())
+    click.echo(f"Xong trong {total:.1f} giây ({parts}).")
 
 
 COMMANDS: list[click.Command] = [batch_command, forms_command]
