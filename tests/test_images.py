@@ -6,9 +6,8 @@ import struct
 import zlib
 from pathlib import Path
 
-from docx_inspect import Docx
-
 from congvan.records.loader import load_record
+from docx_inspect import Docx
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cong-van-mot-noi-nhan.yaml"
 
@@ -54,7 +53,9 @@ def test_missing_image_is_a_clear_error(tmp_path, renderer):
 
     from congvan.errors import CongvanError
 
-    text = FIXTURE.read_text(encoding="utf-8").replace("ho_ten: Phạm Văn D}", "ho_ten: Phạm Văn D, anh_chu_ky: khong-co.png}")
+    text = FIXTURE.read_text(encoding="utf-8").replace(
+        "ho_ten: Phạm Văn D}", "ho_ten: Phạm Văn D, anh_chu_ky: khong-co.png}"
+    )
     record_path = tmp_path / "cv.yaml"
     record_path.write_text(text, encoding="utf-8")
     with pytest.raises(CongvanError, match="không tìm thấy tệp ảnh"):

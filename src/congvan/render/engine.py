@@ -102,6 +102,25 @@ def check_block_balance(source: str) -> str | None:
     return None
 
 
+def _forbidden_tags(env: ImmutableSandboxedEnvironment, source: str) -> str | None:
+    """Templates are self-contained: no include/import/extends of other files."""
+    from jinja2 import nodes
+
+    try:
+        ast = env.parse(source)
+    except TemplateSyntaxError:
+        return None  # reported by the compile step with its message
+    for node_type, tag in (
+        (nodes.Include, "include"),
+        (nodes.Import, "import"),
+        (nodes.FromImport, "from ... import"),
+        (nodes.Extends, "extends"),
+    ):
+        if next(ast.find_all(node_type), None) is not None:
+            return f"'{{% {tag} %}}'"
+    return None
+
+
 class CompiledTemplate:
     """A DOCX template compiled once, rendered many times."""
 
@@ -136,6 +155,10 @@ class CompiledTemplate:
             balance = check_block_balance(source)
             if balance:
                 errors.append(Problem(f"{part_label(part)}: {balance}", file=name))
+                continue
+            forbidden = _forbidden_tags(self.env, source)
+            if forbidden:
+                errors.append(Problem(f"{part_label(part)}: mẫu không được đọc tệp khác (thẻ {forbidden})", file=name))
                 continue
             try:
                 self.compiled[part] = self.env.from_string(source)
