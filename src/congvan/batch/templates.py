@@ -13,12 +13,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import nodes
-
-from congvan.errors import CongvanError, Problem, display_path
-from congvan.render.engine import CompiledTemplate
-from congvan.render.lint import locate_name, part_label
-from congvan.render.package import read_parts
+from congvan.errors import CongvanError, Problem
+from congvan.render.engine import CompiledTemplate, load_template_parts
+from congvan.render.lint import locate_name
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 
@@ -31,7 +28,6 @@ _FILES = {
     ("quyet-dinh", "don-vi"): "quyet_dinh_cong_nhan.docx",
 }
 DOCUMENTS = ("quyet-dinh", "giay-cong-nhan", "dang-ky")
-_FILE_ACCESS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 
 
 def template_path(document: str, kind: str) -> Path:
@@ -45,17 +41,8 @@ def template_path(document: str, kind: str) -> Path:
 
 
 def load_parts(path: Path) -> dict[str, bytes]:
-    """The package parts of a .docx, with Vietnamese errors for a missing or broken file."""
-    name = display_path(path)
-    try:
-        parts = read_parts(str(path))
-    except FileNotFoundError:
-        raise CongvanError(Problem("không tìm thấy tệp mẫu", file=name)) from None
-    except Exception:
-        raise CongvanError(Problem("tệp mẫu không phải tệp .docx hợp lệ", file=name)) from None
-    if "word/document.xml" not in parts:
-        raise CongvanError(Problem("tệp mẫu thiếu word/document.xml", file=name))
-    return parts
+    """The package parts of a .docx (shared loader: same checks and messages as render)."""
+    return load_template_parts(path)
 
 
 def check_template(
@@ -66,7 +53,6 @@ def check_template(
     strict: bool = False,
 ) -> list[str]:
     """Errors for file access and unknown variables; unused row fields as warnings."""
-    _refuse_file_access(template)
     fields = set(row_fields)
     known = fields | set(shared) | {"ten", "stt", "so_vao_so", "ong_ba", "loi_cong_nhan"}
     problems = []
@@ -96,16 +82,3 @@ def _where(template: CompiledTemplate, name: str) -> str:
     return "mẫu"
 
 
-def _refuse_file_access(template: CompiledTemplate) -> None:
-    """``{% include %}``/``{% import %}``/``{% extends %}`` would read other files."""
-    for part, source in template.sources.items():
-        ast = template.env.parse(source)
-        for node in ast.find_all(_FILE_ACCESS):
-            kind = type(node).__name__.lower()
-            raise CongvanError(
-                Problem(
-                    f"{part_label(part)}: mẫu không được đọc tệp khác (thẻ {kind}); "
-                    "hãy chép nội dung cần dùng vào thẳng mẫu",
-                    file=template.name,
-                )
-            )

@@ -29,7 +29,7 @@ from congvan.render.images import ImageSet
 from congvan.render.ooxml import ALL_BORDERS, cell, para, row, run, table, twips
 from congvan.render.richtext import plain_text, rich
 from congvan.vi.chu import nhan_diem, so_la_ma, viet_hoa, viet_hoa_chu_dau
-from congvan.vi.ngay import dong_dia_danh_ngay, ngay_thang_nam
+from congvan.vi.ngay import O_TRONG, dong_dia_danh_ngay, ngay_thang_nam
 from congvan.vi.so_ky_hieu import dong_so, ky_hieu_van_ban, so_va_ky_hieu
 
 _END_PUNCT = " \t;,.:"
@@ -260,7 +260,8 @@ def appendix_table(bang: Bang, p: RuleProfile) -> Markup:
 def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[str, Any]]:
     many = len(vb.phu_luc) > 1
     kind = "Văn bản" if isinstance(vb, CongVan) else viet_hoa_chu_dau(ten_loai_cua(vb, p).lower())
-    date = f" {ngay_thang_nam(vb.ngay_ban_hanh)}" if vb.ngay_ban_hanh else " ngày      tháng      năm      "
+    blank = f"ngày {O_TRONG} tháng {O_TRONG} năm {O_TRONG}"
+    date = " " + (ngay_thang_nam(vb.ngay_ban_hanh) if vb.ngay_ban_hanh else blank)
     out = []
     for i, pl in enumerate(vb.phu_luc, start=1):
         doan = body_paragraphs(pl.noi_dung, p, close=False)

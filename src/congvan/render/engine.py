@@ -102,6 +102,20 @@ def check_block_balance(source: str) -> str | None:
     return None
 
 
+def load_template_parts(path: str | Path) -> dict[str, bytes]:
+    """The package parts of a .docx template, with Vietnamese errors for a missing or broken file."""
+    name = display_path(path)
+    try:
+        parts = read_parts(str(path))
+    except FileNotFoundError:
+        raise CongvanError(Problem("không tìm thấy tệp mẫu", file=name)) from None
+    except Exception:
+        raise CongvanError(Problem("tệp mẫu không phải tệp .docx hợp lệ", file=name)) from None
+    if "word/document.xml" not in parts:
+        raise CongvanError(Problem("tệp mẫu thiếu word/document.xml", file=name))
+    return parts
+
+
 def _forbidden_tags(env: ImmutableSandboxedEnvironment, source: str) -> str | None:
     """Templates are self-contained: no include/import/extends of other files."""
     from jinja2 import nodes
@@ -176,16 +190,7 @@ class CompiledTemplate:
     @classmethod
     def load(cls, path: str | Path, **kwargs: Any) -> CompiledTemplate:
         """Load and compile a .docx template; errors name the file and the place."""
-        name = display_path(path)
-        try:
-            parts = read_parts(str(path))
-        except FileNotFoundError:
-            raise CongvanError(Problem("không tìm thấy tệp mẫu", file=name)) from None
-        except Exception:
-            raise CongvanError(Problem("tệp mẫu không phải tệp .docx hợp lệ", file=name)) from None
-        if "word/document.xml" not in parts:
-            raise CongvanError(Problem("tệp mẫu thiếu word/document.xml", file=name))
-        return cls(parts, name=name, **kwargs)
+        return cls(load_template_parts(path), name=display_path(path), **kwargs)
 
     def _names(self) -> tuple[set[str], set[tuple[str, str]]]:
         names: set[str] = set()

@@ -12,10 +12,10 @@ from lxml import etree
 
 from congvan.profiles import RuleProfile
 from congvan.render.metrics import text_width_mm
-from congvan.render.ooxml import W_NS, twips
+from congvan.render.ooxml import CELL_MARGIN_TW, W_NS, twips
 
 _W = f"{{{W_NS}}}"
-CELL_MARGIN_MM = 85 * 25.4 / 1440
+CELL_MARGIN_MM = CELL_MARGIN_TW * 25.4 / 1440
 
 
 def _style(p: etree._Element) -> str | None:
