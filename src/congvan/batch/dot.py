@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from congvan.errors import CongvanError, Problem, display_path
+from congvan.records.yaml_source import load_yaml_file
 from congvan.vi.chu import viet_hoa
 from congvan.vi.ngay import O_TRONG, dong_dia_danh_ngay, ngay_thang_nam, parse_ngay
 from congvan.vi.so_ky_hieu import so_va_ky_hieu
@@ -103,12 +103,9 @@ DOT_NAMES = frozenset(DotConfig(co_quan="x", dia_danh="x", nam=2026).context("x"
 def load_dot(path: str | Path) -> DotConfig:
     """Read the round's YAML; errors name the file and the field, in Vietnamese."""
     name = display_path(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CongvanError(Problem("không tìm thấy tệp thông tin đợt", file=name)) from None
-    except yaml.YAMLError as exc:
-        raise CongvanError(Problem(f"tệp YAML sai cú pháp ({exc})", file=name)) from None
+    if not Path(path).is_file():
+        raise CongvanError(Problem("không tìm thấy tệp thông tin đợt", file=name))
+    data, _lines = load_yaml_file(path)  # duplicate keys, limits, control characters: located errors
     if not isinstance(data, dict):
         raise CongvanError(Problem("tệp thông tin đợt phải là các cặp 'khóa: giá trị'", file=name))
     try:
