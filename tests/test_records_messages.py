@@ -7,7 +7,6 @@ import pytest
 from congvan.errors import CongvanError
 from congvan.records.loader import load_record, validate_data
 from congvan.records.yaml_source import load_yaml_text
-
 from test_records_validation import GOOD
 from test_records_yaml import ENGLISH
 

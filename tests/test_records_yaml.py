@@ -12,7 +12,6 @@ from congvan.errors import CongvanError
 from congvan.records import yaml_source
 from congvan.records.loader import load_record
 from congvan.records.yaml_source import load_yaml_file, load_yaml_text
-
 from test_records_validation import GOOD
 
 #: Words of libyaml's or pydantic's English that must never reach a user.
@@ -184,7 +183,7 @@ def test_small_aliases_are_copied():
 
 
 def test_line_map_from_nodes():
-    data, lines = load_yaml_text("a: 1\nb:\n  - x\n  - c: 2\n    d: 3\nco:\n  ten: T\n", "x.yaml")
+    _data, lines = load_yaml_text("a: 1\nb:\n  - x\n  - c: 2\n    d: 3\nco:\n  ten: T\n", "x.yaml")
     assert lines.line_for(("b", 1, "d")) == 5
     assert lines.line_for(("b", 1, "zz")) == 4  # deepest ancestor present
     assert lines.line_for(("co", 0, "ten")) == 7  # a list field written as one group
