@@ -109,7 +109,7 @@ def test_skip_bad_renders_good_rows_and_keeps_bad_ones_in_sheet(tmp_path: Path) 
     write_csv(path, HEADERS, ([i, *r] for i, r in enumerate(BAD_ROWS, 1)))
     report = run_batch(BatchOptions(data=path, outdir=tmp_path, dot=DOT, skip_bad=True, progress=False))
     assert (report.stats.good, report.stats.bad) == (1, 9)
-    assert [p.name for p in (tmp_path / "giay_cong_nhan").glob("*.docx")] == ["0010 - Đinh Văn Minh.docx"]
+    assert [p.name for p in (tmp_path / "giay_cong_nhan").glob("*.docx")] == ["000001 - Đinh Văn Minh.docx"]
     ws = openpyxl.load_workbook(report.error_sheet).active
     assert ws.max_row == 10  # header + 9 bad rows: none dropped
 
@@ -173,7 +173,7 @@ def test_merged_drawing_ids_unique_with_background(tmp_path: Path, sheet_csv: Pa
 def test_per_row_files_named_safely_and_uniquely(batch_out: Path) -> None:
     names = sorted(p.name for p in (batch_out / "giay_cong_nhan").glob("*.docx"))
     assert len(names) == ROWS
-    assert all(re.match(r"^\d{4} - ", n) for n in names)
+    assert all(re.match(r"^\d{6} - ", n) for n in names)
     assert not any("/" in n or ".." in n.removesuffix(".docx") for n in names)
     assert any("Nguyễn Văn Tâm & Con" in n for n in names)  # diacritics kept
     assert any(n.endswith("Lê Thị Hoa (Hoa Huệ).docx") for n in names)
@@ -183,9 +183,9 @@ def test_per_row_files_named_safely_and_uniquely(batch_out: Path) -> None:
 
 def test_file_namer() -> None:
     namer = FileNamer()
-    assert namer.name(3, "../../etc/passwd") == "0003 - etc passwd.docx"
-    assert namer.name(4, "Nguyễn Văn An") == "0004 - Nguyễn Văn An.docx"
-    assert namer.name(4, "nguyễn văn an") == "0004 - nguyễn văn an (2).docx"
+    assert namer.name(3, "../../etc/passwd") == "000003 - etc passwd.docx"
+    assert namer.name(4, "Nguyễn Văn An") == "000004 - Nguyễn Văn An.docx"
+    assert namer.name(4, "nguyễn văn an") == "000004 - nguyễn văn an (2).docx"
     assert safe_name("") == "khong-ten"
     assert safe_name("CON") == "_CON"
     assert len(safe_name("x" * 500)) <= 61
@@ -217,7 +217,7 @@ def test_decision_lists_every_row_with_repeating_header(batch_out: Path) -> None
     assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
     first = ["".join(t.text or "" for t in c.iter(f"{W}t")) for c in rows[1].findall(f"{W}tc")]
     assert first[0] == "1"
-    assert "Công nhận 120 gia đình" in "".join(paragraphs(xml))
+    assert "Công nhận 120 (một trăm hai mươi) gia đình" in "".join(paragraphs(xml))
     assert "Số: 215/QĐ-UBND" in "".join(paragraphs(xml))
 
 

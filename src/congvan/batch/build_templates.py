@@ -21,7 +21,6 @@ from congvan.batch.ooxml import (
     rule,
     run,
     table,
-    table_row,
     tag_para,
 )
 from congvan.fileio import write_bytes_atomic
@@ -266,138 +265,10 @@ def registration_unit() -> tuple[str, Page]:
     return "".join(body), page
 
 
-def decision() -> tuple[str, Page]:
-    """Quyết định công nhận with the full list as an appendix table."""
-    page = Page(page_numbers=True)
-    w = page.text_width
-    left = mm(60)
-    right = w - left
-    head = table(
-        [
-            [
-                Cell(_agency(left, 13, with_number=True), left),
-                Cell(
-                    [
-                        *_national_motto(right, 13),
-                        para(run("{{ dong_dia_danh_ngay }}", size=14, italic=True), before=120),
-                    ],
-                    right,
-                ),
-            ]
-        ],
-        [left, right],
-    )
-    noi_nhan = [
-        para(run("Nơi nhận:", size=12, bold=True, italic=True), align="left"),
-        tag_para("{%p for n in noi_nhan %}"),
-        para(run("- {{ n }}", size=11), align="left"),
-        tag_para("{%p endfor %}"),
-    ]
-    sign = [
-        tag_para("{%p if quyen_han %}"),
-        para(run("{{ quyen_han|viet_hoa }}", size=14, bold=True)),
-        tag_para("{%p endif %}"),
-        para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(22)),
-        para(run("{{ nguoi_ky }}", size=14, bold=True)),
-    ]
-    half = int(w * 0.42)
-    cols = [mm(12), 0, mm(62), mm(25)]
-    cols[1] = w - sum(cols)
-    header_cells = [
-        Cell([para(run(text, size=13, bold=True))], cw, "center")
-        for text, cw in zip(("STT", "{{ cot_ten }}", "Địa chỉ", "Ghi chú"), cols, strict=True)
-    ]
-    loop_open = _tr_tag("{%tr for r in danh_sach %}", len(cols))
-    loop_close = _tr_tag("{%tr endfor %}", len(cols))
-    data_cells = [
-        Cell([para(run("{{ r.stt }}", size=13))], cols[0]),
-        Cell([para(run("{{ r.ten }}", size=13), align="left")], cols[1]),
-        Cell([para(run("{{ r.dia_chi }}", size=13), align="left")], cols[2]),
-        Cell([para(run("{{ r.ghi_chu }}", size=12), align="left")], cols[3]),
-    ]
-    body = [
-        head,
-        para(run("QUYẾT ĐỊNH", size=14, bold=True), before=mm(8)),
-        para(
-            run("Về việc công nhận danh hiệu “{{ danh_hieu }}” năm {{ nam }}", size=14, bold=True),
-            rule_below=True,
-            indent_left=mm(50),
-            indent_right=mm(50),
-        ),
-        para(run("{{ nguoi_cong_nhan|viet_hoa }}", size=14, bold=True), before=mm(6), after=mm(3)),
-        tag_para("{%p for c in can_cu %}"),
-        para(run("{{ c }}", size=14, italic=True), align="both", indent_first=mm(10), after=80),
-        tag_para("{%p endfor %}"),
-        para(run("{{ de_nghi }}", size=14, italic=True), align="both", indent_first=mm(10), after=80),
-        para(run("QUYẾT ĐỊNH:", size=14, bold=True), before=mm(3), after=mm(3)),
-        para(
-            run("Điều 1. ", size=14, bold=True),
-            run(
-                "Công nhận {{ so_luong }} {{ doi_tuong }} đạt danh hiệu “{{ danh_hieu }}” "
-                "năm {{ nam }} "
-                "(có danh sách kèm theo).",
-                size=14,
-            ),
-            align="both",
-            indent_first=mm(10),
-            after=80,
-        ),
-        para(
-            run("Điều 2. ", size=14, bold=True),
-            run("Quyết định này có hiệu lực kể từ ngày ký.", size=14),
-            align="both",
-            indent_first=mm(10),
-            after=80,
-        ),
-        para(
-            run("Điều 3. ", size=14, bold=True),
-            run("{{ thi_hanh }} chịu trách nhiệm thi hành Quyết định này./.", size=14),
-            align="both",
-            indent_first=mm(10),
-            after=mm(4),
-        ),
-        table([[Cell(noi_nhan, half), Cell(sign, w - half)]], [half, w - half]),
-        para(run("DANH SÁCH", size=14, bold=True), break_before=True),
-        para(
-            run(
-                "{{ doi_tuong|capitalize }} đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }}",
-                size=14,
-                bold=True,
-            )
-        ),
-        para(
-            run(
-                "(Kèm theo Quyết định số {{ so_ky_hieu }} {{ ngay_quyet_dinh }} của {{ nguoi_cong_nhan }})",
-                size=14,
-                italic=True,
-            ),
-            after=mm(4),
-        ),
-        table(
-            [header_cells, loop_open, table_row(data_cells), loop_close],
-            cols,
-            borders=True,
-            header_rows=1,
-        ),
-        para(
-            run("Danh sách có {{ so_luong }} {{ doi_tuong }}./.", size=13, italic=True),
-            align="right",
-            before=120,
-        ),
-    ]
-    return "".join(body), page
-
-
-def _tr_tag(tag: str, columns: int) -> str:
-    """A table row holding only a ``{%tr %}`` tag, which docxtpl turns into the loop."""
-    return table_row([Cell([para(run(tag if i == 0 else "", size=13))], 100) for i in range(columns)])
-
-
 TEMPLATES = {
     "giay_cong_nhan.docx": (certificate, "Giấy công nhận"),
     "dang_ky_gia_dinh.docx": (registration_family, "Bản đăng ký Gia đình học tập"),
     "dang_ky_don_vi.docx": (registration_unit, "Bản đăng ký Đơn vị học tập"),
-    "quyet_dinh_cong_nhan.docx": (decision, "Quyết định công nhận"),
 }
 
 
