@@ -243,11 +243,7 @@ def test_registration_forms_prefilled_with_amount_in_words(tmp_path: Path) -> No
 
 
 def _user_template(path: Path, body_text: str) -> Path:
-    from congvan.batch.ooxml import Page, package_parts, para, run
-    from congvan.render.package import PackageWriter
-
-    parts = package_parts(para(run(body_text)), Page(), "t")
-    path.write_bytes(PackageWriter(parts).to_bytes({}))
+    path.write_bytes(_package(_para(body_text)))
     return path
 
 
@@ -274,12 +270,11 @@ def test_sandbox_refuses_with_vietnamese_error(tmp_path: Path, sheet_csv: Path, 
 
 
 def test_lint_reports_split_tags_curly_quotes_and_unused_fields(tmp_path: Path, sheet_csv: Path) -> None:
-    from congvan.batch.ooxml import Page, package_parts, para, run
-    from congvan.render.package import PackageWriter
+    from congvan.render.ooxml import para, run
 
-    body = para(run("Họ tên: {{ ho_"), run("ten }}")) + para(run("{{ nam_sinh|default(“?”) }}"))
+    body = para(None, run("Họ tên: {{ ho_") + run("ten }}")) + _para("{{ nam_sinh|default(“?”) }}")
     path = tmp_path / "mau.docx"
-    path.write_bytes(PackageWriter(package_parts(body, Page(), "t")).to_bytes({}))
+    path.write_bytes(_package(body))
     from congvan.batch.run import lint_only
 
     messages = lint_only(BatchOptions(data=sheet_csv, outdir=tmp_path, documents=["mau"],
@@ -311,6 +306,20 @@ def test_fast_path_gives_the_same_text_as_docxtpl(tmp_path: Path) -> None:
 # --- helpers ------------------------------------------------------------------------
 
 
+def _para(text: str) -> str:
+    from congvan.render.ooxml import para, run
+
+    return para(None, run(text))
+
+
+def _package(body: str) -> bytes:
+    """A user's template: the record templates' package around *body*."""
+    from congvan.profiles import load_profile
+    from congvan.render.build_templates import package
+
+    return package(load_profile(), body, "t")
+
+
 def _png() -> bytes:
     import struct
     import zlib
@@ -325,8 +334,8 @@ def _png() -> bytes:
 
 def _template_with_picture(path: Path) -> None:
     """A user template with a logo picture in the body (docPr id 1, as Word writes)."""
-    from congvan.batch.ooxml import Page, package_parts, para, run
-    from congvan.render.package import PackageWriter
+    from congvan.render.ooxml import para
+    from congvan.render.package import PackageWriter, read_parts
 
     drawing = (
         '<w:r><w:drawing><wp:inline><wp:extent cx="360000" cy="270000"/>'
@@ -336,8 +345,8 @@ def _template_with_picture(path: Path) -> None:
         '<pic:blipFill><a:blip r:embed="rIdLogo"/></pic:blipFill><pic:spPr/></pic:pic>'
         "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
     )
-    body = para(drawing) + para(run("{{ ho_ten }} - {{ dia_chi }}"))
-    parts = package_parts(body, Page(landscape=True), "t")
+    body = para(None, drawing) + _para("{{ ho_ten }} - {{ dia_chi }}")
+    parts = read_parts(_package(body))
     parts["word/media/logo.png"] = _png()
     rels = parts["word/_rels/document.xml.rels"].decode()
     parts["word/_rels/document.xml.rels"] = rels.replace(

@@ -142,3 +142,23 @@ def test_unknown_list_column_is_located_in_the_round_file(tmp_path: Path) -> Non
     with pytest.raises(CongvanError, match=r"cot_danh_sach\[1\]\.truong.*không có trường 'que_quan'"):
         run_batch(BatchOptions(data=sheet, outdir=tmp_path / "o", dot=dot, progress=False))
     assert not (tmp_path / "o").exists()
+
+
+def test_batch_templates_are_built_from_the_profile(tmp_path: Path) -> None:
+    """Shipped templates are what the builder makes; sizes and margins follow the profile."""
+    from congvan.batch.build_templates import build, certificate
+    from congvan.profiles import load_profile
+    from congvan.render.package import read_parts
+
+    for path in build(tmp_path):
+        shipped = read_parts((ROOT / "templates" / path.name).read_bytes())
+        fresh = read_parts(path.read_bytes())
+        assert {k: v for k, v in fresh.items() if k != "docProps/core.xml"} == {
+            k: v for k, v in shipped.items() if k != "docProps/core.xml"
+        }, path.name
+    p = load_profile()
+    other = p.model_copy(update={"giay_cong_nhan": p.giay_cong_nhan.model_copy(update={"ten": 31.5, "le_trai_mm": 27})})
+    body, sect = certificate(other)
+    assert '<w:sz w:val="63"/>' in body and 'w:left="1531"' in sect
+    styles = read_parts((ROOT / "templates" / "giay_cong_nhan.docx").read_bytes())["word/styles.xml"].decode()
+    assert f'w:ascii="{p.phong_chu.ten}"' in styles
