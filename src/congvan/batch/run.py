@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,7 @@ class _Runner:
         self.shared = self.dot.context(self.model.KIND_WORD, self.model.NAME_HEADER)
         self.spool = _Spool()
         self.pdf_jobs: list[Path] = []
+        self.chunked_pdf: list[tuple[Path, CompiledTemplate]] = []  # merged row files: PDF made in chunks
         self.splits: list[tuple[Path, Path]] = []
         self.per_row_pdf: list[Path] = []
 
@@ -286,12 +288,15 @@ def _decision_record(runner: _Runner, listing: list[tuple[str, ...]]) -> QuyetDi
 
 
 def _write_pdfs(runner: _Runner) -> None:
-    """All single files in ONE LibreOffice call; per-row PDFs cut from the merged ones."""
-    from congvan.pdf import convert_to_pdf, split_pdf
+    """Single files on the warm LibreOffice pool, merged row files in chunks; per-row PDFs cut from those."""
+    from congvan.pdf import convert_to_pdf, rows_to_one_pdf, split_pdf
 
     pdfs = convert_to_pdf(runner.pdf_jobs, runner.o.outdir)
-    runner.report.outputs.extend(pdfs)
     by_docx = dict(zip(runner.pdf_jobs, pdfs, strict=True))
+    for merged, template in runner.chunked_pdf:  # chunks keep LibreOffice linear and use every core
+        contexts = (ctx for _, _, ctx in runner.good_contexts())
+        by_docx[merged] = rows_to_one_pdf(contexts, partial(write_merged, template), merged.with_suffix(".pdf"))
+    runner.report.outputs.extend(by_docx.values())
     for merged, folder in runner.splits:
         names = [name.removesuffix(".docx") + ".pdf" for name in _per_row_names(runner)]
         split_pdf(by_docx[merged], folder, names)
@@ -321,7 +326,7 @@ def _write_rows(runner: _Runner, document: str) -> None:
         contexts = (ctx for _, _, ctx in runner.good_contexts())
         write_merged(template, contexts, target)
         runner.report.outputs.append(target)
-        runner.pdf_jobs.append(target)
+        runner.chunked_pdf.append((target, template))
         if o.mode == "ca-hai":
             runner.splits.append((target, o.outdir / stem))
     if o.mode in ("tung-dong", "ca-hai"):
