@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from congvan.batch.models import RowModel
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.fileio import atomic_writer
+from congvan.records.yaml_source import load_yaml_file
 from congvan.vi.chu import bo_dau, nfc
 from congvan.vi.ky_tu import KY_TU_CAM, loi_ky_tu
 
@@ -307,10 +308,8 @@ def parse_mapping_options(items: Sequence[str], mapping_file: str | Path | None)
     """``--cot "Họ và tên=ho_ten"`` options and/or a YAML file ``Họ và tên: ho_ten``."""
     mapping: dict[str, str] = {}
     if mapping_file:
-        from congvan.records.yaml_source import load_yaml_file
-
         name = display_path(mapping_file)
-        data, _ = load_yaml_file(mapping_file)  # duplicate keys refused, errors located
+        data, _lines = load_yaml_file(mapping_file)  # duplicate headers refused with their line
         if not isinstance(data, dict):
             raise CongvanError(Problem("tệp ánh xạ cột phải có dạng 'Tên cột: tên_trường'", file=name))
         mapping.update({str(k): str(v) for k, v in data.items()})
