@@ -204,17 +204,15 @@ def test_batch_merged_pdf_is_made_in_chunks_in_row_order(warm_pdf, tmp_path, mon
     """Five certificates in chunks of two: three LibreOffice conversions joined, rows in order."""
     from congvan.batch.run import BatchOptions, run_batch
     from congvan.batch.sample_data import HEADERS, families, write_csv
-    from congvan.pdf import convert
-
     made: list[Path] = []
-    real = convert.docx_to_one_pdf
-    monkeypatch.setattr(convert, "CHUNK_PAGES", 2)
+    real = pdf.docx_to_one_pdf
+    monkeypatch.setattr(pdf, "CHUNK_PAGES", 2)
 
     def spy(chunks: list[Path], target: Path, **kw: object) -> Path:
         made.extend(chunks)
         return real(chunks, target, **kw)
 
-    monkeypatch.setattr(convert, "docx_to_one_pdf", spy)
+    monkeypatch.setattr(pdf, "docx_to_one_pdf", spy)
     rows = list(families(5))
     write_csv(tmp_path / "rows.csv", HEADERS, rows)
     options = BatchOptions(data=tmp_path / "rows.csv", outdir=tmp_path / "out", documents=("giay-cong-nhan",),

@@ -5,7 +5,6 @@ Public entry points (the only names other modules should use):
 - :func:`docx_bytes_to_pdf` — one DOCX in memory to PDF bytes (web previews).
 - :func:`docx_to_pdf_many` / :func:`convert_to_pdf` — many DOCX files to PDFs next to them.
 - :func:`docx_to_one_pdf` — bulk: chunks of one long document converted in parallel and joined.
-- :func:`rows_to_one_pdf` — bulk for row-per-page documents: the caller's writer makes the chunks.
 - :func:`page_count`, :func:`split_pdf`, :func:`join_pdfs` — poppler helpers.
 - :func:`warm_up`, :func:`shutdown` — start the workers early / stop them.
 """
@@ -19,7 +18,6 @@ from congvan.pdf.convert import (
     docx_bytes_to_pdf,
     docx_to_one_pdf,
     docx_to_pdf_many,
-    rows_to_one_pdf,
     warm_up,
 )
 from congvan.pdf.poppler import join_pdfs, page_count, split_pdf
@@ -33,7 +31,6 @@ __all__ = [
     "docx_to_pdf_many",
     "join_pdfs",
     "page_count",
-    "rows_to_one_pdf",
     "shutdown",
     "soffice_binary",
     "split_pdf",

@@ -6,13 +6,11 @@ folder and renamed into place only when every one of them succeeded.
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.pdf import warm
@@ -20,7 +18,6 @@ from congvan.pdf.cold import cold_bytes, cold_convert
 from congvan.pdf.poppler import join_pdfs
 from congvan.pdf.procs import staging_dir
 
-T = TypeVar("T")
 DEFAULT_TIMEOUT = 60.0
 CHUNK_PAGES = 100  # pages per DOCX chunk for bulk PDF: LibreOffice stays linear below a few hundred
 
@@ -170,35 +167,6 @@ def docx_to_one_pdf(chunks: Sequence[Path], target: Path, *, timeout: float = DE
         staged = [parts_dir / f"{index:06d}.pdf" for index in range(len(sources))]
         _convert_into(sources, staged, timeout)
         join_pdfs(staged, target)
-    return target
-
-
-def rows_to_one_pdf(
-    rows: Iterable[T],
-    write_chunk: Callable[[list[T], Path], object],
-    target: Path,
-    *,
-    per_chunk: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> Path:
-    """Bulk PDF of a row-per-page document (certificates): *per_chunk* rows (default CHUNK_PAGES) per chunk.
-
-    ``write_chunk(rows, path)`` writes one chunk (the caller's own merged-DOCX
-    writer); chunks go to a staging folder, are converted in parallel on the
-    warm pool and joined in order into *target*.
-    """
-    target = Path(target)
-    per_chunk = per_chunk or CHUNK_PAGES
-    with staging_dir(target.parent) as staging:
-        chunks = []
-        iterator = iter(rows)
-        while part := list(itertools.islice(iterator, per_chunk)):
-            path = staging / f"{len(chunks):06d}.docx"
-            write_chunk(part, path)
-            chunks.append(path)
-        if not chunks:
-            raise CongvanError("không có dòng nào để xuất PDF")
-        docx_to_one_pdf(chunks, target, timeout=timeout)
     return target
 
 
