@@ -27,9 +27,11 @@ def sample(request, rendered):
     return record, Docx(data)
 
 
-@pytest.fixture
-def full(sample):
-    """A sample with the full page-1 layout (an appendix file of its own has no header or signature)."""
+def _full(sample):
+    """A sample with the full page-1 layout (an appendix file of its own has no header or signature).
+
+    A helper, not a fixture: tests/test_batch_decision.py reuses these tests with its own ``sample``.
+    """
     record, _ = sample
     if isinstance(record, PhuLucRieng):
         pytest.skip("phụ lục tệp riêng: không có tiêu đề, chữ ký, nơi nhận")
@@ -123,8 +125,8 @@ def test_appendices_restart_page_numbers(sample):
 # §2 elements -------------------------------------------------------------------
 
 
-def test_quoc_hieu_and_tieu_ngu(full):
-    _, doc = full
+def test_quoc_hieu_and_tieu_ngu(sample):
+    _, doc = _full(sample)
     qh = _one(doc, "CVQuocHieu")
     assert {p.text for p in qh} == {QUOC_HIEU}
     _check(qh, size=(12, 13), bold=True, italic=False, jc="center")
@@ -144,8 +146,8 @@ def _cell_mm(para) -> float:
     return int(tc.find("w:tcPr/w:tcW", NS).get(q("w"))) / TW_PER_MM - 2 * 85 / TW_PER_MM
 
 
-def test_line_under_tieu_ngu_as_long_as_its_text(full):
-    _, doc = full
+def test_line_under_tieu_ngu_as_long_as_its_text(sample):
+    _, doc = _full(sample)
     tn = doc.by_style("CVTieuNgu")[0]
     line = doc.by_style("CVDuongKeTieuNgu")[0]
     assert line.has_bottom_border()
@@ -153,8 +155,8 @@ def test_line_under_tieu_ngu_as_long_as_its_text(full):
     assert abs(_line_length_mm(line, _cell_mm(line)) - width) < 3
 
 
-def test_line_under_issuing_body_is_a_third_to_half(full):
-    _, doc = full
+def test_line_under_issuing_body_is_a_third_to_half(sample):
+    _, doc = _full(sample)
     names = doc.by_style("CVCoQuan")
     line = doc.by_style("CVDuongKeCoQuan")[0]
     assert line.has_bottom_border()
@@ -163,8 +165,8 @@ def test_line_under_issuing_body_is_a_third_to_half(full):
     assert widest / 3 - 0.5 <= _line_length_mm(line, cell) <= widest / 2 + 0.5
 
 
-def test_issuing_bodies_upper_bold_parent_not_bold(full):
-    _, doc = full
+def test_issuing_bodies_upper_bold_parent_not_bold(sample):
+    _, doc = _full(sample)
     names = _one(doc, "CVCoQuan")
     _check(names, size=(12, 13), bold=True, jc="center")
     assert all(p.text == p.text.upper() for p in names)
@@ -173,8 +175,8 @@ def test_issuing_bodies_upper_bold_parent_not_bold(full):
     assert all(p.text == p.text.upper() for p in parents)
 
 
-def test_number_and_date_share_a_row(full):
-    record, doc = full
+def test_number_and_date_share_a_row(sample):
+    record, doc = _full(sample)
     so = _one(doc, "CVSo")[0]
     date = _one(doc, "CVDiaDanhNgay")[0]
     assert re.fullmatch(r"Số: (\d{2,}|\s+)/[^\s/]+", so.text.replace("\u00a0", " ")), so.text
@@ -192,8 +194,8 @@ def test_number_and_date_share_a_row(full):
         assert month == (f"{int(month):02d}" if int(month) <= 2 else str(int(month)))
 
 
-def test_header_table_fits_quoc_hieu_on_one_line(full):
-    _, doc = full
+def test_header_table_fits_quoc_hieu_on_one_line(sample):
+    _, doc = _full(sample)
     qh = doc.by_style("CVQuocHieu")[0]
     needed = text_width_mm(QUOC_HIEU, max(qh.size_pt()), bold=True)
     assert _cell_mm(qh) >= needed + 1
@@ -201,8 +203,8 @@ def test_header_table_fits_quoc_hieu_on_one_line(full):
     assert tbl.find("w:tblPr/w:tblBorders/w:top", NS).get(q("val")) in ("nil", "none")
 
 
-def test_title_and_trich_yeu(full):
-    record, doc = full
+def test_title_and_trich_yeu(sample):
+    record, doc = _full(sample)
     if isinstance(record, CongVan):
         vv = _one(doc, "CVTrichYeuCV")
         assert vv[0].text.startswith("V/v ")
@@ -226,8 +228,8 @@ def test_title_and_trich_yeu(full):
     assert widest / 3 - 0.5 <= _line_length_mm(line, 165) <= widest / 2 + 0.5
 
 
-def test_body_paragraphs(full):
-    _, doc = full
+def test_body_paragraphs(sample):
+    _, doc = _full(sample)
     body_styles = ("CVThan", "CVPhan", "CVKhoanTieuDe", "CVKhoan", "CVDiem", "CVGach", "CVCong", "CVDieu", "CVCanCu")
     paras = [p for p in doc.paragraphs if p.style in body_styles and p.text.strip()]
     assert paras
@@ -239,8 +241,8 @@ def test_body_paragraphs(full):
         assert all(13 <= s <= 14 for s in p.size_pt()), p.text
 
 
-def test_body_ends_with_close_mark(full):
-    record, doc = full
+def test_body_ends_with_close_mark(sample):
+    record, doc = _full(sample)
     if not record.ket_thuc:
         pytest.skip("record opts out")
     body = [
@@ -279,8 +281,8 @@ def test_section_titles_upper_case(sample):
         _check([p], size=(13, 14), bold=True)
 
 
-def test_signature_blocks(full):
-    record, doc = full
+def test_signature_blocks(sample):
+    record, doc = _full(sample)
     titles = _one(doc, "CVChuKy")
     _check(titles, size=(13, 14), bold=True, jc="center")
     assert all(p.text == p.text.upper() for p in titles)
@@ -295,8 +297,8 @@ def test_signature_blocks(full):
             assert any(p.text.split(" ")[0] in prefixes and p.text.startswith(ck.quyen_han) for p in titles)
 
 
-def test_joint_signatures_in_rows_of_two_with_recipients_below(full):
-    record, doc = full
+def test_joint_signatures_in_rows_of_two_with_recipients_below(sample):
+    record, doc = _full(sample)
     names = doc.by_style("CVChuKyHoTen")
     rows = [next(p.el.iterancestors(q("tr"))) for p in names]
     per_row: dict[int, int] = {}
@@ -308,8 +310,8 @@ def test_joint_signatures_in_rows_of_two_with_recipients_below(full):
         assert doc.paragraphs.index(label) > doc.paragraphs.index(names[-1])
 
 
-def test_noi_nhan(full):
-    record, doc = full
+def test_noi_nhan(sample):
+    record, doc = _full(sample)
     if not record.noi_nhan:
         assert not doc.by_style("CVNoiNhanNhan") or record.ban_sao
         return
@@ -365,8 +367,8 @@ def test_appendix_tables_repeat_header_row(sample):
 # §8 geometry ---------------------------------------------------------------------
 
 
-def test_header_and_signature_tables_proportions(full):
-    _, doc = full
+def test_header_and_signature_tables_proportions(sample):
+    _, doc = _full(sample)
     qh = doc.by_style("CVQuocHieu")[0]
     grid = [int(g.get(q("w"))) for g in next(qh.el.iterancestors(q("tbl"))).findall("w:tblGrid/w:gridCol", NS)]
     assert 0.33 <= grid[0] / sum(grid) <= 0.45

@@ -233,7 +233,7 @@ def styles_xml(p: RuleProfile) -> str:
 # ---------------------------------------------------------------- package parts
 
 
-def sect_pr(p: RuleProfile, *, first_page: bool = True) -> str:
+def sect_pr(p: RuleProfile, *, first_page: bool = True, boxes: bool = False) -> str:
     """Section properties: A4, profile margins, page numbers from page 2, restart at 1.
 
     Only the document's own first page carries ô 14 (header) and ô 13 (footer);
@@ -241,11 +241,16 @@ def sect_pr(p: RuleProfile, *, first_page: bool = True) -> str:
     """
     t = p.trang
     first_header, first_footer = ("rIdHeader2", "rIdFooter2") if first_page else ("rIdHeader3", "rIdFooter1")
+    refs = f'<w:headerReference w:type="default" r:id="rIdHeader1"/><w:headerReference w:type="first" r:id="{first_header}"/>'
+    if boxes:
+        refs += (
+            '<w:footerReference w:type="default" r:id="rIdFooter1"/>'
+            f'<w:footerReference w:type="first" r:id="{first_footer}"/>'
+        )
+    else:
+        refs = '<w:headerReference w:type="default" r:id="rIdHeader1"/><w:headerReference w:type="first" r:id="rIdHeader2"/>'
     return (
-        '<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader1"/>'
-        f'<w:headerReference w:type="first" r:id="{first_header}"/>'
-        '<w:footerReference w:type="default" r:id="rIdFooter1"/>'
-        f'<w:footerReference w:type="first" r:id="{first_footer}"/>'
+        f"<w:sectPr>{refs}"
         f'<w:pgSz w:w="{twips(t.rong_mm)}" w:h="{twips(t.cao_mm)}"/>'
         f'<w:pgMar w:top="{twips(t.le_tren_mm)}" w:right="{twips(t.le_phai_mm)}" w:bottom="{twips(t.le_duoi_mm)}" '
         f'w:left="{twips(t.le_trai_mm)}" w:header="{twips(t.dau_trang_mm)}" w:footer="{twips(t.dau_trang_mm)}" w:gutter="0"/>'
@@ -299,9 +304,6 @@ _CONTENT_TYPES = (
     '<Override PartName="/word/settings.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"/>'
     '<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
     '<Override PartName="/word/header2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
-    '<Override PartName="/word/header3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
-    '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
-    '<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
     '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
     "</Types>"
@@ -319,9 +321,6 @@ _DOC_RELS = (
     '<Relationship Id="rIdSettings" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/settings" Target="settings.xml"/>'
     '<Relationship Id="rIdHeader1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>'
     '<Relationship Id="rIdHeader2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header2.xml"/>'
-    '<Relationship Id="rIdHeader3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header3.xml"/>'
-    '<Relationship Id="rIdFooter1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>'
-    '<Relationship Id="rIdFooter2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>'
     "</Relationships>"
 )
 _SETTINGS = (
@@ -348,9 +347,25 @@ _APP = (
 )
 
 
-def package(p: RuleProfile, body: str, title: str) -> bytes:
-    """A complete, slim DOCX package around *body* (the inside of w:body)."""
-    document = XML_DECL + f"<w:document {ROOT_NS}><w:body>{body}{sect_pr(p)}</w:body></w:document>"
+_BOX_TYPES = (
+    '<Override PartName="/word/header3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
+    '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+    '<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+)
+_BOX_RELS = (
+    '<Relationship Id="rIdHeader3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header3.xml"/>'
+    '<Relationship Id="rIdFooter1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>'
+    '<Relationship Id="rIdFooter2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>'
+)
+
+
+def package(p: RuleProfile, body: str, title: str, sect: str | None = None, *, boxes: bool = False) -> bytes:
+    """A complete, slim DOCX package around *body* (the inside of w:body); *sect* replaces the sectPr.
+
+    *boxes*: the record templates' page-1 header (ô 14) and footer (ô 13) parts, and the
+    empty ones appendix sections point at; without it the package is the plain one.
+    """
+    document = XML_DECL + f"<w:document {ROOT_NS}><w:body>{body}{sect or sect_pr(p)}</w:body></w:document>"
     parts = {
         "[Content_Types].xml": _CONTENT_TYPES,
         "_rels/.rels": _ROOT_RELS,
@@ -360,12 +375,16 @@ def package(p: RuleProfile, body: str, title: str) -> bytes:
         "word/styles.xml": styles_xml(p),
         "word/settings.xml": _SETTINGS,
         "word/header1.xml": _header_xml(True),
-        "word/header2.xml": _first_header_xml(),
-        "word/header3.xml": _header_xml(False),
-        "word/footer1.xml": _footer_xml(False),
-        "word/footer2.xml": _footer_xml(True),
+        "word/header2.xml": _header_xml(False),
         "word/_rels/document.xml.rels": _DOC_RELS,
     }
+    if boxes:
+        parts["[Content_Types].xml"] = _CONTENT_TYPES.replace("</Types>", _BOX_TYPES + "</Types>")
+        parts["word/_rels/document.xml.rels"] = _DOC_RELS.replace("</Relationships>", _BOX_RELS + "</Relationships>")
+        parts["word/header2.xml"] = _first_header_xml()
+        parts["word/header3.xml"] = _header_xml(False)
+        parts["word/footer1.xml"] = _footer_xml(False)
+        parts["word/footer2.xml"] = _footer_xml(True)
     return PackageWriter({k: v.encode("utf-8") for k, v in parts.items()}, level=9).to_bytes({})
 
 
@@ -535,7 +554,7 @@ def signature_area(p: RuleProfile) -> str:
 
 
 def _section_break(p: RuleProfile) -> str:
-    return f"<w:p><w:pPr>{sect_pr(p, first_page=False)}</w:pPr></w:p>"
+    return f"<w:p><w:pPr>{sect_pr(p, first_page=False, boxes=True)}</w:pPr></w:p>"
 
 
 def appendices(p: RuleProfile, *, break_first: bool = True) -> str:
@@ -648,7 +667,7 @@ def build_all(profile_name: str = "nd30", target: Path = TEMPLATE_DIR) -> list[P
     written = []
     for name, (body, title) in TEMPLATES.items():
         path = target / f"{name}.docx"
-        write_bytes_atomic(path, package(p, body(p), title))
+        write_bytes_atomic(path, package(p, body(p), title, sect_pr(p, boxes=True), boxes=True))
         written.append(path)
     return written
 
