@@ -87,6 +87,7 @@ class NgatDong(_Strict):
     """Line breaking of header names and trích yếu: where a line may not break."""
 
     trich_yeu_toi_da: float
+    ngat_ten_co_quan: bool
     khong_tach: list[str]
     dia_gioi: list[str]
 

@@ -512,11 +512,7 @@ def recipients_block(p: RuleProfile, width: int) -> str:
         table([width - note, note], nested_rows, indent=-85) + para("CVNoiNhan"),
         _loop("m", "noi_nhan", _var("CVNoiNhan", "m")),
     )
-    return (
-        _if("noi_nhan", para("CVNoiNhanNhan", run(p.chu_de.nhan_noi_nhan)) + items)
-        + _if("o_12", _var("CVKyHieuSoan", "o_12"))
-        + para(None)
-    )
+    return _if("noi_nhan", para("CVNoiNhanNhan", run(p.chu_de.nhan_noi_nhan)) + items) + para(None)
 
 
 def signature_area(p: RuleProfile) -> str:
@@ -550,7 +546,9 @@ def signature_area(p: RuleProfile) -> str:
         + tag_row("{%tr endif %}", 2)
     )
     joint = table([half, text_width - half], joint_rows) + recipients_block(p, twips(p.bang_chu_ky.cot_trai_mm))
-    return _if("co_chu_ky", para("CVThan", "", "<w:keepNext/>") + _if("lien_tich", joint, single))
+    # ô 12 sits under ô 9b, below the signature table (Phụ lục I §IV diagram)
+    o12 = _if("o_12", _var("CVKyHieuSoan", "o_12"))
+    return _if("co_chu_ky", para("CVThan", "", "<w:keepNext/>") + _if("lien_tich", joint, single) + o12)
 
 
 def _section_break(p: RuleProfile) -> str:

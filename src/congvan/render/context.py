@@ -327,6 +327,8 @@ def _name_lines(text: str, size: float, width_mm: float, p: RuleProfile) -> list
     keep, units = tuple(p.ngat_dong.khong_tach), tuple(p.ngat_dong.dia_gioi)
     if "\n" in text:
         return [Markup(run(viet_hoa(x.strip()))) for x in text.split("\n") if x.strip()]
+    if not p.ngat_dong.ngat_ten_co_quan:
+        return [Markup(run(viet_hoa(text)))]
     return [broken(balanced_lines(viet_hoa(text), size, width_mm, keep=keep, units=units))]
 
 
