@@ -41,9 +41,9 @@ from congvan.errors import CongvanError
 
 ENV_DB = "CONGVAN_DB"
 DEFAULT_DB_FILE = "so-van-ban.sqlite3"
-#: Seconds a write waits for another writer's lock before giving up (default 10).
+#: Seconds a write waits for another writer's lock before giving up (default 30).
 ENV_LOCK_WAIT = "CONGVAN_DB_CHO_KHOA"
-DEFAULT_LOCK_WAIT_S = 10.0
+DEFAULT_LOCK_WAIT_S = 30.0
 STATEMENT_TIMEOUT_S = 120
 _SCHEMA_LOCK_KEY = 0x636F6E67  # "cong": advisory-lock key for schema creation
 _SCHEMA_TABLE = "congvan_thong_tin"
@@ -76,7 +76,7 @@ def default_db() -> str:
 
 
 def lock_wait_s() -> float:
-    """The bounded lock wait, from ``$CONGVAN_DB_CHO_KHOA`` (seconds)."""
+    """The bounded lock wait, from ``$CONGVAN_DB_CHO_KHOA`` (seconds, default 30)."""
     raw = os.environ.get(ENV_LOCK_WAIT, "").strip()
     if not raw:
         return DEFAULT_LOCK_WAIT_S
@@ -253,7 +253,7 @@ class Database:
         options = " ".join((
             f"-c lock_timeout={int(wait * 1000)}",
             f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}",
-            f"-c idle_in_transaction_session_timeout={int(max(wait * 6, 60) * 1000)}",
+            f"-c idle_in_transaction_session_timeout={int(max(wait * 4, 120) * 1000)}",
         ))
         return self.dbapi.connect(
             self.target.dsn, connect_timeout=10, application_name="congvan", options=options
