@@ -17,6 +17,10 @@ have_pg_server() {
 need_pkgs=()
 command -v soffice >/dev/null 2>&1 || need_pkgs+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need_pkgs+=(poppler-utils)
+# Kept-warm LibreOffice: unoserver runs under the system python with Debian's UNO bridge.
+SYS_PY=${UNO_PYTHON:-/usr/bin/python3}
+"$SYS_PY" -c "import uno" >/dev/null 2>&1 || need_pkgs+=(python3-uno)
+"$SYS_PY" -c "import ensurepip" >/dev/null 2>&1 || need_pkgs+=(python3-venv)
 if ! command -v fc-list >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Liberation Serif"; then
   need_pkgs+=(fonts-liberation2 fontconfig)
 fi
@@ -46,4 +50,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -e '.[dev]'
   touch "$stamp"
+fi
+# unoserver for the system python (which has python3-uno), in a venv inside .venv that sees
+# the system site-packages; congvan starts it as `.venv/uno/bin/python .../pdf/uno_worker.py`.
+if ! .venv/uno/bin/python -c "import uno, unoserver.server" >/dev/null 2>&1; then
+  log "creating .venv/uno for the kept-warm LibreOffice (unoserver + python3-uno)"
+  "$SYS_PY" -m venv --system-site-packages --clear .venv/uno
+  .venv/uno/bin/python -m pip install -q "unoserver==3.7"
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,26 @@ def rendered(renderer: DocumentRenderer) -> dict[str, tuple[VanBanChung, bytes]]
 
 
 @pytest.fixture(scope="session")
-def pdf_dir(tmp_path_factory: pytest.TempPathFactory, rendered: dict[str, tuple[VanBanChung, bytes]]) -> Path:
-    """All samples converted to PDF in ONE LibreOffice start for the whole run."""
-    from congvan.pdf import convert_to_pdf
+def warm_pdf() -> Iterator[object]:
+    """The kept-warm LibreOffice pool, started once per test run (each xdist worker its own)."""
+    from congvan.pdf import shutdown, warm_up
+    from congvan.pdf.warm import get_pool
 
     if not shutil.which("soffice") or not shutil.which("pdftotext"):
         pytest.fail("thiếu LibreOffice hoặc poppler-utils: chạy scripts/setup.sh")
+    if not warm_up():
+        pytest.fail("không khởi động được LibreOffice giữ ấm (unoserver + python3-uno): chạy scripts/setup.sh")
+    yield get_pool()
+    shutdown()
+
+
+@pytest.fixture(scope="session")
+def pdf_dir(
+    tmp_path_factory: pytest.TempPathFactory, rendered: dict[str, tuple[VanBanChung, bytes]], warm_pdf: object
+) -> Path:
+    """All samples converted to PDF by the kept-warm LibreOffice, once for the whole run."""
+    from congvan.pdf import convert_to_pdf
+
     folder = tmp_path_factory.mktemp("pdf")
     paths = []
     for stem, (_, data) in rendered.items():

@@ -109,7 +109,7 @@ def test_skip_bad_renders_good_rows_and_keeps_bad_ones_in_sheet(tmp_path: Path) 
     write_csv(path, HEADERS, ([i, *r] for i, r in enumerate(BAD_ROWS, 1)))
     report = run_batch(BatchOptions(data=path, outdir=tmp_path, dot=DOT, skip_bad=True, progress=False))
     assert (report.stats.good, report.stats.bad) == (1, 9)
-    assert [p.name for p in (tmp_path / "giay_cong_nhan").glob("*.docx")] == ["0010 - Đinh Văn Minh.docx"]
+    assert [p.name for p in (tmp_path / "giay_cong_nhan").glob("*.docx")] == ["000001 - Đinh Văn Minh.docx"]
     ws = openpyxl.load_workbook(report.error_sheet).active
     assert ws.max_row == 10  # header + 9 bad rows: none dropped
 
@@ -173,7 +173,7 @@ def test_merged_drawing_ids_unique_with_background(tmp_path: Path, sheet_csv: Pa
 def test_per_row_files_named_safely_and_uniquely(batch_out: Path) -> None:
     names = sorted(p.name for p in (batch_out / "giay_cong_nhan").glob("*.docx"))
     assert len(names) == ROWS
-    assert all(re.match(r"^\d{4} - ", n) for n in names)
+    assert all(re.match(r"^\d{6} - ", n) for n in names)
     assert not any("/" in n or ".." in n.removesuffix(".docx") for n in names)
     assert any("Nguyễn Văn Tâm & Con" in n for n in names)  # diacritics kept
     assert any(n.endswith("Lê Thị Hoa (Hoa Huệ).docx") for n in names)
@@ -183,9 +183,9 @@ def test_per_row_files_named_safely_and_uniquely(batch_out: Path) -> None:
 
 def test_file_namer() -> None:
     namer = FileNamer()
-    assert namer.name(3, "../../etc/passwd") == "0003 - etc passwd.docx"
-    assert namer.name(4, "Nguyễn Văn An") == "0004 - Nguyễn Văn An.docx"
-    assert namer.name(4, "nguyễn văn an") == "0004 - nguyễn văn an (2).docx"
+    assert namer.name(3, "../../etc/passwd") == "000003 - etc passwd.docx"
+    assert namer.name(4, "Nguyễn Văn An") == "000004 - Nguyễn Văn An.docx"
+    assert namer.name(4, "nguyễn văn an") == "000004 - nguyễn văn an (2).docx"
     assert safe_name("") == "khong-ten"
     assert safe_name("CON") == "_CON"
     assert len(safe_name("x" * 500)) <= 61
@@ -217,7 +217,7 @@ def test_decision_lists_every_row_with_repeating_header(batch_out: Path) -> None
     assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None
     first = ["".join(t.text or "" for t in c.iter(f"{W}t")) for c in rows[1].findall(f"{W}tc")]
     assert first[0] == "1"
-    assert "Công nhận 120 gia đình" in "".join(paragraphs(xml))
+    assert "Công nhận 120 (một trăm hai mươi) gia đình" in "".join(paragraphs(xml))
     assert "Số: 215/QĐ-UBND" in "".join(paragraphs(xml))
 
 
@@ -243,11 +243,7 @@ def test_registration_forms_prefilled_with_amount_in_words(tmp_path: Path) -> No
 
 
 def _user_template(path: Path, body_text: str) -> Path:
-    from congvan.batch.ooxml import Page, package_parts, para, run
-    from congvan.render.package import PackageWriter
-
-    parts = package_parts(para(run(body_text)), Page(), "t")
-    path.write_bytes(PackageWriter(parts).to_bytes({}))
+    path.write_bytes(_package(_para(body_text)))
     return path
 
 
@@ -274,12 +270,11 @@ def test_sandbox_refuses_with_vietnamese_error(tmp_path: Path, sheet_csv: Path, 
 
 
 def test_lint_reports_split_tags_curly_quotes_and_unused_fields(tmp_path: Path, sheet_csv: Path) -> None:
-    from congvan.batch.ooxml import Page, package_parts, para, run
-    from congvan.render.package import PackageWriter
+    from congvan.render.ooxml import para, run
 
-    body = para(run("Họ tên: {{ ho_"), run("ten }}")) + para(run("{{ nam_sinh|default(“?”) }}"))
+    body = para(None, run("Họ tên: {{ ho_") + run("ten }}")) + _para("{{ nam_sinh|default(“?”) }}")
     path = tmp_path / "mau.docx"
-    path.write_bytes(PackageWriter(package_parts(body, Page(), "t")).to_bytes({}))
+    path.write_bytes(_package(body))
     from congvan.batch.run import lint_only
 
     messages = lint_only(BatchOptions(data=sheet_csv, outdir=tmp_path, documents=["mau"],
@@ -311,6 +306,20 @@ def test_fast_path_gives_the_same_text_as_docxtpl(tmp_path: Path) -> None:
 # --- helpers ------------------------------------------------------------------------
 
 
+def _para(text: str) -> str:
+    from congvan.render.ooxml import para, run
+
+    return para(None, run(text))
+
+
+def _package(body: str) -> bytes:
+    """A user's template: the record templates' package around *body*."""
+    from congvan.profiles import load_profile
+    from congvan.render.build_templates import package
+
+    return package(load_profile(), body, "t")
+
+
 def _png() -> bytes:
     import struct
     import zlib
@@ -325,8 +334,8 @@ def _png() -> bytes:
 
 def _template_with_picture(path: Path) -> None:
     """A user template with a logo picture in the body (docPr id 1, as Word writes)."""
-    from congvan.batch.ooxml import Page, package_parts, para, run
-    from congvan.render.package import PackageWriter
+    from congvan.render.ooxml import para
+    from congvan.render.package import PackageWriter, read_parts
 
     drawing = (
         '<w:r><w:drawing><wp:inline><wp:extent cx="360000" cy="270000"/>'
@@ -336,8 +345,8 @@ def _template_with_picture(path: Path) -> None:
         '<pic:blipFill><a:blip r:embed="rIdLogo"/></pic:blipFill><pic:spPr/></pic:pic>'
         "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
     )
-    body = para(drawing) + para(run("{{ ho_ten }} - {{ dia_chi }}"))
-    parts = package_parts(body, Page(landscape=True), "t")
+    body = para(None, drawing) + _para("{{ ho_ten }} - {{ dia_chi }}")
+    parts = read_parts(_package(body))
     parts["word/media/logo.png"] = _png()
     rels = parts["word/_rels/document.xml.rels"].decode()
     parts["word/_rels/document.xml.rels"] = rels.replace(

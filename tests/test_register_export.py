@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from congvan.errors import CongvanError
 from congvan.register import service
+from congvan.register.db import get_engine
 from congvan.register.export import COT_PHU_LUC_IV, xuat
 from register_fixtures import *  # noqa: F403 - fixtures sqlite_path
 from register_fixtures import take
@@ -43,7 +46,7 @@ def test_ten_columns_match_decree() -> None:
 
 def test_xlsx_has_headers_and_rows(filled: str, tmp_path: Path) -> None:
     out = tmp_path / "so.xlsx"
-    assert xuat(filled, 2026, [out], so_dang_ky="LDLD") == 2
+    assert xuat(filled, 2026, [out], so_dang_ky="LDLD").so_dong == 2
     ws = load_workbook(out).active
     rows = [[c if c is not None else "" for c in r] for r in ws.iter_rows(values_only=True)]
     assert "2026" in rows[0][0]
@@ -85,3 +88,53 @@ def test_unknown_format_and_ambiguous_register(filled: str, tmp_path: Path) -> N
     take(filled, mat=True)
     with pytest.raises(CongvanError, match="có nhiều sổ đăng ký"):
         xuat(filled, 2026, [tmp_path / "so.xlsx"], so_dang_ky=None)
+
+
+FORMULAS = [
+    '=HYPERLINK("http://example.invalid/x","Bấm")', "=cmd|' /C calc'!A0", "+1+1", "-2+3",
+    "@SUM(A1:A2)",
+]
+
+
+def test_user_text_is_never_a_formula(sqlite_path: str, tmp_path: Path) -> None:
+    service.tao_so_dang_ky(sqlite_path, "LDLD", co_quan="LĐLĐ", ten="=1+1")
+    for f in FORMULAS:
+        take(sqlite_path, so_dang_ky="LDLD", trich_yeu=f, nguoi_ky=f, noi_nhan=f)
+    out = tmp_path / "so.xlsx"
+    xuat(sqlite_path, 2026, [out, tmp_path / "so.docx"], so_dang_ky="LDLD")
+    with zipfile.ZipFile(out) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet
+    ws = load_workbook(out).active
+    for r, f in enumerate(FORMULAS, start=4):
+        for c in (3, 4, 5):
+            cell = ws.cell(row=r, column=c)
+            assert cell.data_type == "s" and cell.quotePrefix, (r, c, cell.value)
+        assert (ws.cell(row=r, column=3).value, ws.cell(row=r, column=4).value) == (f, f)
+    assert [c.text for c in Document(str(tmp_path / "so.docx")).tables[0].rows[2].cells][3] == (
+        FORMULAS[0]
+    )
+
+
+def test_control_characters_refused_with_field(sqlite_path: str) -> None:
+    with pytest.raises(CongvanError, match=r"trường 'trich_yeu'.*U\+0007"):
+        take(sqlite_path, trich_yeu="Chuông\x07")
+    with pytest.raises(CongvanError, match=r"trường 'nguoi_ky'.*U\+001B"):
+        take(sqlite_path, nguoi_ky="A\x1b[31m")
+    held = service.giu_so(sqlite_path, so_dang_ky=None, co_quan="LĐLĐ", ma_loai="QĐ",
+                          ngay=date(2026, 4, 1))
+    with pytest.raises(CongvanError, match=r"trường 'noi_nhan'.*U\+FFFF"):
+        service.xac_nhan(sqlite_path, held.so_ky_hieu, nam=2026, trich_yeu="x", noi_nhan="\uffff")
+    with pytest.raises(CongvanError, match=r"trường 'ly_do'"):
+        service.huy_so(sqlite_path, held.so_ky_hieu, nam=2026, ly_do="\x00")
+    assert [(r.so, r.trang_thai) for r in service.danh_sach(sqlite_path, 2026)] == [(1, "giu")]
+
+
+def test_export_survives_rows_stored_before_the_rule(filled: str, tmp_path: Path) -> None:
+    with get_engine(filled).begin() as conn:
+        conn.execute(text("UPDATE so_van_ban SET trich_yeu = 'Cũ' || char(7) || 'x' WHERE so = 1"))
+    result = xuat(filled, 2026, [tmp_path / "so.xlsx", tmp_path / "so.docx"], so_dang_ky="LDLD")
+    assert result.so_dong == 2 and len(result.canh_bao) == 1 and "01/KH-LĐLĐ-VP" in result.canh_bao[0]
+    assert load_workbook(tmp_path / "so.xlsx").active["C4"].value == "Kế hoạch Cũ[U+0007]x"
+    cell = Document(str(tmp_path / "so.docx")).tables[0].rows[2].cells[2]
+    assert cell.text == "Kế hoạch Cũ[U+0007]x"

@@ -1,8 +1,13 @@
 """Build the batch templates in templates/ (run: python -m congvan.batch.build_templates).
 
-The templates are ordinary .docx files with docxtpl-style Jinja tags, so a
-secretary can open one in Word, restyle it and use it with ``--mau``. They are
-written part by part (see :mod:`congvan.batch.ooxml`) to stay a few KB.
+The certificate and the registration forms are ordinary .docx files with
+docxtpl-style Jinja tags, so a secretary can open one in Word, restyle it and use
+it with ``--mau``. They are assembled with the same OOXML helpers, styles and
+package as the record templates (:mod:`congvan.render.build_templates`), and every
+size, margin, font and colour comes from the rule profile (``[trang]``,
+``[co_chu]``, ``[giay_cong_nhan]``, ``[ban_dang_ky]`` of ``nd30.toml``). The
+Quyết định công nhận has no template of its own: it is a record
+(:mod:`congvan.batch.decision`).
 """
 
 from __future__ import annotations
@@ -10,405 +15,317 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from congvan.batch.ooxml import (
-    BLUE,
-    RED,
-    Cell,
-    Page,
-    mm,
-    package_parts,
+from congvan.fileio import write_bytes_atomic
+from congvan.profiles import RuleProfile, load_profile
+from congvan.render.build_templates import package
+from congvan.render.metrics import text_width_mm
+from congvan.render.ooxml import (
+    ALL_BORDERS,
+    CELL_MARGIN_TW,
+    cell,
+    half_points,
     para,
-    rule,
+    row,
     run,
     table,
-    table_row,
     tag_para,
+    twips,
 )
-from congvan.fileio import write_bytes_atomic
-from congvan.render.package import PackageWriter
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
+EMPTY_HEADER = "rIdHeader2"  # the package's header without a page number
 
 
-def _national_motto(width: int, size: float = 13) -> list[str]:
-    """Quốc hiệu and tiêu ngữ with the rule under the motto (NĐ30 Phụ lục I)."""
-    return [
-        para(run("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=min(size, 13), bold=True)),
-        para(run("Độc lập - Tự do - Hạnh phúc", size=min(size + 1, 14), bold=True)),
-        rule(mm(60), width),
-    ]
+# ---------------------------------------------------------------- small pieces
 
 
-def _agency(width: int, size: float = 13, with_number: bool = False) -> list[str]:
-    out = [
-        para(run("{{ co_quan_dong_1 }}", size=size, bold=True)),
-        para(run("{{ co_quan_dong_2 }}", size=size, bold=True)),
-        rule(mm(25), width),
-    ]
-    if with_number:
-        out.append(para(run("Số: {{ so_ky_hieu }}", size=13), before=120))
-    return out
+def _r(text: str, size: float, *, bold: bool = False, italic: bool = False, color: str | None = None) -> str:
+    """A run with direct size/weight/colour; the font comes from the package's document defaults."""
+    rpr = ("<w:b/><w:bCs/>" if bold else "") + ("<w:i/><w:iCs/>" if italic else "")
+    rpr += f'<w:color w:val="{color}"/>' if color else ""
+    rpr += f'<w:sz w:val="{half_points(size)}"/><w:szCs w:val="{half_points(size)}"/>'
+    return run(text, rpr)
 
 
-def certificate() -> tuple[str, Page]:
-    """Landscape certificate of recognition ("Giấy công nhận")."""
-    page = Page(landscape=True, top=20, bottom=15, left=25, right=25, border=True, center=True)
-    w = page.text_width
-    left, right = int(w * 0.40), w - int(w * 0.40)
-    head = table([[Cell(_agency(left), left), Cell(_national_motto(right), right)]], [left, right])
-    name_big = para(run("{{ ten|viet_hoa }}", size=30, bold=True, color=BLUE), after=mm(2))
-    name_small = para(run("{{ ten|viet_hoa }}", size=20, bold=True, color=BLUE), before=60, after=60)
-    body = [
-        head,
-        para(run("GIẤY CÔNG NHẬN", size=48, bold=True, color=RED), before=mm(12), after=mm(3)),
-        para(run("{{ nguoi_cong_nhan|viet_hoa }}", size=16, bold=True), after=mm(5)),
-        para(run("{{ loi_cong_nhan }}", size=17, italic=True), after=mm(1)),
-        tag_para("{%p if ten|length <= 34 %}"),
-        name_big,
-        tag_para("{%p else %}"),
-        name_small,
-        tag_para("{%p endif %}"),
-        para(run("Địa chỉ: {{ dia_chi }}", size=16, italic=True), after=mm(4)),
-        para(
-            run(
-                "Đạt danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}",
-                size=22,
-                bold=True,
-                color=RED,
-            ),
-            after=mm(8),
-        ),
-    ]
-    sign = [
-        para(run("{{ dong_dia_danh_ngay }}", size=14, italic=True)),
-        tag_para("{%p if quyen_han %}"),
-        para(run("{{ quyen_han|viet_hoa }}", size=14, bold=True)),
-        tag_para("{%p endif %}"),
-        para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(22)),
-        para(run("{{ nguoi_ky }}", size=14, bold=True)),
-    ]
-    note = [
-        para(run("Quyết định số {{ so_ky_hieu }}", size=13, italic=True), align="left"),
-        para(run("{{ ngay_quyet_dinh }}", size=13, italic=True), align="left"),
-        para(run("Số vào sổ: {{ so_vao_so }}", size=13, italic=True), align="left"),
-    ]
-    body.append(table([[Cell(note, left, "bottom"), Cell(sign, right)]], [left, right]))
-    return "".join(body), page
+def _p(*runs: str, jc: str = "center", before: float = 0, after: float = 0, first_line_mm: float = 0) -> str:
+    """A paragraph; spacing in points."""
+    ppr = f'<w:spacing w:before="{round(before * 20)}" w:after="{round(after * 20)}"/>'
+    ppr += f'<w:ind w:firstLine="{twips(first_line_mm)}"/>' if first_line_mm else ""
+    return para(None, "".join(runs), ppr + f'<w:jc w:val="{jc}"/>')
 
 
-def _signature_cell(title: str, hint: str, name: str, width: int, dated: bool = False) -> Cell:
-    """Signature column; the place-and-date line sits above the signer's title."""
-    date = [para(run("{{ dong_ngay_trong }}", size=13, italic=True))] if dated else [para("")]
-    return Cell(
-        [
-            *date,
-            para(run(title, size=13, bold=True)),
-            para(run(hint, size=13, italic=True), after=mm(20)),
-            para(run(name, size=14, bold=True)),
-        ],
-        width,
+def _line(style: str, length_mm: float, container_tw: int) -> str:
+    """A centred solid line *length_mm* long (the record styles' bottom-border line)."""
+    inner = container_tw - 2 * CELL_MARGIN_TW
+    pad = max((inner - twips(length_mm)) // 2, 0)
+    return para(style, "", f'<w:ind w:left="{pad}" w:right="{pad}"/>')
+
+
+def _national(p: RuleProfile, width_tw: int) -> str:
+    """Quốc hiệu, Tiêu ngữ and the line as long as the Tiêu ngữ (Phụ lục I)."""
+    motto_mm = text_width_mm(p.chu_de.tieu_ngu, p.co_chu.tieu_ngu, bold=True) * p.duong_ke.tieu_ngu
+    return (
+        para("CVQuocHieu", run(p.chu_de.quoc_hieu))
+        + para("CVTieuNgu", run(p.chu_de.tieu_ngu))
+        + _line("CVDuongKeTieuNgu", motto_mm, width_tw)
     )
 
 
-def _fill_line(label: str, value: str, size: float = 14) -> str:
-    return para(run(label, size=size), run(value, size=size), align="both", before=60, after=60)
+def _agency(width_tw: int) -> str:
+    """Parent body (when given), issuing body in two lines, a line of 1/3 of the cell under it."""
+    inner_mm = (width_tw - 2 * CELL_MARGIN_TW) * 25.4 / 1440
+    return (
+        tag_para("{%p if co_quan_chu_quan %}")
+        + para("CVCoQuanChuQuan", run("{{ co_quan_chu_quan }}"))
+        + tag_para("{%p endif %}")
+        + para("CVCoQuan", run("{{ co_quan_dong_1 }}"))
+        + para("CVCoQuan", run("{{ co_quan_dong_2 }}"))
+        + _line("CVDuongKeCoQuan", inner_mm / 3, width_tw)
+    )
 
 
-def _criteria(items: list[str]) -> list[str]:
-    return [para(run(text, size=14), align="both", indent_first=mm(10), after=60) for text in items]
+def _two_columns(widths: list[int], left: str, right: str, *, valign_left: str | None = None) -> str:
+    return table(widths, row(cell(widths[0], left, valign=valign_left) + cell(widths[1], right)))
 
 
-def _amount_lines() -> list[str]:
+def _landscape_sect(p: RuleProfile) -> str:
+    g = p.giay_cong_nhan
+    assert g is not None, "profile lacks [giay_cong_nhan]"
+    border = "".join(
+        f'<w:{side} w:val="{g.vien}" w:sz="{g.do_day_vien}" w:space="24" w:color="{g.mau_vien}"/>'
+        for side in ("top", "left", "bottom", "right")
+    )
+    return (
+        f'<w:sectPr><w:headerReference w:type="default" r:id="{EMPTY_HEADER}"/>'
+        f'<w:pgSz w:w="{twips(p.trang.cao_mm)}" w:h="{twips(p.trang.rong_mm)}" w:orient="landscape"/>'
+        f'<w:pgMar w:top="{twips(g.le_tren_mm)}" w:right="{twips(g.le_phai_mm)}" w:bottom="{twips(g.le_duoi_mm)}" '
+        f'w:left="{twips(g.le_trai_mm)}" w:header="{twips(p.trang.dau_trang_mm)}" '
+        f'w:footer="{twips(p.trang.dau_trang_mm)}" w:gutter="0"/>'
+        f'<w:pgBorders w:offsetFrom="page">{border}</w:pgBorders><w:vAlign w:val="center"/></w:sectPr>'
+    )
+
+
+def _portrait_sect(p: RuleProfile) -> str:
+    """The Phụ lục I page; forms carry no page number."""
+    t = p.trang
+    return (
+        f'<w:sectPr><w:headerReference w:type="default" r:id="{EMPTY_HEADER}"/>'
+        f'<w:pgSz w:w="{twips(t.rong_mm)}" w:h="{twips(t.cao_mm)}"/>'
+        f'<w:pgMar w:top="{twips(t.le_tren_mm)}" w:right="{twips(t.le_phai_mm)}" w:bottom="{twips(t.le_duoi_mm)}" '
+        f'w:left="{twips(t.le_trai_mm)}" w:header="{twips(t.dau_trang_mm)}" w:footer="{twips(t.dau_trang_mm)}" '
+        'w:gutter="0"/></w:sectPr>'
+    )
+
+
+# ---------------------------------------------------------------- certificate
+
+
+def certificate(p: RuleProfile) -> tuple[str, str]:
+    """Landscape certificate of recognition ("Giấy công nhận"): body and sectPr."""
+    g = p.giay_cong_nhan
+    assert g is not None, "profile lacks [giay_cong_nhan]"
+    width = twips(p.trang.cao_mm - g.le_trai_mm - g.le_phai_mm)
+    left = int(width * g.cot_trai)
+    widths = [left, width - left]
+    name_big = _p(_r("{{ ten|viet_hoa }}", g.ten, bold=True, color=g.mau_ten), after=6)
+    name_small = _p(_r("{{ ten|viet_hoa }}", g.ten_dai, bold=True, color=g.mau_ten), before=3, after=3)
+    sign = (
+        _p(_r("{{ dong_dia_danh_ngay }}", g.chu_ky, italic=True))
+        + tag_para("{%p if quyen_han %}")
+        + _p(_r("{{ quyen_han|viet_hoa }}", g.chu_ky, bold=True))
+        + tag_para("{%p endif %}")
+        + _p(_r("{{ chuc_vu_ky|viet_hoa }}", g.chu_ky, bold=True), after=62)
+        + _p(_r("{{ nguoi_ky }}", g.chu_ky, bold=True))
+    )
+    note = (
+        _p(_r("Quyết định số {{ so_ky_hieu }}", g.ghi_chu, italic=True), jc="left")
+        + _p(_r("{{ ngay_quyet_dinh }}", g.ghi_chu, italic=True), jc="left")
+        + _p(_r("Số vào sổ: {{ so_vao_so }}", g.ghi_chu, italic=True), jc="left")
+    )
+    body = (
+        _two_columns(widths, _agency(left), _national(p, widths[1]))
+        + _p(_r("GIẤY CÔNG NHẬN", g.tieu_de, bold=True, color=g.mau_tieu_de), before=34, after=8.5)
+        + _p(_r("{{ nguoi_cong_nhan|viet_hoa }}", g.nguoi_cong_nhan, bold=True), after=14)
+        + _p(_r("{{ loi_cong_nhan }}", g.loi_cong_nhan, italic=True), after=3)
+        + tag_para(f"{{%p if ten|length <= {g.ten_dai_ky_tu} %}}")
+        + name_big
+        + tag_para("{%p else %}")
+        + name_small
+        + tag_para("{%p endif %}")
+        + _p(_r("Địa chỉ: {{ dia_chi }}", g.dia_chi, italic=True), after=11)
+        + _p(
+            _r("Đạt danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}", g.danh_hieu, bold=True, color=g.mau_tieu_de),
+            after=23,
+        )
+        + _two_columns(widths, note, sign, valign_left="bottom")
+    )
+    return body, _landscape_sect(p)
+
+
+# ---------------------------------------------------------------- registration forms
+
+
+def _signature_cell(p: RuleProfile, title: str, hint: str, name: str, dated: bool = False) -> str:
+    """Signature column; the place-and-date line sits above the signer's title."""
+    size = p.co_chu.chu_ky
+    date = _p(_r("{{ dong_ngay_trong }}", p.co_chu.dia_danh_ngay, italic=True)) if dated else _p()
+    return (
+        date
+        + _p(_r(title, p.co_chu.so_ky_hieu, bold=True))
+        + _p(_r(hint, p.co_chu.so_ky_hieu, italic=True), after=57)
+        + _p(_r(name, size, bold=True))
+    )
+
+
+def _fill_line(p: RuleProfile, label: str, value: str) -> str:
+    size = p.co_chu.than
+    return _p(_r(label, size), _r(value, size), jc="both", before=3, after=3)
+
+
+def _criteria(p: RuleProfile, items: list[str]) -> str:
+    indent = p.doan_van.thut_dau_dong_cm * 10
+    return "".join(_p(_r(text, p.co_chu.than), jc="both", first_line_mm=indent, after=3) for text in items)
+
+
+def _amount_lines(p: RuleProfile) -> str:
     """Amount in figures and in words, or a dotted line to fill in by hand."""
-    return [
-        tag_para("{%p if dong_gop is not none %}"),
-        _fill_line("Đăng ký đóng góp Quỹ khuyến học: ", "{{ dong_gop|so_tien }} đồng"),
-        para(run("(Bằng chữ: {{ dong_gop|doc_tien }})", size=14, italic=True), align="left", after=60),
-        tag_para("{%p else %}"),
-        _fill_line("Đăng ký đóng góp Quỹ khuyến học: ", "……………… đồng"),
-        tag_para("{%p endif %}"),
-    ]
+    return (
+        tag_para("{%p if dong_gop is not none %}")
+        + _fill_line(p, "Đăng ký đóng góp Quỹ khuyến học: ", "{{ dong_gop|so_tien }} đồng")
+        + _p(_r("(Bằng chữ: {{ dong_gop|doc_tien }})", p.co_chu.than, italic=True), jc="left", after=3)
+        + tag_para("{%p else %}")
+        + _fill_line(p, "Đăng ký đóng góp Quỹ khuyến học: ", "……………… đồng")
+        + tag_para("{%p endif %}")
+    )
 
 
-def registration_family() -> tuple[str, Page]:
+def _form_head(p: RuleProfile) -> str:
+    d = p.ban_dang_ky
+    assert d is not None, "profile lacks [ban_dang_ky]"
+    width = twips(p.trang.rong_chu_mm)
+    return (
+        table([width], row(cell(width, _national(p, width))))
+        + _p(_r("BẢN ĐĂNG KÝ", d.tieu_de, bold=True), before=23)
+        + _p(_r("Xây dựng danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}", p.co_chu.trich_yeu, bold=True), after=11)
+        + _p(_r("Kính gửi: {{ kinh_gui }}", p.co_chu.kinh_gui), after=8.5)
+    )
+
+
+def _form_signatures(p: RuleProfile, left_title: str, right_title: str, right_hint: str, right_name: str) -> str:
+    d = p.ban_dang_ky
+    assert d is not None
+    width = twips(p.trang.rong_chu_mm)
+    half = int(width * d.cot_chu_ky)
+    return _p(before=11) + _two_columns(
+        [half, width - half],
+        _signature_cell(p, left_title, "(Ký, ghi rõ họ tên)", ""),
+        _signature_cell(p, right_title, right_hint, right_name, dated=True),
+    )
+
+
+def _members(p: RuleProfile) -> str:
+    d = p.ban_dang_ky
+    assert d is not None
+    width = twips(p.trang.rong_chu_mm)
+    fixed = [twips(12), twips(22), twips(38), twips(40)]
+    widths = [fixed[0], width - sum(fixed), fixed[1], fixed[2], fixed[3]]
+    heads = ("STT", "Họ và tên", "Năm sinh", "Quan hệ với chủ hộ", "Đang học/nghề nghiệp")
+    rows = row("".join(cell(w, _p(_r(h, d.bang, bold=True)), vcenter=True) for h, w in zip(heads, widths, strict=True)),
+               header=True, cant_split=True)  # fmt: skip
+    for i in range(1, 6):
+        rows += row("".join(cell(w, _p(_r(str(i) if c == 0 else "", d.bang))) for c, w in enumerate(widths)))
+    return table(widths, rows, borders=ALL_BORDERS)
+
+
+def registration_family(p: RuleProfile) -> tuple[str, str]:
     """Pre-filled yearly registration form for a family."""
-    page = Page()
-    w = page.text_width
-    members = [
-        [
-            Cell([para(run(h, size=13, bold=True))], cw, "center")
-            for h, cw in zip(
-                ("STT", "Họ và tên", "Năm sinh", "Quan hệ với chủ hộ", "Đang học/nghề nghiệp"),
-                _member_widths(w),
-                strict=True,
-            )
-        ]
-    ] + [
-        [Cell([para(run(str(i) if c == 0 else "", size=13))], cw) for c, cw in enumerate(_member_widths(w))]
-        for i in range(1, 6)
-    ]
-    half = int(w * 0.42)
-    body = [
-        *_national_motto(w, 13),
-        para(run("BẢN ĐĂNG KÝ", size=15, bold=True), before=mm(8)),
-        para(
-            run("Xây dựng danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}", size=14, bold=True),
-            after=mm(4),
-        ),
-        para(run("Kính gửi: {{ kinh_gui }}", size=14), after=mm(3)),
-        _fill_line("Họ và tên chủ hộ: ", "{{ ho_ten }}"),
-        _fill_line("Năm sinh: ", "{{ nam_sinh if nam_sinh is not none else '…………' }}"),
-        _fill_line("Địa chỉ: ", "{{ dia_chi }}"),
-        _fill_line("Điện thoại: ", "{{ dien_thoai or '…………………………' }}"),
-        _fill_line(
-            "Số thành viên trong gia đình: ",
-            "{{ so_thanh_vien if so_thanh_vien is not none else '……' }} người",
-        ),
-        para(
-            run(
+    body = (
+        _form_head(p)
+        + _fill_line(p, "Họ và tên chủ hộ: ", "{{ ho_ten }}")
+        + _fill_line(p, "Năm sinh: ", "{{ nam_sinh if nam_sinh is not none else '…………' }}")
+        + _fill_line(p, "Địa chỉ: ", "{{ dia_chi }}")
+        + _fill_line(p, "Điện thoại: ", "{{ dien_thoai or '…………………………' }}")
+        + _fill_line(
+            p, "Số thành viên trong gia đình: ", "{{ so_thanh_vien if so_thanh_vien is not none else '……' }} người"
+        )
+        + _p(
+            _r(
                 "Gia đình chúng tôi đăng ký phấn đấu đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }} "
                 "với các nội dung sau:",
-                size=14,
+                p.co_chu.than,
             ),
-            align="both",
-            before=120,
-            after=60,
-        ),
-        *_criteria(
+            jc="both",
+            before=6,
+            after=3,
+        )
+        + _criteria(
+            p,
             [
-                "1. Trẻ em trong độ tuổi đi học đều được đến trường; các thành viên trong độ tuổi "
-                "lao động "
+                "1. Trẻ em trong độ tuổi đi học đều được đến trường; các thành viên trong độ tuổi lao động "
                 "học tập thường xuyên để nâng cao trình độ, kỹ năng nghề nghiệp.",
-                "2. Các thành viên tích cực tham gia học tập tại trung tâm học tập cộng đồng "
-                "và các hình "
+                "2. Các thành viên tích cực tham gia học tập tại trung tâm học tập cộng đồng và các hình "
                 "thức học tập khác; thực hiện tốt nếp sống văn minh.",
                 "3. Gia đình đạt danh hiệu “Gia đình văn hóa”; không có người vi phạm pháp luật.",
-            ]
-        ),
-        *_amount_lines(),
-        para(run("Thành viên gia đình:", size=14, bold=True), align="left", before=120, after=60),
-        table(members, _member_widths(w), borders=True, header_rows=1),
-        para("", before=mm(4)),
-        table(
-            [
-                [
-                    _signature_cell("XÁC NHẬN CỦA BAN KHUYẾN HỌC", "(Ký, ghi rõ họ tên)", "", half),
-                    _signature_cell("CHỦ HỘ", "(Ký, ghi rõ họ tên)", "{{ ho_ten }}", w - half, dated=True),
-                ]
             ],
-            [half, w - half],
-        ),
-    ]
-    return "".join(body), page
+        )
+        + _amount_lines(p)
+        + _p(_r("Thành viên gia đình:", p.co_chu.than, bold=True), jc="left", before=6, after=3)
+        + _members(p)
+        + _form_signatures(p, "XÁC NHẬN CỦA BAN KHUYẾN HỌC", "CHỦ HỘ", "(Ký, ghi rõ họ tên)", "{{ ho_ten }}")
+    )
+    return body, _portrait_sect(p)
 
 
-def _member_widths(w: int) -> list[int]:
-    fixed = [mm(12), mm(22), mm(38), mm(40)]
-    return [fixed[0], w - sum(fixed), fixed[1], fixed[2], fixed[3]]
-
-
-def registration_unit() -> tuple[str, Page]:
+def registration_unit(p: RuleProfile) -> tuple[str, str]:
     """Pre-filled yearly registration form for a unit."""
-    page = Page()
-    w = page.text_width
-    half = int(w * 0.42)
-    body = [
-        *_national_motto(w, 13),
-        para(run("BẢN ĐĂNG KÝ", size=15, bold=True), before=mm(8)),
-        para(
-            run("Xây dựng danh hiệu “{{ danh_hieu|viet_hoa }}” năm {{ nam }}", size=14, bold=True),
-            after=mm(4),
-        ),
-        para(run("Kính gửi: {{ kinh_gui }}", size=14), after=mm(3)),
-        _fill_line("Tên đơn vị: ", "{{ ten_don_vi }}"),
-        _fill_line("Địa chỉ: ", "{{ dia_chi }}"),
-        _fill_line("Người đứng đầu: ", "{{ nguoi_dung_dau or '…………………………………' }}"),
-        _fill_line("Điện thoại: ", "{{ dien_thoai or '…………………………' }}"),
-        _fill_line(
-            "Số cán bộ, thành viên: ",
-            "{{ so_thanh_vien if so_thanh_vien is not none else '……' }} người",
-        ),
-        para(
-            run(
+    body = (
+        _form_head(p)
+        + _fill_line(p, "Tên đơn vị: ", "{{ ten_don_vi }}")
+        + _fill_line(p, "Địa chỉ: ", "{{ dia_chi }}")
+        + _fill_line(p, "Người đứng đầu: ", "{{ nguoi_dung_dau or '…………………………………' }}")
+        + _fill_line(p, "Điện thoại: ", "{{ dien_thoai or '…………………………' }}")
+        + _fill_line(p, "Số cán bộ, thành viên: ", "{{ so_thanh_vien if so_thanh_vien is not none else '……' }} người")
+        + _p(
+            _r(
                 "Đơn vị chúng tôi đăng ký phấn đấu đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }} với các nội dung sau:",
-                size=14,
+                p.co_chu.than,
             ),
-            align="both",
-            before=120,
-            after=60,
-        ),
-        *_criteria(
+            jc="both",
+            before=6,
+            after=3,
+        )
+        + _criteria(
+            p,
             [
                 "1. Có kế hoạch và tổ chức cho cán bộ, thành viên học tập thường xuyên, học tập suốt đời.",
                 "2. Ít nhất 90% cán bộ, thành viên đạt danh hiệu “Công dân học tập”; không có người vi phạm pháp luật.",
                 "3. Hoàn thành tốt nhiệm vụ được giao; tham gia tích cực phong trào khuyến học, "
                 "khuyến tài tại địa phương.",
-            ]
-        ),
-        *_amount_lines(),
-        para("", before=mm(4)),
-        table(
-            [
-                [
-                    _signature_cell("XÁC NHẬN CỦA HỘI KHUYẾN HỌC", "(Ký, ghi rõ họ tên)", "", half),
-                    _signature_cell(
-                        "THỦ TRƯỞNG ĐƠN VỊ",
-                        "(Ký tên, đóng dấu)",
-                        "{{ nguoi_dung_dau or '' }}",
-                        w - half,
-                        dated=True,
-                    ),
-                ]
             ],
-            [half, w - half],
-        ),
-    ]
-    return "".join(body), page
-
-
-def decision() -> tuple[str, Page]:
-    """Quyết định công nhận with the full list as an appendix table."""
-    page = Page(page_numbers=True)
-    w = page.text_width
-    left = mm(60)
-    right = w - left
-    head = table(
-        [
-            [
-                Cell(_agency(left, 13, with_number=True), left),
-                Cell(
-                    [
-                        *_national_motto(right, 13),
-                        para(run("{{ dong_dia_danh_ngay }}", size=14, italic=True), before=120),
-                    ],
-                    right,
-                ),
-            ]
-        ],
-        [left, right],
+        )
+        + _amount_lines(p)
+        + _form_signatures(
+            p, "XÁC NHẬN CỦA HỘI KHUYẾN HỌC", "THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)", "{{ nguoi_dung_dau or '' }}"
+        )
     )
-    noi_nhan = [
-        para(run("Nơi nhận:", size=12, bold=True, italic=True), align="left"),
-        tag_para("{%p for n in noi_nhan %}"),
-        para(run("- {{ n }}", size=11), align="left"),
-        tag_para("{%p endfor %}"),
-    ]
-    sign = [
-        tag_para("{%p if quyen_han %}"),
-        para(run("{{ quyen_han|viet_hoa }}", size=14, bold=True)),
-        tag_para("{%p endif %}"),
-        para(run("{{ chuc_vu_ky|viet_hoa }}", size=14, bold=True), after=mm(22)),
-        para(run("{{ nguoi_ky }}", size=14, bold=True)),
-    ]
-    half = int(w * 0.42)
-    cols = [mm(12), 0, mm(62), mm(25)]
-    cols[1] = w - sum(cols)
-    header_cells = [
-        Cell([para(run(text, size=13, bold=True))], cw, "center")
-        for text, cw in zip(("STT", "{{ cot_ten }}", "Địa chỉ", "Ghi chú"), cols, strict=True)
-    ]
-    loop_open = _tr_tag("{%tr for r in danh_sach %}", len(cols))
-    loop_close = _tr_tag("{%tr endfor %}", len(cols))
-    data_cells = [
-        Cell([para(run("{{ r.stt }}", size=13))], cols[0]),
-        Cell([para(run("{{ r.ten }}", size=13), align="left")], cols[1]),
-        Cell([para(run("{{ r.dia_chi }}", size=13), align="left")], cols[2]),
-        Cell([para(run("{{ r.ghi_chu }}", size=12), align="left")], cols[3]),
-    ]
-    body = [
-        head,
-        para(run("QUYẾT ĐỊNH", size=14, bold=True), before=mm(8)),
-        para(
-            run("Về việc công nhận danh hiệu “{{ danh_hieu }}” năm {{ nam }}", size=14, bold=True),
-            rule_below=True,
-            indent_left=mm(50),
-            indent_right=mm(50),
-        ),
-        para(run("{{ nguoi_cong_nhan|viet_hoa }}", size=14, bold=True), before=mm(6), after=mm(3)),
-        tag_para("{%p for c in can_cu %}"),
-        para(run("{{ c }}", size=14, italic=True), align="both", indent_first=mm(10), after=80),
-        tag_para("{%p endfor %}"),
-        para(run("{{ de_nghi }}", size=14, italic=True), align="both", indent_first=mm(10), after=80),
-        para(run("QUYẾT ĐỊNH:", size=14, bold=True), before=mm(3), after=mm(3)),
-        para(
-            run("Điều 1. ", size=14, bold=True),
-            run(
-                "Công nhận {{ so_luong }} {{ doi_tuong }} đạt danh hiệu “{{ danh_hieu }}” "
-                "năm {{ nam }} "
-                "(có danh sách kèm theo).",
-                size=14,
-            ),
-            align="both",
-            indent_first=mm(10),
-            after=80,
-        ),
-        para(
-            run("Điều 2. ", size=14, bold=True),
-            run("Quyết định này có hiệu lực kể từ ngày ký.", size=14),
-            align="both",
-            indent_first=mm(10),
-            after=80,
-        ),
-        para(
-            run("Điều 3. ", size=14, bold=True),
-            run("{{ thi_hanh }} chịu trách nhiệm thi hành Quyết định này./.", size=14),
-            align="both",
-            indent_first=mm(10),
-            after=mm(4),
-        ),
-        table([[Cell(noi_nhan, half), Cell(sign, w - half)]], [half, w - half]),
-        para(run("DANH SÁCH", size=14, bold=True), break_before=True),
-        para(
-            run(
-                "{{ doi_tuong|capitalize }} đạt danh hiệu “{{ danh_hieu }}” năm {{ nam }}",
-                size=14,
-                bold=True,
-            )
-        ),
-        para(
-            run(
-                "(Kèm theo Quyết định số {{ so_ky_hieu }} {{ ngay_quyet_dinh }} của {{ nguoi_cong_nhan }})",
-                size=14,
-                italic=True,
-            ),
-            after=mm(4),
-        ),
-        table(
-            [header_cells, loop_open, table_row(data_cells), loop_close],
-            cols,
-            borders=True,
-            header_rows=1,
-        ),
-        para(
-            run("Danh sách có {{ so_luong }} {{ doi_tuong }}./.", size=13, italic=True),
-            align="right",
-            before=120,
-        ),
-    ]
-    return "".join(body), page
-
-
-def _tr_tag(tag: str, columns: int) -> str:
-    """A table row holding only a ``{%tr %}`` tag, which docxtpl turns into the loop."""
-    return table_row([Cell([para(run(tag if i == 0 else "", size=13))], 100) for i in range(columns)])
+    return body, _portrait_sect(p)
 
 
 TEMPLATES = {
     "giay_cong_nhan.docx": (certificate, "Giấy công nhận"),
     "dang_ky_gia_dinh.docx": (registration_family, "Bản đăng ký Gia đình học tập"),
     "dang_ky_don_vi.docx": (registration_unit, "Bản đăng ký Đơn vị học tập"),
-    "quyet_dinh_cong_nhan.docx": (decision, "Quyết định công nhận"),
 }
 
 
-def build(target_dir: Path = TEMPLATES_DIR) -> list[Path]:
+def build(target_dir: Path = TEMPLATES_DIR, profile_name: str = "nd30") -> list[Path]:
     """Write every batch template; returns the paths written."""
+    p = load_profile(profile_name)
     written = []
     for filename, (make, title) in TEMPLATES.items():
-        body, page = make()
-        parts = package_parts(body, page, title)
+        body, sect = make(p)
         target = target_dir / filename
-        write_bytes_atomic(target, PackageWriter(parts, level=9).to_bytes({}))
+        write_bytes_atomic(target, package(p, body, title, sect))
         written.append(target)
     return written
 

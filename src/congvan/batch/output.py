@@ -154,10 +154,17 @@ def safe_name(text: str) -> str:
     return text
 
 
-class FileNamer:
-    """``0001 - Nguyễn Văn An.docx``; a repeated name gets `` (2)``, never a clash."""
+NAME_WIDTH = 6  # fixed: the same row keeps its file name whatever the row count
 
-    def __init__(self, width: int = 4) -> None:
+
+class FileNamer:
+    """``000001 - Nguyễn Văn An.docx``; a repeated name gets `` (2)``, never a clash.
+
+    The width is fixed so that a re-run with 9,999 rows instead of 10,000 names
+    every file as before (and removes the one row that went away).
+    """
+
+    def __init__(self, width: int = NAME_WIDTH) -> None:
         self.width = width
         self._used: set[str] = set()
 
@@ -201,14 +208,22 @@ def is_complete_zip(path: Path) -> bool:
 
 
 class Journal:
-    """Append-only record of finished per-row files: ``name<TAB>digest``."""
+    """Record of the per-row files this folder holds: ``name<TAB>digest of its content``.
+
+    A file is skipped on a re-run only when its name and the digest of its data
+    are unchanged (and it is a complete ZIP). At the end the journal is rewritten
+    with exactly this run's files, and files an earlier run wrote for rows that are
+    no longer in the input are removed: the folder converges to the new set.
+    Files the journal never listed (a secretary's own) are left alone.
+    """
 
     def __init__(self, folder: Path, fingerprint: str) -> None:
         self.path = folder / JOURNAL
         self.fingerprint = fingerprint
         self.done: dict[str, str] = {}
+        self.now: dict[str, str] = {}
         if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
+            for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
                 name, _, digest = line.partition("\t")
                 if digest:
                     self.done[name] = digest
@@ -222,9 +237,29 @@ class Journal:
     def is_done(self, folder: Path, name: str, digest: str) -> bool:
         return self.done.get(name) == digest and is_complete_zip(folder / name)
 
+    def keep(self, name: str, digest: str) -> None:
+        self.now[name] = digest
+
     def record(self, name: str, digest: str) -> None:
+        """Append as soon as the file is in place, so a kill loses at most one row's work."""
         self._fh.write(f"{name}\t{digest}\n".encode())
         self._fh.flush()
+        self.now[name] = digest
+
+    def finish(self, folder: Path) -> int:
+        """Remove files of rows no longer in the input; rewrite the journal as exactly this set."""
+        removed = 0
+        for name in self.done.keys() - self.now.keys():
+            if "/" in name or "\\" in name or name.startswith("."):
+                continue
+            for stale in (folder / name, folder / (name.removesuffix(".docx") + ".pdf")):
+                with contextlib.suppress(FileNotFoundError):
+                    stale.unlink()
+                    removed += stale.suffix == ".docx"
+        self._fh.close()
+        with atomic_writer(self.path) as fh:
+            fh.write("".join(f"{n}\t{d}\n" for n, d in self.now.items()).encode("utf-8"))
+        return removed
 
     def close(self) -> None:
         self._fh.close()

@@ -8,6 +8,9 @@ grow with the sheet.
 
 from __future__ import annotations
 
+import pickle
+import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from congvan.batch.decision import check_columns, decision_record, list_values, render_decision
 from congvan.batch.dot import DotConfig
 from congvan.batch.models import ROW_MODELS, RowModel, generic_model
 from congvan.batch.output import (
@@ -39,6 +43,7 @@ from congvan.batch.rows import (
 from congvan.batch.templates import check_template, load_parts, template_path
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.fileio import write_bytes_atomic
+from congvan.records.models import QuyetDinh
 from congvan.render.engine import CompiledTemplate
 from congvan.render.lint import LintFinding
 
@@ -61,6 +66,7 @@ class BatchOptions:
     kind: str = "gia-dinh"
     user_template: Path | None = None
     dot: DotConfig | None = None
+    dot_path: Path | None = None
     column_map: dict[str, str] = field(default_factory=dict)
     mode: str = "ca-hai"
     pdf: bool = False
@@ -77,6 +83,8 @@ class BatchReport:
     outputs: list[Path] = field(default_factory=list)
     error_sheet: Path | None = None
     skipped_existing: int = 0
+    removed_stale: int = 0
+    decision: QuyetDinh | None = None
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -90,17 +98,39 @@ def _default_dot(kind_word: str) -> DotConfig:
     )
 
 
-def _shared_context(options: BatchOptions, model: type[RowModel]) -> dict[str, Any]:
-    dot = options.dot or _default_dot(model.KIND_WORD)
-    return dot.context(model.KIND_WORD, model.NAME_HEADER)
-
-
-def _row_context(shared: dict[str, Any], row: GoodRow, width: int) -> dict[str, Any]:
-    context = dict(shared)
-    context.update(row.record.context())
-    context["stt"] = row.stt
-    context["so_vao_so"] = f"{row.stt:0{width}d}"
+def _row_context(row: GoodRow, number: int) -> dict[str, Any]:
+    """Row variables; ``so_vao_so`` is the row's number in the decision's list."""
+    context = row.record.context()
+    context["stt"] = number
+    context["so_vao_so"] = str(number)
     return context
+
+
+class _Spool:
+    """Validated rows, pickled to an unlinked temp file: pass 2 never validates again.
+
+    Memory stays flat at any row count and a kill leaves nothing behind (the file
+    has no name once created).
+    """
+
+    def __init__(self) -> None:
+        self._fh = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after pass 2
+        self.count = 0
+
+    def add(self, item: tuple[str, dict[str, Any]]) -> None:
+        # One self-contained pickle per row: a shared memo would keep every row alive.
+        self._fh.write(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        self.count += 1
+
+    def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        self._fh.flush()
+        self._fh.seek(0)
+        load, fh = pickle.load, self._fh
+        for _ in range(self.count):
+            yield load(fh)
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 class _Runner:
@@ -118,7 +148,12 @@ class _Runner:
         self.report = BatchReport(self.source, RowStats())
         if self.columns.ignored:
             self.report.warnings.append("các cột không dùng đến: " + ", ".join(f"'{h}'" for h in self.columns.ignored))
-        self.shared = _shared_context(options, self.model)
+        self.dot = options.dot or _default_dot(self.model.KIND_WORD)
+        self.dot_source = display_path(options.dot_path) if options.dot_path else "thông tin đợt"
+        if "quyet-dinh" in options.documents:
+            check_columns(self.dot.cot_danh_sach, self.model, self.dot_source)
+        self.shared = self.dot.context(self.model.KIND_WORD, self.model.NAME_HEADER)
+        self.spool = _Spool()
         self.pdf_jobs: list[Path] = []
         self.splits: list[tuple[Path, Path]] = []
         self.per_row_pdf: list[Path] = []
@@ -150,17 +185,20 @@ class _Runner:
                 bar.close()
         self.report.stats = stats
 
-    def validate(self) -> list[tuple[str, str, str]]:
-        """Pass 1: every bad row, plus the compact list the decision needs."""
+    def validate(self) -> list[tuple[str, ...]]:
+        """The only pass over the sheet: every bad row reported, good rows spooled in list order."""
         bad: list[BadRow] = []
-        listing: list[tuple[str, str, str]] = []  # compact: 100,000 rows stay small
+        listing: list[tuple[str, ...]] = []  # compact: 100,000 rows stay small
         keep = "quyet-dinh" in self.o.documents
+        columns = self.dot.cot_danh_sach
         for row in self.rows("Kiểm tra dữ liệu"):
             if isinstance(row, BadRow):
                 bad.append(row)
-            elif keep:
-                record = row.record
-                listing.append((record.ten, getattr(record, "dia_chi", "") or "", getattr(record, "ghi_chu", "") or ""))
+                continue
+            number = self.spool.count + 1
+            self.spool.add((row.record.ten, _row_context(row, number)))
+            if keep:
+                listing.append(list_values(row.record, columns))
         stats = self.report.stats
         for number, first in stats.duplicates[:MAX_PRINTED_ERRORS]:
             self.report.warnings.append(f"dòng {number} trùng tên và địa chỉ với dòng {first}")
@@ -173,11 +211,13 @@ class _Runner:
             raise CongvanError(Problem("không có dòng dữ liệu hợp lệ nào", file=self.source))
         return listing
 
-    def good_contexts(self, desc: str) -> Iterator[tuple[GoodRow, dict[str, Any]]]:
-        width = max(4, len(str(self.report.stats.good + self.report.stats.bad)))
-        for row in self.rows(desc):
-            if isinstance(row, GoodRow):
-                yield row, _row_context(self.shared, row, width)
+    def good_contexts(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        """(list number, display name, template context) of every accepted row, from the spool."""
+        shared = self.shared
+        for number, (name, row_context) in enumerate(self.spool, start=1):
+            context = dict(shared)
+            context.update(row_context)
+            yield number, name, context
 
 
 def _refusal(source: str, bad: list[BadRow], stats: RowStats, sheet: Path) -> CongvanError:
@@ -206,20 +246,31 @@ def _load_template(path: Path, background: Path | None) -> tuple[CompiledTemplat
 
 def run_batch(options: BatchOptions) -> BatchReport:
     """Validate the sheet, then write the requested documents into ``options.outdir``."""
-    import time
-
     runner = _Runner(options)
+    try:
+        return _run(runner)
+    finally:
+        runner.spool.close()
+
+
+def _run(runner: _Runner) -> BatchReport:
+    options = runner.o
     t0 = time.perf_counter()
     listing = runner.validate()
+    decision = _decision_record(runner, listing) if "quyet-dinh" in options.documents else None
     report = runner.report
+    report.decision = decision
     report.timings["kiểm tra"] = time.perf_counter() - t0
     options.outdir.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(options.outdir)
     for document in options.documents:
         t1 = time.perf_counter()
-        if document == "quyet-dinh":
-            decision = _write_decision(runner, listing)
-            report.outputs.append(decision)
-            runner.pdf_jobs.append(decision)
+        if decision is not None and document == "quyet-dinh":
+            target = options.outdir / "quyet_dinh_cong_nhan.docx"
+            base = options.dot_path.parent if options.dot_path else Path()
+            write_bytes_atomic(target, render_decision(decision, base))
+            report.outputs.append(target)
+            runner.pdf_jobs.append(target)
         else:
             _write_rows(runner, document)
         report.timings[document] = time.perf_counter() - t1
@@ -228,6 +279,10 @@ def run_batch(options: BatchOptions) -> BatchReport:
         _write_pdfs(runner)
         report.timings["pdf"] = time.perf_counter() - t1
     return report
+
+
+def _decision_record(runner: _Runner, listing: list[tuple[str, ...]]) -> QuyetDinh:
+    return decision_record(runner.dot, runner.model, listing, runner.dot_source)
 
 
 def _write_pdfs(runner: _Runner) -> None:
@@ -243,20 +298,6 @@ def _write_pdfs(runner: _Runner) -> None:
     for folder in runner.per_row_pdf:
         docs = sorted(folder.glob("*.docx"))
         convert_to_pdf(docs, folder)
-
-
-def _write_decision(runner: _Runner, listing: list[tuple[str, str, str]]) -> Path:
-    path = template_path("quyet-dinh", runner.o.kind)
-    template, _ = _load_template(path, None)
-    context = dict(runner.shared)
-    context["danh_sach"] = [
-        {"stt": i, "ten": ten, "dia_chi": dia_chi, "ghi_chu": ghi_chu}
-        for i, (ten, dia_chi, ghi_chu) in enumerate(listing, start=1)
-    ]
-    context["so_luong"] = f"{len(listing):,}".replace(",", ".")
-    target = runner.o.outdir / "quyet_dinh_cong_nhan.docx"
-    write_bytes_atomic(target, template.render_bytes(context))
-    return target
 
 
 def _document_template(runner: _Runner, document: str) -> Path:
@@ -277,7 +318,7 @@ def _write_rows(runner: _Runner, document: str) -> None:
     stem = {"giay-cong-nhan": "giay_cong_nhan", "dang-ky": "dang_ky"}.get(document, Path(path).stem)
     if o.mode in ("gop", "ca-hai"):
         target = o.outdir / f"{stem}_tat_ca.docx"
-        contexts = (ctx for _, ctx in runner.good_contexts(f"Gộp {stem}"))
+        contexts = (ctx for _, _, ctx in runner.good_contexts())
         write_merged(template, contexts, target)
         runner.report.outputs.append(target)
         runner.pdf_jobs.append(target)
@@ -285,43 +326,52 @@ def _write_rows(runner: _Runner, document: str) -> None:
             runner.splits.append((target, o.outdir / stem))
     if o.mode in ("tung-dong", "ca-hai"):
         folder = o.outdir / stem
-        _write_per_row(runner, template, folder, stem)
+        _write_per_row(runner, template, folder)
         runner.report.outputs.append(folder)
         if o.mode == "tung-dong":
             runner.per_row_pdf.append(folder)
 
 
-def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path, stem: str) -> None:
+def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(folder)
     journal = Journal(folder, fingerprint(template.parts, repr(sorted(runner.shared.items()))))
-    namer = FileNamer(max(4, len(str(runner.report.stats.good + runner.report.stats.bad))))
+    namer = FileNamer()
     try:
-        for row, context in runner.good_contexts(f"Tạo {stem}"):
-            name = namer.name(row.stt, row.record.ten)
+        for number, name_text, context in runner.good_contexts():
+            name = namer.name(number, name_text)
             digest = journal.digest(context)
             if journal.is_done(folder, name, digest):
                 runner.report.skipped_existing += 1
+                journal.keep(name, digest)
                 continue
             write_quick(folder / name, template.render_bytes(context))
             journal.record(name, digest)
+        runner.report.removed_stale += journal.finish(folder)
     finally:
         journal.close()
 
 
 def _per_row_names(runner: _Runner) -> list[str]:
-    namer = FileNamer(max(4, len(str(runner.report.stats.good + runner.report.stats.bad))))
-    return [namer.name(row.stt, row.record.ten) for row, _ in runner.good_contexts("…")]
+    namer = FileNamer()
+    return [namer.name(number, name) for number, name, _ in runner.good_contexts()]
 
 
 def lint_only(options: BatchOptions) -> list[str]:
-    """``--kiem-tra``: check the templates and every row, write nothing but the error sheet."""
+    """``--kiem-tra``: check the templates, every row and the decision; write nothing but the error sheet."""
     runner = _Runner(options)
-    messages: list[str] = []
-    for document in options.documents:
-        path = _document_template(runner, document)
-        template, warnings = _load_template(path, None)
-        messages.extend(str(w) for w in warnings)
-        messages.extend(check_template(template, runner.model.model_fields, runner.shared))
-    runner.validate()
-    return messages + runner.report.warnings
+    try:
+        messages: list[str] = []
+        for document in options.documents:
+            if document == "quyet-dinh":
+                continue  # the record renderer's template; the decision itself is checked below
+            path = _document_template(runner, document)
+            template, warnings = _load_template(path, None)
+            messages.extend(str(w) for w in warnings)
+            messages.extend(check_template(template, runner.model.model_fields, runner.shared))
+        listing = runner.validate()
+        if "quyet-dinh" in options.documents:
+            _decision_record(runner, listing)
+        return messages + runner.report.warnings
+    finally:
+        runner.spool.close()

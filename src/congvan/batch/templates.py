@@ -24,8 +24,6 @@ _FILES = {
     ("giay-cong-nhan", "don-vi"): "giay_cong_nhan.docx",
     ("dang-ky", "gia-dinh"): "dang_ky_gia_dinh.docx",
     ("dang-ky", "don-vi"): "dang_ky_don_vi.docx",
-    ("quyet-dinh", "gia-dinh"): "quyet_dinh_cong_nhan.docx",
-    ("quyet-dinh", "don-vi"): "quyet_dinh_cong_nhan.docx",
 }
 DOCUMENTS = ("quyet-dinh", "giay-cong-nhan", "dang-ky")
 
@@ -80,5 +78,3 @@ def _where(template: CompiledTemplate, name: str) -> str:
         if re.search(rf"\b{re.escape(name)}\b", source):
             return locate_name(part, template.parts[part], name)
     return "mẫu"
-
-

@@ -1,12 +1,19 @@
 """The ``congvan`` command line.
 
-Each sub-command lives in its own module (render/validate, the register, batch);
-this module only assembles them and turns user errors into one Vietnamese line
-on stderr with a non-zero exit code, never a traceback.
+Each sub-command lives in its own module; this module only names them in
+:data:`COMMANDS` and turns user errors into one Vietnamese line on stderr with a
+non-zero exit code, never a traceback.
+
+Commands are loaded lazily (Click's documented ``LazyGroup`` pattern): listing
+them for ``congvan --help`` reads the short help kept in the table, and running
+one imports only its own module, so ``congvan --help`` never pays for
+SQLAlchemy, openpyxl, docxtpl or lxml. To add a command, add one line to
+:data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -15,24 +22,85 @@ import click
 from congvan.errors import CongvanError
 
 EXIT_USER_ERROR = 1
+EXIT_INTERNAL = 2
 EXIT_INTERRUPTED = 130
 
+#: Command name -> ("module:attribute", Vietnamese short help shown by ``congvan --help``).
+#: The short help is kept here so listing commands imports none of them;
+#: ``tests/test_cli.py`` checks it against each command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "batch": (
+        "congvan.cli.batch_cmd:batch_command",
+        "Tạo quyết định công nhận, giấy công nhận, bản đăng ký cho mọi dòng của BANG_TINH.",
+    ),
+    "forms": (
+        "congvan.cli.batch_cmd:forms_command",
+        "Tạo bản đăng ký danh hiệu của năm, điền sẵn cho từng gia đình hoặc đơn vị.",
+    ),
+    "render": (
+        "congvan.cli.render_cmd:render",
+        "Xuất hồ sơ YAML (tệp hoặc thư mục) thành DOCX, và PDF nếu cần.",
+    ),
+    "so": (
+        "congvan.cli.register_cmd:so",
+        "Sổ đăng ký văn bản đi: cấp số, giữ số, hủy số, tra cứu, in sổ (Phụ lục IV NĐ 30/2020).",
+    ),
+    "validate": (
+        "congvan.cli.render_cmd:validate",
+        "Kiểm tra hồ sơ YAML (tệp hoặc thư mục) mà không xuất văn bản.",
+    ),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported only when one of them is run."""
+
+    def __init__(self, *args: object, lazy_commands: dict[str, tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_commands and cmd_name not in self.commands:
+            self.add_command(load_command(self.lazy_commands[cmd_name][0]), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table's short help, importing nothing."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                short = self.commands[name].get_short_help_str(limit)
+            else:
+                short = click.utils.make_default_short_help(self.lazy_commands[name][1], limit)
+            rows.append((name, short))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def load_command(target: str) -> click.Command:
+    """Import ``module:attribute`` and return the Click command it names."""
+    module_name, _, attr = target.partition(":")
+    command = getattr(importlib.import_module(module_name), attr)
+    if not isinstance(command, click.Command):
+        raise TypeError(f"{target} is not a click.Command")
+    return command
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="congvan")
 def cli() -> None:
     """congvan: soạn văn bản hành chính theo Nghị định 30/2020/NĐ-CP từ hồ sơ YAML."""
-
-
-def _register_commands() -> None:
-    from congvan.cli import batch_cmd, register_cmd, render_cmd
-
-    for module in (render_cmd, register_cmd, batch_cmd):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -59,4 +127,4 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"Lỗi nội bộ ({type(exc).__name__}): {exc}", err=True)
         click.echo("Đặt CONGVAN_DEBUG=1 để xem chi tiết.", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_INTERNAL)

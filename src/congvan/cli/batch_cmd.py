@@ -73,6 +73,7 @@ def _options(
         outdir=thu_muc,
         kind=loai,
         dot=load_dot(dot) if dot else None,
+        dot_path=dot,
         column_map=parse_mapping_options(cot, anh_xa),
         mode=che_do,
         pdf=pdf,
@@ -150,6 +151,8 @@ def _print_report(report: BatchReport) -> None:
         click.echo(f"... và {len(report.warnings) - 20} cảnh báo khác.")
     if report.skipped_existing:
         click.echo(f"Giữ nguyên {report.skipped_existing} tệp đã tạo ở lần chạy trước.")
+    if report.removed_stale:
+        click.echo(f"Đã xóa {report.removed_stale} tệp của các dòng không còn trong bảng tính.")
     for path in report.outputs:
         click.echo(f"Đã tạo: {path}")
     total = sum(report.timings.values())

@@ -266,9 +266,11 @@ def xuat(nam: int | None, so_dang_ky: str | None, outputs: tuple[str, ...],
         so_dang_ky = reg.ma
         stem = f"so-van-ban-di-{reg.ma}-{year}"
         outputs = (f"{stem}.xlsx", f"{stem}.docx")
-    count = do_export(db, year, list(outputs), so_dang_ky=so_dang_ky)
+    result = do_export(db, year, list(outputs), so_dang_ky=so_dang_ky)
+    for warning in result.canh_bao:
+        click.echo(f"Cảnh báo: {warning}", err=True)
     for p in outputs:
-        click.echo(f"Đã xuất {count} dòng năm {year} ra {Path(p)}")
+        click.echo(f"Đã xuất {result.so_dong} dòng năm {year} ra {Path(p)}")
 
 
 @so.command("khoa-nam")

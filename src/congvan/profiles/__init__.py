@@ -125,6 +125,39 @@ class DanhSo(_Strict):
     phu_luc_nhieu: str
 
 
+class GiayCongNhan(_Strict):
+    """Batch certificate page and sizes (pt), colours as RRGGBB."""
+
+    le_tren_mm: float
+    le_duoi_mm: float
+    le_trai_mm: float
+    le_phai_mm: float
+    cot_trai: float
+    tieu_de: float
+    nguoi_cong_nhan: float
+    loi_cong_nhan: float
+    ten: float
+    ten_dai: float
+    ten_dai_ky_tu: int
+    dia_chi: float
+    danh_hieu: float
+    chu_ky: float
+    ghi_chu: float
+    mau_tieu_de: str
+    mau_ten: str
+    vien: str
+    mau_vien: str
+    do_day_vien: int
+
+
+class BanDangKy(_Strict):
+    """Batch registration forms: sizes beyond the Phụ lục I ones."""
+
+    tieu_de: float
+    bang: float
+    cot_chu_ky: float
+
+
 class LoaiVanBan(_Strict):
     ten_loai: str
     ma: str
@@ -146,6 +179,8 @@ class RuleProfile(_Strict):
     quyen_han: QuyenHan
     danh_so: DanhSo
     loai_van_ban: dict[str, LoaiVanBan]
+    giay_cong_nhan: GiayCongNhan | None = None
+    ban_dang_ky: BanDangKy | None = None
     ma_loai: dict[str, str] = Field(default_factory=dict)
 
     @property

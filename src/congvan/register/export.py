@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from congvan.errors import CongvanError
 from congvan.fileio import write_bytes_atomic
 from congvan.register import schema as t
 from congvan.register.service import DongSo, SoDangKy, chon_so_dang_ky, danh_sach
+from congvan.vi.ky_tu import KY_TU_CAM
 
 COT_PHU_LUC_IV: tuple[str, ...] = (
     "Số, ký hiệu văn bản",
@@ -46,6 +48,16 @@ COT_PHU_LUC_IV: tuple[str, ...] = (
 _DO_RONG_CM = (3.0, 2.3, 5.8, 2.5, 3.2, 2.6, 1.4, 2.1, 1.8, 2.0)
 _DO_RONG_XLSX = (16, 12, 50, 20, 28, 20, 9, 12, 12, 24)
 FONT = "Times New Roman"
+
+
+def o_chu(value: str, canh_bao: list[str], where: str) -> str:
+    """Text safe for XML: a row stored before control characters were refused shows
+    each one visibly as ``[U+0007]`` (with a warning naming the row) instead of
+    breaking the whole year's export."""
+    if not KY_TU_CAM.search(value):
+        return value
+    canh_bao.append(f"{where}: có ký tự điều khiển, đã in thành [U+....] trong sổ")
+    return KY_TU_CAM.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
 
 
 def _ngay(d: date | None) -> str:
@@ -81,6 +93,35 @@ def cac_o(dong: DongSo) -> list[str | int]:
     ]
 
 
+# A text cell starting with one of these is a formula to Excel/LibreOffice when
+# typed; written as a string cell with the quote prefix it stays inert even if
+# someone edits it later.
+_DAU_CONG_THUC = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class KetQuaXuat:
+    """What an export wrote: the row count and a warning per repaired cell."""
+
+    so_dong: int
+    canh_bao: list[str]
+
+
+def _sach(reg: SoDangKy, rows: Sequence[DongSo]) -> tuple[SoDangKy, list[DongSo], list[str]]:
+    """Register and rows with every text field XML-safe (see :func:`o_chu`)."""
+    canh_bao: list[str] = []
+    text_fields = ("so_ky_hieu", "ten_loai", "trich_yeu", "nguoi_ky", "noi_nhan", "don_vi_luu",
+                   "ky_nhan", "ghi_chu", "ly_do_huy")
+    clean_rows = []
+    for dong in rows:
+        changes = {f: o_chu(getattr(dong, f), canh_bao, f"dòng {dong.so_ky_hieu}, trường '{f}'")
+                   for f in text_fields}
+        clean_rows.append(replace(dong, **changes))
+    clean_reg = replace(reg, **{f: o_chu(getattr(reg, f), canh_bao, f"sổ {reg.ma}, trường '{f}'")
+                                for f in ("ma", "ten", "ten_co_quan", "co_quan_viet_tat")})
+    return clean_reg, clean_rows, canh_bao
+
+
 def _tieu_de(reg: SoDangKy, nam: int) -> str:
     return f"SỔ ĐĂNG KÝ VĂN BẢN ĐI NĂM {nam} — {reg.ten} ({reg.ma})"
 
@@ -90,18 +131,32 @@ def _load(db: str | None, nam: int, so_dang_ky: str | None) -> tuple[SoDangKy, l
     return reg, danh_sach(db, nam, so_dang_ky=reg.ma)
 
 
-def xuat(db: str | None, nam: int, paths: Sequence[str | Path], *, so_dang_ky: str | None) -> int:
-    """Write the year to each path (.xlsx or .docx by suffix); returns the row count."""
+def xuat(
+    db: str | None, nam: int, paths: Sequence[str | Path], *, so_dang_ky: str | None
+) -> KetQuaXuat:
+    """Write the year to each path (.xlsx or .docx by suffix)."""
     for p in paths:
         if Path(p).suffix.lower() not in (".xlsx", ".docx"):
             raise CongvanError(f"không biết xuất sang '{p}': chỉ hỗ trợ .xlsx và .docx")
     reg, rows = _load(db, nam, so_dang_ky)
+    reg, rows, canh_bao = _sach(reg, rows)
     for p in paths:
         data = xlsx_bytes(reg, nam, rows) if str(p).lower().endswith(".xlsx") else docx_bytes(
             reg, nam, rows
         )
         write_bytes_atomic(p, data)
-    return len(rows)
+    return KetQuaXuat(len(rows), canh_bao)
+
+
+def _o_xlsx(ws, row: int, column: int, value: str | int):  # type: ignore[no-untyped-def]
+    """One cell; user text is always a string cell, never a formula."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(_DAU_CONG_THUC):
+            cell.quotePrefix = True
+    return cell
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -115,13 +170,15 @@ def xlsx_bytes(reg: SoDangKy, nam: int, rows: Sequence[DongSo]) -> bytes:
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.append([_tieu_de(reg, nam)])
+    _o_xlsx(ws, 1, 1, _tieu_de(reg, nam))
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COT_PHU_LUC_IV))
     ws["A1"].font = Font(name=FONT, bold=True, size=13)
-    ws.append(list(COT_PHU_LUC_IV))
-    ws.append([f"({i})" for i in range(1, len(COT_PHU_LUC_IV) + 1)])
-    for row in rows:
-        ws.append(cac_o(row))
+    for c, title in enumerate(COT_PHU_LUC_IV, start=1):
+        _o_xlsx(ws, 2, c, title)
+        _o_xlsx(ws, 3, c, f"({c})")
+    for r, dong in enumerate(rows, start=4):
+        for c, value in enumerate(cac_o(dong), start=1):
+            _o_xlsx(ws, r, c, value)
     for r_idx, row_cells in enumerate(ws.iter_rows(min_row=2), start=2):
         for cell in row_cells:
             cell.border = border

@@ -32,10 +32,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Row, and_, exc, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from congvan.errors import CongvanError
+from congvan.errors import CongvanError, Problem
 from congvan.register import schema as t
 from congvan.register.db import read_tx, write_tx
 from congvan.register.fold import khoa_tim_kiem
+from congvan.vi.ky_tu import loi_ky_tu
 from congvan.vi.so_ky_hieu import ky_hieu_van_ban, loi_ky_hieu, so_va_ky_hieu, tach_so_ky_hieu
 
 # Test hook: when set to a file path, a take pauses inside its transaction right
@@ -117,6 +118,24 @@ class KhoaNam:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _check_text(**fields: object) -> None:
+    """Refuse XML-illegal characters before they reach the register (one rule: vi.ky_tu).
+
+    A row is kept for years and printed (XLSX/DOCX), so a control character must be
+    refused here, naming the field, not discovered when the year is exported.
+    """
+    problems = []
+    for name, value in fields.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            message = loi_ky_tu(v) if isinstance(v, str) else None
+            if message:
+                problems.append(Problem(message, field=name))
+                break
+    if problems:
+        raise CongvanError(problems)
 
 
 def _now() -> datetime:
@@ -252,10 +271,12 @@ def _only_register(conn: Connection, ma: str | None) -> SoDangKy:
 
 
 def _year_closed(conn: Connection, so_dang_ky_id: int, nam: int) -> bool:
+    """Whether the year is closed; on PostgreSQL the counter row stays share-locked
+    until commit so a concurrent ``khoa_nam`` cannot close the year under a change."""
     closed = conn.execute(
-        select(t.dem_so.c.da_khoa).where(
-            t.dem_so.c.so_dang_ky_id == so_dang_ky_id, t.dem_so.c.nam == nam
-        )
+        select(t.dem_so.c.da_khoa)
+        .where(t.dem_so.c.so_dang_ky_id == so_dang_ky_id, t.dem_so.c.nam == nam)
+        .with_for_update(read=True)
     ).scalar()
     return bool(closed)
 
@@ -281,6 +302,8 @@ def tao_so_dang_ky(
     nguoi: str | None = None,
 ) -> SoDangKy:
     """Create a register: ``loai_series`` is ``chung``, ``mat`` or a type code (``KH``, ``CV``…)."""
+    _check_text(ma=ma, co_quan=co_quan, loai_series=loai_series, ten=ten, ten_co_quan=ten_co_quan,
+                nguoi=nguoi)
     ma, co_quan, loai_series = ma.strip(), co_quan.strip(), loai_series.strip()
     if not ma:
         raise CongvanError("mã sổ đăng ký không được để trống")
@@ -454,6 +477,10 @@ def _take(db: str | None, trang_thai: str, args: dict[str, Any]) -> CapSo:
 
 
 def _validate_take(a: dict[str, Any]) -> None:
+    _check_text(**{k: a[k] for k in (
+        "so_dang_ky", "co_quan", "ma_loai", "trich_yeu", "ten_loai", "nguoi_ky", "noi_nhan",
+        "co_quan_phoi_hop", "don_vi", "khoa", "nguoi",
+    )})
     if not isinstance(a["ngay"], date):
         raise CongvanError("ngày văn bản không hợp lệ")
     if a["so_ban"] is not None and a["so_ban"] < 1:
@@ -531,7 +558,8 @@ def _existing_for_key(conn: Connection, khoa: str, trang_thai: str, nguoi: str) 
         return None
     state = row.trang_thai
     if row.trang_thai == t.TRANG_THAI_GIU and trang_thai == t.TRANG_THAI_DA_CAP:
-        _set_state(conn, row.id, t.TRANG_THAI_DA_CAP)
+        if not _set_state(conn, row, t.TRANG_THAI_DA_CAP):
+            raise _raced(conn, row)
         _audit(conn, nguoi, "xac_nhan", row.so_dang_ky_id, nam=row.nam, so=row.so,
                so_ky_hieu=row.so_ky_hieu, khoa=khoa)
         state = t.TRANG_THAI_DA_CAP
@@ -539,11 +567,32 @@ def _existing_for_key(conn: Connection, khoa: str, trang_thai: str, nguoi: str) 
                  row.ma, state, row.ngay)
 
 
-def _set_state(conn: Connection, row_id: int, state: str, **extra: Any) -> None:
-    conn.execute(
+def _set_state(conn: Connection, row: Row[Any], state: str, **extra: Any) -> bool:
+    """Move ``row`` to ``state`` only if it is still in the state it was read in.
+
+    The conditional UPDATE is what serialises transitions on PostgreSQL (READ
+    COMMITTED re-checks the WHERE after waiting for a concurrent writer's row
+    lock): of a void and a confirm, or two confirms, of the same row at the same
+    moment exactly one matches; the other gets False and must explain.
+    """
+    changed = conn.execute(
         t.so_van_ban.update()
-        .where(t.so_van_ban.c.id == row_id)
+        .where(t.so_van_ban.c.id == row.id, t.so_van_ban.c.trang_thai == row.trang_thai)
         .values(trang_thai=state, sua_luc=_now(), **extra)
+        .returning(t.so_van_ban.c.id)
+    ).first()
+    return changed is not None
+
+
+def _raced(conn: Connection, row: Row[Any]) -> CongvanError:
+    """The message for the loser of a transition race: what the winner did."""
+    now = conn.execute(
+        select(t.so_van_ban.c.trang_thai).where(t.so_van_ban.c.id == row.id)
+    ).scalar()
+    what = {t.TRANG_THAI_DA_CAP: "xác nhận (đã cấp)", t.TRANG_THAI_HUY: "hủy"}.get(now, now)
+    return CongvanError(
+        f"số {row.so_ky_hieu} vừa được người khác {what} cùng lúc; thao tác này không được "
+        "thực hiện — xem lại bằng 'congvan so ds'"
     )
 
 
@@ -594,6 +643,7 @@ def xac_nhan(
     nguoi: str | None = None,
 ) -> DongSo:
     """Confirm a reserved number (giữ số → đã cấp), optionally filling in its details."""
+    _check_text(trich_yeu=trich_yeu, nguoi_ky=nguoi_ky, noi_nhan=noi_nhan, nguoi=nguoi)
     with write_tx(db) as conn:
         row = _find_row(conn, ref, nam, so_dang_ky)
         reg = _reg_of(conn, row)
@@ -612,7 +662,8 @@ def xac_nhan(
         final_trich_yeu = changes.get("trich_yeu", row.trich_yeu)
         if not final_trich_yeu.strip():
             raise CongvanError(f"số {row.so_ky_hieu} chưa có trích yếu; ghi thêm --trich-yeu")
-        _set_state(conn, row.id, t.TRANG_THAI_DA_CAP, **changes)
+        if not _set_state(conn, row, t.TRANG_THAI_DA_CAP, **changes):
+            raise _raced(conn, row)
         _audit(conn, _nguoi(nguoi), "xac_nhan", reg.id, nam=nam, so=row.so,
                so_ky_hieu=row.so_ky_hieu, thay_doi=changes)
         return _dong_from_row(conn.execute(_rows_query().where(t.so_van_ban.c.id == row.id)).one())
@@ -640,6 +691,7 @@ def huy_so(
     """Void a number: the row stays in the register, marked void with the reason."""
     if not ly_do or not ly_do.strip():
         raise CongvanError("cần ghi lý do hủy số")
+    _check_text(ly_do=ly_do, nguoi=nguoi)
     with write_tx(db) as conn:
         row = _find_row(conn, ref, nam, so_dang_ky)
         reg = _reg_of(conn, row)
@@ -647,7 +699,8 @@ def huy_so(
             raise _closed_error(reg, nam)
         if row.trang_thai == t.TRANG_THAI_HUY:
             raise CongvanError(f"số {row.so_ky_hieu} đã bị hủy trước đó ({row.ly_do_huy})")
-        _set_state(conn, row.id, t.TRANG_THAI_HUY, ly_do_huy=ly_do.strip())
+        if not _set_state(conn, row, t.TRANG_THAI_HUY, ly_do_huy=ly_do.strip()):
+            raise _raced(conn, row)
         _audit(conn, _nguoi(nguoi), "huy_so", reg.id, nam=nam, so=row.so,
                so_ky_hieu=row.so_ky_hieu, trang_thai_cu=row.trang_thai, ly_do=ly_do.strip())
         return _dong_from_row(conn.execute(_rows_query().where(t.so_van_ban.c.id == row.id)).one())
@@ -659,6 +712,14 @@ def khoa_nam(
     """Close a register year after printing: no more takes, confirmations or voids in it."""
     with write_tx(db) as conn:
         reg = _only_register(conn, so_dang_ky)
+        # Close first (this locks the counter row, waiting for takes in flight),
+        # then count reservations: a reservation committed meanwhile is seen and
+        # the close rolls back instead of sealing a year with a held number.
+        stmt = _upsert(conn).values(so_dang_ky_id=reg.id, nam=nam, so_cuoi=0, da_khoa=True)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.dem_so.c.so_dang_ky_id, t.dem_so.c.nam], set_={"da_khoa": True}
+        ).returning(t.dem_so.c.so_cuoi)
+        so_cuoi = conn.execute(stmt).scalar_one()
         held = conn.execute(
             select(func.count()).where(
                 t.so_van_ban.c.so_dang_ky_id == reg.id, t.so_van_ban.c.nam == nam,
@@ -669,11 +730,6 @@ def khoa_nam(
             raise CongvanError(
                 f"sổ '{reg.ma}' năm {nam} còn {held} số đang giữ; xác nhận hoặc hủy trước khi khóa"
             )
-        stmt = _upsert(conn).values(so_dang_ky_id=reg.id, nam=nam, so_cuoi=0, da_khoa=True)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.dem_so.c.so_dang_ky_id, t.dem_so.c.nam], set_={"da_khoa": True}
-        ).returning(t.dem_so.c.so_cuoi)
-        so_cuoi = conn.execute(stmt).scalar_one()
         count = conn.execute(
             select(func.count()).where(
                 t.so_van_ban.c.so_dang_ky_id == reg.id, t.so_van_ban.c.nam == nam

@@ -282,9 +282,9 @@ _APP = (
 )
 
 
-def package(p: RuleProfile, body: str, title: str) -> bytes:
-    """A complete, slim DOCX package around *body* (the inside of w:body)."""
-    document = XML_DECL + f"<w:document {ROOT_NS}><w:body>{body}{sect_pr(p)}</w:body></w:document>"
+def package(p: RuleProfile, body: str, title: str, sect: str | None = None) -> bytes:
+    """A complete, slim DOCX package around *body* (the inside of w:body); *sect* replaces the sectPr."""
+    document = XML_DECL + f"<w:document {ROOT_NS}><w:body>{body}{sect or sect_pr(p)}</w:body></w:document>"
     parts = {
         "[Content_Types].xml": _CONTENT_TYPES,
         "_rels/.rels": _ROOT_RELS,

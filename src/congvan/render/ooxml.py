@@ -90,9 +90,9 @@ def table(widths: list[int], rows: str, *, borders: str = NO_BORDERS, indent: in
     )
 
 
-def cell(width: int, content: str, *, span: int = 1, vcenter: bool = False) -> str:
+def cell(width: int, content: str, *, span: int = 1, vcenter: bool = False, valign: str | None = None) -> str:
     span_xml = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
-    valign = '<w:vAlign w:val="center"/>' if vcenter else ""
+    valign = f'<w:vAlign w:val="{valign or "center"}"/>' if (vcenter or valign) else ""
     return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_xml}{valign}</w:tcPr>{content}</w:tc>'
 
 
