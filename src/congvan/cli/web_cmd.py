@@ -36,7 +36,9 @@ def _open_db(db: str) -> None:
     try:
         store.ensure(db)
     except CongvanError as exc:
-        raise CongvanError(f"không mở được cơ sở dữ liệu '{db}': " + "; ".join(p.message for p in exc.problems)) from None
+        raise CongvanError(
+            f"không mở được cơ sở dữ liệu '{db}': " + "; ".join(p.message for p in exc.problems)
+        ) from None
     except Exception as exc:  # a driver error that is not ours: still one Vietnamese line
         raise CongvanError(f"không mở được cơ sở dữ liệu '{db}': {type(exc).__name__}: {exc}") from None
 
@@ -61,10 +63,18 @@ def _check_port(host: str, port: int) -> None:
 @click.group("web", invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Địa chỉ nghe (0.0.0.0 để máy khác vào).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Cổng.")
-@click.option("--db", default=None, metavar="URL_HOẶC_TỆP",
-              help="Tệp SQLite hoặc URL postgresql://… (mặc định: sổ đăng ký, $CONGVAN_DB hoặc so-van-ban.sqlite3).")
-@click.option("--thu-muc", type=click.Path(path_type=Path), default=None,
-              help="Thư mục tệp tải lên, bản xem trước, đợt in (mặc định: cạnh tệp SQLite).")
+@click.option(
+    "--db",
+    default=None,
+    metavar="URL_HOẶC_TỆP",
+    help="Tệp SQLite hoặc URL postgresql://… (mặc định: sổ đăng ký, $CONGVAN_DB hoặc so-van-ban.sqlite3).",
+)
+@click.option(
+    "--thu-muc",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Thư mục tệp tải lên, bản xem trước, đợt in (mặc định: cạnh tệp SQLite).",
+)
 @click.pass_context
 def web_command(ctx: click.Context, host: str, port: int, db: str | None, thu_muc: Path | None) -> None:
     """Mở không gian làm việc trên trình duyệt: soạn, xem trước, duyệt, ban hành, in hàng loạt."""
@@ -84,8 +94,12 @@ def web_command(ctx: click.Context, host: str, port: int, db: str | None, thu_mu
     from congvan.web.routes_batch import mark_interrupted
 
     data_dir = _data_dir(database, thu_muc)
-    settings = Settings(db=database, data_dir=data_dir, secret=load_secret(data_dir),
-                        secure_cookies=os.environ.get("CONGVAN_COOKIE_HTTPS") == "1")
+    settings = Settings(
+        db=database,
+        data_dir=data_dir,
+        secret=load_secret(data_dir),
+        secure_cookies=os.environ.get("CONGVAN_COOKIE_HTTPS") == "1",
+    )
     mark_interrupted(database)
     app = create_app(settings)
     click.echo(f"congvan web: mở trình duyệt tại http://{host}:{port}/  (Ctrl+C để dừng)")

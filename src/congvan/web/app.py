@@ -76,8 +76,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.limiter_ip = auth.RateLimiter(30, 300)  # per address, any account
     app.state.previews = PreviewCache(settings.data_dir / "xem-truoc")
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.secret, session_cookie="congvan_phien", same_site="strict",
-        https_only=settings.secure_cookies, max_age=12 * 3600,
+        SessionMiddleware,
+        secret_key=settings.secret,
+        session_cookie="congvan_phien",
+        same_site="strict",
+        https_only=settings.secure_cookies,
+        max_age=12 * 3600,
     )
     app.add_middleware(UploadLimit, limit=MAX_UPLOAD)
     app.mount("/tinh", StaticFiles(directory=HERE / "static"), name="tinh")
@@ -101,8 +105,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(CongvanError)
     async def _user_error(request: Request, exc: CongvanError) -> Response:
-        return page(request, "loi.html", {"thong_bao": "\n".join(str(p) for p in exc.problems), "ma": 400},
-                    status=400)
+        return page(
+            request, "loi.html", {"thong_bao": "\n".join(str(p) for p in exc.problems), "ma": 400}, status=400
+        )
 
     return app
 
@@ -158,7 +163,8 @@ def fragment(request: Request, name: str, context: dict[str, Any]) -> Response:
 def download(data: bytes, filename: str, media_type: str) -> Response:
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
     return Response(
-        data, media_type=media_type,
+        data,
+        media_type=media_type,
         headers={"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"},
     )
 
@@ -188,14 +194,19 @@ def _install_auth_routes(app: FastAPI) -> None:
         by_ip: auth.RateLimiter = request.app.state.limiter_ip
         wait = max(limiter.cho_doi(key), by_ip.cho_doi(client))
         if wait:
-            return page(request, "dang_nhap.html",
-                        {"tiep": tiep, "loi": f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {wait} giây."}, 429)
+            return page(
+                request,
+                "dang_nhap.html",
+                {"tiep": tiep, "loi": f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {wait} giây."},
+                429,
+            )
         user = auth.xac_thuc(settings_of(request).db, ten, mat_khau)
         if user is None:
             limiter.that_bai(key)
             by_ip.that_bai(client)
-            return page(request, "dang_nhap.html",
-                        {"tiep": tiep, "loi": "Tên đăng nhập hoặc mật khẩu không đúng."}, 401)
+            return page(
+                request, "dang_nhap.html", {"tiep": tiep, "loi": "Tên đăng nhập hoặc mật khẩu không đúng."}, 401
+            )
         limiter.xoa(key)
         request.session.clear()
         request.session["uid"] = user.id
@@ -212,8 +223,11 @@ def _install_auth_routes(app: FastAPI) -> None:
     @app.get("/tai-khoan", response_class=HTMLResponse)
     async def accounts(request: Request) -> Response:
         require(request, "tai_khoan")
-        return page(request, "tai_khoan.html", {"ds": auth.danh_sach(settings_of(request).db),
-                                                "vai_tro": auth.VAI_TRO, "loi": ""})
+        return page(
+            request,
+            "tai_khoan.html",
+            {"ds": auth.danh_sach(settings_of(request).db), "vai_tro": auth.VAI_TRO, "loi": ""},
+        )
 
     @app.post("/tai-khoan")
     async def create_account(request: Request) -> Response:
@@ -221,12 +235,18 @@ def _install_auth_routes(app: FastAPI) -> None:
         form = await checked_form(request)
         db = settings_of(request).db
         try:
-            auth.tao_nguoi_dung(db, str(form.get("ten_dang_nhap") or ""), str(form.get("ho_ten") or ""),
-                                str(form.get("vai_tro") or ""), str(form.get("mat_khau") or ""),
-                                boi=user.ten_dang_nhap)
+            auth.tao_nguoi_dung(
+                db,
+                str(form.get("ten_dang_nhap") or ""),
+                str(form.get("ho_ten") or ""),
+                str(form.get("vai_tro") or ""),
+                str(form.get("mat_khau") or ""),
+                boi=user.ten_dang_nhap,
+            )
         except CongvanError as exc:
-            return page(request, "tai_khoan.html", {"ds": auth.danh_sach(db), "vai_tro": auth.VAI_TRO,
-                                                    "loi": str(exc)}, 400)
+            return page(
+                request, "tai_khoan.html", {"ds": auth.danh_sach(db), "vai_tro": auth.VAI_TRO, "loi": str(exc)}, 400
+            )
         return RedirectResponse("/tai-khoan", status_code=303)
 
     @app.post("/tai-khoan/{user_id}/trang-thai")

@@ -86,7 +86,9 @@ def tao_nguoi_dung(db: str, ten_dang_nhap: str, ho_ten: str, vai_tro: str, mat_k
     ten_dang_nhap = ten_dang_nhap.strip().lower()
     _check_new(ten_dang_nhap, ho_ten, vai_tro, mat_khau)
     with store.writing(db) as conn:
-        if conn.execute(select(store.nguoi_dung.c.id).where(store.nguoi_dung.c.ten_dang_nhap == ten_dang_nhap)).first():
+        if conn.execute(
+            select(store.nguoi_dung.c.id).where(store.nguoi_dung.c.ten_dang_nhap == ten_dang_nhap)
+        ).first():
             raise CongvanError(f"tên đăng nhập '{ten_dang_nhap}' đã có")
         new_id = conn.execute(
             store.nguoi_dung.insert().values(

@@ -72,9 +72,22 @@ _COLUMNS = [c for c in store.ho_so.c if c.name not in ("docx", "pdf")]
 def _from_row(row: Row[Any]) -> HoSo:
     m = row._mapping
     return HoSo(
-        m["id"], m["loai"], m["trang_thai"], m["tieu_de"], m["nam"], m["tac_gia"], json.loads(m["du_lieu"]),
-        m["yaml_goc"], m["so_loi"], m["phien_ban"], m["nguoi_duyet"], m["y_kien"] or "", m["so_ky_hieu"],
-        m["phien_ban_ban_hanh"], bool(m["co_pdf"]), m["sua_luc"],
+        m["id"],
+        m["loai"],
+        m["trang_thai"],
+        m["tieu_de"],
+        m["nam"],
+        m["tac_gia"],
+        json.loads(m["du_lieu"]),
+        m["yaml_goc"],
+        m["so_loi"],
+        m["phien_ban"],
+        m["nguoi_duyet"],
+        m["y_kien"] or "",
+        m["so_ky_hieu"],
+        m["phien_ban_ban_hanh"],
+        bool(m["co_pdf"]),
+        m["sua_luc"],
     )
 
 
@@ -132,9 +145,19 @@ def tao(db: str, loai: str, nguoi: str, du_lieu: dict[str, Any] | None = None, y
     with store.writing(db) as conn:
         new_id = conn.execute(
             store.ho_so.insert().values(
-                loai=loai, trang_thai="nhap", tieu_de=tieu_de, tim_kiem=tim, nam=nam or now.year, tac_gia=nguoi,
-                du_lieu=json.dumps(data, ensure_ascii=False), yaml_goc=yaml_goc, so_loi=len(problems),
-                phien_ban=0, y_kien="", tao_luc=now, sua_luc=now,
+                loai=loai,
+                trang_thai="nhap",
+                tieu_de=tieu_de,
+                tim_kiem=tim,
+                nam=nam or now.year,
+                tac_gia=nguoi,
+                du_lieu=json.dumps(data, ensure_ascii=False),
+                yaml_goc=yaml_goc,
+                so_loi=len(problems),
+                phien_ban=0,
+                y_kien="",
+                tao_luc=now,
+                sua_luc=now,
             )
         ).inserted_primary_key[0]
         store.ghi_nhat_ky(conn, nguoi, "tao_ho_so", id=new_id, loai=loai)
@@ -153,8 +176,11 @@ def nhap_yaml(db: str, text: str, nguoi: str, ten_tep: str = "tệp YAML") -> in
     loai = str(data.get("loai") or "")
     if loai not in forms.models_by_kind():
         raise CongvanError(
-            Problem(f"loại văn bản '{loai}' không có; chọn một trong: {', '.join(forms.models_by_kind())}",
-                    file=ten_tep, field="loai")
+            Problem(
+                f"loại văn bản '{loai}' không có; chọn một trong: {', '.join(forms.models_by_kind())}",
+                file=ten_tep,
+                field="loai",
+            )
         )
     return tao(db, loai, nguoi, _jsonable(data), yaml_goc=text)
 
@@ -185,7 +211,9 @@ def _same_meaning(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return json.dumps(forms.clean(a), sort_keys=True) == json.dumps(forms.clean(b), sort_keys=True) and pa == pb
 
 
-def ghi_tam(db: str, ho_so_id: int, data: dict[str, Any], nguoi: str, *, phien_ban_moi: bool) -> tuple[HoSo, list[Problem]]:
+def ghi_tam(
+    db: str, ho_so_id: int, data: dict[str, Any], nguoi: str, *, phien_ban_moi: bool
+) -> tuple[HoSo, list[Problem]]:
     """Store the working copy; with ``phien_ban_moi`` also write a numbered version."""
     current = lay(db, ho_so_id)
     if not current.sua_duoc:
@@ -199,8 +227,12 @@ def ghi_tam(db: str, ho_so_id: int, data: dict[str, Any], nguoi: str, *, phien_b
     tieu_de, nam, tim = _summary(data)
     with store.writing(db) as conn:
         values: dict[str, Any] = dict(
-            du_lieu=json.dumps(data, ensure_ascii=False), yaml_goc=yaml_goc, so_loi=len(problems),
-            tieu_de=tieu_de, tim_kiem=tim, sua_luc=store.now(),
+            du_lieu=json.dumps(data, ensure_ascii=False),
+            yaml_goc=yaml_goc,
+            so_loi=len(problems),
+            tieu_de=tieu_de,
+            tim_kiem=tim,
+            sua_luc=store.now(),
         )
         if nam:
             values["nam"] = nam
@@ -213,16 +245,22 @@ def ghi_tam(db: str, ho_so_id: int, data: dict[str, Any], nguoi: str, *, phien_b
     return lay(db, ho_so_id), problems
 
 
-def _add_version(conn: Connection, ho_so_id: int, data: dict[str, Any], text: str, problems: list[Problem],
-                 nguoi: str) -> int:
+def _add_version(
+    conn: Connection, ho_so_id: int, data: dict[str, Any], text: str, problems: list[Problem], nguoi: str
+) -> int:
     last = conn.execute(
         select(func.coalesce(func.max(store.phien_ban.c.so), 0)).where(store.phien_ban.c.ho_so_id == ho_so_id)
     ).scalar_one()
     so = int(last) + 1
     conn.execute(
         store.phien_ban.insert().values(
-            ho_so_id=ho_so_id, so=so, du_lieu=json.dumps(data, ensure_ascii=False), yaml=text,
-            loi=json.dumps([str(p) for p in problems], ensure_ascii=False), nguoi=nguoi, luc=store.now(),
+            ho_so_id=ho_so_id,
+            so=so,
+            du_lieu=json.dumps(data, ensure_ascii=False),
+            yaml=text,
+            loi=json.dumps([str(p) for p in problems], ensure_ascii=False),
+            nguoi=nguoi,
+            luc=store.now(),
         )
     )
     conn.execute(store.ho_so.update().where(store.ho_so.c.id == ho_so_id).values(phien_ban=so))
@@ -254,7 +292,7 @@ def xuat_yaml(h: HoSo) -> str:
 
 
 def nhan_ban(db: str, ho_so_id: int, nguoi: str) -> int:
-    """"Nhân bản": a new draft from this one, without its number and date."""
+    """ "Nhân bản": a new draft from this one, without its number and date."""
     src = lay(db, ho_so_id)
     data = json.loads(json.dumps(src.du_lieu))
     for key in ("so", "ngay_ban_hanh"):
@@ -266,7 +304,13 @@ def nhan_ban(db: str, ho_so_id: int, nguoi: str) -> int:
 
 
 def danh_sach(
-    db: str, *, tu_khoa: str = "", loai: str = "", trang_thai: str = "", nam: int | None = None, tac_gia: str = "",
+    db: str,
+    *,
+    tu_khoa: str = "",
+    loai: str = "",
+    trang_thai: str = "",
+    nam: int | None = None,
+    tac_gia: str = "",
     limit: int = 200,
 ) -> list[HoSo]:
     q = _select()

@@ -97,12 +97,19 @@ def is_nut(s: dict[str, Any]) -> bool:
 
 
 def words(name: str, s: dict[str, Any]) -> tuple[str, str]:
-    """(label, help) from the field's description; the field name when it has none."""
-    desc = (s.get("description") or "").strip()
+    """(label, help) from the field's description; the field name when it has none.
+
+    The label is the description's first clause (before ``;``, ``(``, ``:`` or a
+    dash), shortened at a comma when long; the whole description is the help.
+    """
+    desc = " ".join((s.get("description") or "").split())
     if not desc:
         return name.replace("_", " ").capitalize(), ""
-    label = re.split(r"\s[—–-]\s|[:;(.]\s|\n|\($", desc, maxsplit=1)[0].strip().rstrip(".:")
-    label = label if 0 < len(label) <= 60 else name.replace("_", " ").capitalize()
+    label = re.split(r";|\(|:|\s[—–-]\s|\.\s", desc, maxsplit=1)[0].strip().rstrip(".,")
+    while len(label) > 48 and "," in label:
+        label = label.rsplit(",", 1)[0].strip()
+    if not label or len(label) > 60:
+        label = name.replace("_", " ").capitalize()
     return label, desc if desc != label else ""
 
 
@@ -185,7 +192,9 @@ class FormBuilder:
             values = s.get("enum") or [s["const"]]
             options = [("", "(không chọn)")] if not required else []
             options += [(str(v), str(v)) for v in values]
-            return Node("select", name, label, help_, required, "" if value is None else str(value), options, depth=depth)
+            return Node(
+                "select", name, label, help_, required, "" if value is None else str(value), options, depth=depth
+            )
         if kind == "object":
             if is_nut(s):
                 return self._nut(name, s, value, depth)
@@ -193,7 +202,9 @@ class FormBuilder:
             value = value if isinstance(value, dict) else {}
             req = set(s.get("required", []))
             for child, cs in s.get("properties", {}).items():
-                node.children.append(self.node(f"{name}.{child}", child, cs, value.get(child), child in req, depth + 1))
+                node.children.append(
+                    self.node(f"{name}.{child}", child, cs, value.get(child), child in req, depth + 1)
+                )
             return node
         if kind == "array":
             items = value if isinstance(value, list) else ([] if value in (None, "") else [value])
@@ -207,7 +218,9 @@ class FormBuilder:
             return Node("checkbox", name, label, help_, required, bool(checked), depth=depth)
         if kind in ("integer", "number"):
             step = "1" if kind == "integer" else "any"
-            return Node("number", name, label, help_, required, "" if value is None else str(value), step=step, depth=depth)
+            return Node(
+                "number", name, label, help_, required, "" if value is None else str(value), step=step, depth=depth
+            )
         text = "" if value is None else str(value)
         if s.get("format") == "date":
             iso = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) or not text
@@ -216,8 +229,15 @@ class FormBuilder:
         return Node("textarea" if long_text else "text", name, label, help_, required, text, depth=depth)
 
     def _choice(
-        self, name: str, prop: str, alts: list[dict[str, Any]], value: Any, required: bool, depth: int,
-        label: str, help_: str,
+        self,
+        name: str,
+        prop: str,
+        alts: list[dict[str, Any]],
+        value: Any,
+        required: bool,
+        depth: int,
+        label: str,
+        help_: str,
     ) -> Node:
         """An item that is either plain text or a group (``str | NhomNoiNhan``)."""
         obj = next(a for a in alts if a.get("type") == "object")
@@ -228,8 +248,9 @@ class FormBuilder:
         if is_obj:
             node.children.append(self._single(name, prop, obj, value, required, depth, label, ""))
         else:
-            node.children.append(Node("textarea", name, label, "", required, "" if value is None else str(value),
-                                      depth=depth))
+            node.children.append(
+                Node("textarea", name, label, "", required, "" if value is None else str(value), depth=depth)
+            )
         return node
 
     def _nut(self, name: str, s: dict[str, Any], value: Any, depth: int) -> Node:
@@ -242,17 +263,23 @@ class FormBuilder:
             level, text, value = PLAIN, "" if value is None else str(value), {}
         node = Node("nut", name, value=level, depth=depth)
         node.options = [(PLAIN, _LEVEL_FALLBACK[PLAIN])] + [
-            (k, words(k, props[k])[0] if props[k].get("description") else _LEVEL_FALLBACK.get(k, k)) for k in LOAI_NUT
+            (k, _LEVEL_FALLBACK.get(k) or words(k, props[k])[0]) for k in LOAI_NUT
         ]
         node.children.append(Node("textarea", f"{name}.__text", "Nội dung", value=str(text or ""), depth=depth))
         self.slots.update({f"{name}.__text", f"{name}.so", f"{name}.noi_dung"})
-        node.children.append(Node("text", f"{name}.so", *words("so", props["so"]), value=value.get("so") or "",
-                                  depth=depth))
+        node.children.append(
+            Node("text", f"{name}.so", *words("so", props["so"]), value=value.get("so") or "", depth=depth)
+        )
         tieu_de = value.get("tieu_de")
         node.children.append(
-            Node("select", f"{name}.tieu_de", *words("tieu_de", props["tieu_de"]),
-                 value="" if tieu_de is None else ("true" if tieu_de else "false"),
-                 options=[("", "Tự động"), ("true", "Có (in đậm)"), ("false", "Không")], depth=depth)
+            Node(
+                "select",
+                f"{name}.tieu_de",
+                *words("tieu_de", props["tieu_de"]),
+                value="" if tieu_de is None else ("true" if tieu_de else "false"),
+                options=[("", "Tự động"), ("true", "Có (in đậm)"), ("false", "Không")],
+                depth=depth,
+            )
         )
         kids = value.get("noi_dung") or []
         sub = Node("list", f"{name}.noi_dung", "Nội dung con", count=len(kids), depth=depth + 1)

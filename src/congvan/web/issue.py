@@ -118,9 +118,17 @@ def _freeze(db: str, h: drafts.HoSo, record: VanBanChung, issued: service.CapSo,
             raise CongvanError("hồ sơ vừa được người khác ban hành hoặc đổi trạng thái")
         version = drafts._add_version(conn, h.id, data, drafts.to_yaml(data), [], nguoi)
         conn.execute(
-            store.ho_so.update().where(store.ho_so.c.id == h.id).values(
-                trang_thai="da_ban_hanh", du_lieu=json.dumps(data, ensure_ascii=False), yaml_goc=None,
-                so_ky_hieu=issued.so_ky_hieu, phien_ban_ban_hanh=version, docx=docx, pdf=None, nam=ngay.year,
+            store.ho_so.update()
+            .where(store.ho_so.c.id == h.id)
+            .values(
+                trang_thai="da_ban_hanh",
+                du_lieu=json.dumps(data, ensure_ascii=False),
+                yaml_goc=None,
+                so_ky_hieu=issued.so_ky_hieu,
+                phien_ban_ban_hanh=version,
+                docx=docx,
+                pdf=None,
+                nam=ngay.year,
                 sua_luc=store.now(),
             )
         )
@@ -136,8 +144,13 @@ def tom_tat(record: VanBanChung) -> list[tuple[str, str]]:
         ("Cơ quan ban hành", "; ".join(cq.ten for cq in record.co_quan_ban_hanh)),
         ("Trích yếu", plain_text(record.trich_yeu)),
         ("Địa danh", record.dia_danh),
-        ("Người ký", "; ".join(" ".join(x for x in (ck.quyen_han and ck.quyen_han + ".", ck.thay, ck.chuc_vu,
-                                                        ck.ho_ten) if x) for ck in record.chu_ky)),
+        (
+            "Người ký",
+            "; ".join(
+                " ".join(x for x in (ck.quyen_han and ck.quyen_han + ".", ck.thay, ck.chuc_vu, ck.ho_ten) if x)
+                for ck in record.chu_ky
+            ),
+        ),
         ("Nơi nhận", "; ".join(record.noi_nhan_phang)),
         ("Văn bản mật", "Có" if record.mat else "Không"),
     ]

@@ -59,8 +59,12 @@ def pdf_to_pngs(pdf_bytes: bytes, folder: Path, dpi: int = PNG_DPI) -> list[Path
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         src = Path(tmp) / "x.pdf"
         src.write_bytes(pdf_bytes)
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(src), str(Path(tmp) / "trang")],
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), str(src), str(Path(tmp) / "trang")],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         pages = sorted(Path(tmp).glob("trang-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
         out = []
         for i, page in enumerate(pages, start=1):
@@ -123,7 +127,9 @@ class PreviewCache:
         return path if path.is_file() else None
 
     def _trim(self) -> None:
-        entries = sorted((p for p in self.folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                         key=lambda p: p.stat().st_mtime)
+        entries = sorted(
+            (p for p in self.folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+        )
         for old in entries[:-MAX_CACHED]:
             shutil.rmtree(old, ignore_errors=True)

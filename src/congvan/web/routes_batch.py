@@ -101,24 +101,39 @@ def _progress(folder: Path, row: dict[str, Any]) -> dict[str, Any]:
     total = max(int(row["tong"] or 0), 1)
     if row["trang_thai"] == "xong":
         done = total
-    files = [(name, label) for name, label in OUTPUTS.items()
-             if name == "giay_cong_nhan.zip" and (folder / "ket-qua" / "giay_cong_nhan").is_dir()
-             or (folder / "ket-qua" / name).is_file()]
-    return {"done": min(done, total), "total": total, "pct": int(100 * min(done, total) / total),
-            "files": files if row["trang_thai"] in ("xong", "loi") else []}
+    files = [
+        (name, label)
+        for name, label in OUTPUTS.items()
+        if (name == "giay_cong_nhan.zip" and (folder / "ket-qua" / "giay_cong_nhan").is_dir())
+        or (folder / "ket-qua" / name).is_file()
+    ]
+    return {
+        "done": min(done, total),
+        "total": total,
+        "pct": int(100 * min(done, total) / total),
+        "files": files if row["trang_thai"] in ("xong", "loi") else [],
+    }
 
 
 def _run(db: str, batch_id: str, folder: Path, kind: str, mapping: dict[str, str]) -> None:
     try:
         dot_file = folder / "dot.yaml"
         options = BatchOptions(
-            data=_data_file(folder), outdir=folder / "ket-qua", kind=kind,
-            dot=load_dot(dot_file) if dot_file.exists() else None, column_map=mapping, mode="ca-hai",
+            data=_data_file(folder),
+            outdir=folder / "ket-qua",
+            kind=kind,
+            dot=load_dot(dot_file) if dot_file.exists() else None,
+            column_map=mapping,
+            mode="ca-hai",
             progress=False,
         )
         report = run_batch(options)
-        _update(db, batch_id, trang_thai="xong",
-                thong_bao=f"Xong: {report.stats.good} dòng đúng, {report.stats.bad} dòng lỗi.")
+        _update(
+            db,
+            batch_id,
+            trang_thai="xong",
+            thong_bao=f"Xong: {report.stats.good} dòng đúng, {report.stats.bad} dòng lỗi.",
+        )
     except CongvanError as exc:
         _update(db, batch_id, trang_thai="loi", thong_bao="\n".join(str(p) for p in exc.problems))
     except Exception as exc:  # keep the page informative; the log has the rest
@@ -145,14 +160,16 @@ def _mapping_from(form: Any, headers: list[str]) -> dict[str, str]:
     return out
 
 
-def install(app: FastAPI) -> None:  # noqa: C901
+def install(app: FastAPI) -> None:
     @app.get("/in-loat", response_class=HTMLResponse)
     async def batches(request: Request) -> Response:
         user = require(request, "in_loat")
         with store.reading(settings_of(request).db) as conn:
             rows = conn.execute(
-                select(store.dot_in).where(store.dot_in.c.nguoi == user.ten_dang_nhap)
-                .order_by(store.dot_in.c.tao_luc.desc()).limit(50)
+                select(store.dot_in)
+                .where(store.dot_in.c.nguoi == user.ten_dang_nhap)
+                .order_by(store.dot_in.c.tao_luc.desc())
+                .limit(50)
             ).all()
         return page(request, "in_loat.html", {"ds": [dict(r._mapping) for r in rows], "loai": LOAI, "loi": ""})
 
@@ -181,12 +198,24 @@ def install(app: FastAPI) -> None:  # noqa: C901
                 load_dot(folder / "dot.yaml")
             except CongvanError as exc:
                 shutil.rmtree(folder, ignore_errors=True)
-                raise CongvanError([p.__class__(p.message, file=dot.filename, field=p.field, line=p.line)
-                                    for p in exc.problems]) from None
+                raise CongvanError(
+                    [p.__class__(p.message, file=dot.filename, field=p.field, line=p.line) for p in exc.problems]
+                ) from None
         with store.writing(settings_of(request).db) as conn:
-            conn.execute(store.dot_in.insert().values(
-                id=batch_id, nguoi=user.ten_dang_nhap, trang_thai="moi", loai=kind, ten_tep=name, anh_xa="{}",
-                tong=0, da_xong=0, thong_bao="", tao_luc=store.now()))
+            conn.execute(
+                store.dot_in.insert().values(
+                    id=batch_id,
+                    nguoi=user.ten_dang_nhap,
+                    trang_thai="moi",
+                    loai=kind,
+                    ten_tep=name,
+                    anh_xa="{}",
+                    tong=0,
+                    da_xong=0,
+                    thong_bao="",
+                    tao_luc=store.now(),
+                )
+            )
             store.ghi_nhat_ky(conn, user.ten_dang_nhap, "tai_len_dot_in", id=batch_id, tep=name)
         return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
 
@@ -220,7 +249,7 @@ def install(app: FastAPI) -> None:  # noqa: C901
         ctx.update(await run_in_threadpool(_columns, folder, row["loai"], mapping))
         ctx["tien_do"] = _progress(folder, row)
         if not ctx["problems"]:
-            stats, bad, headers = await run_in_threadpool(_check, folder, row["loai"], mapping)
+            stats, bad, _headers = await run_in_threadpool(_check, folder, row["loai"], mapping)
             _update(db, batch_id, tong=stats.good)
             ctx.update({"stats": stats, "bad": bad})
         return page(request, "dot_in.html", ctx)
@@ -266,5 +295,8 @@ def install(app: FastAPI) -> None:  # noqa: C901
 def mark_interrupted(db: str) -> None:
     """A server restart ends any running batch: say so instead of spinning forever."""
     with store.writing(db) as conn:
-        conn.execute(store.dot_in.update().where(store.dot_in.c.trang_thai == "dang_chay").values(
-            trang_thai="loi", thong_bao="Đợt in bị gián đoạn (máy chủ khởi động lại); hãy bấm Chạy lại."))
+        conn.execute(
+            store.dot_in.update()
+            .where(store.dot_in.c.trang_thai == "dang_chay")
+            .values(trang_thai="loi", thong_bao="Đợt in bị gián đoạn (máy chủ khởi động lại); hãy bấm Chạy lại.")
+        )

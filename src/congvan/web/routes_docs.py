@@ -42,8 +42,14 @@ def _editor_context(h: drafts.HoSo, data: dict[str, Any], problems: list[Problem
         errors.setdefault(name, []).append(p.message)
     main = [n for n in nodes if n.required or n.widget == "hidden" or _has_value(n)]
     more = [n for n in nodes if n not in main]
-    return {"h": h, "nodes": main, "more": more, "errors": errors, "problems": problems_text(problems),
-            "slots": sorted(builder.slots)}
+    return {
+        "h": h,
+        "nodes": main,
+        "more": more,
+        "errors": errors,
+        "problems": problems_text(problems),
+        "slots": sorted(builder.slots),
+    }
 
 
 def _has_value(node: forms.Node) -> bool:
@@ -63,25 +69,37 @@ def _get(request: Request, ho_so_id: int) -> drafts.HoSo:
         raise HTTPException(404, str(exc)) from None
 
 
-def install(app: FastAPI) -> None:  # noqa: C901 - one place lists every page of this area
+def install(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse)
-    async def home(request: Request, q: str = "", loai: str = "", trang_thai: str = "", nam: str = "",
-                   tac_gia: str = "") -> Response:
+    async def home(
+        request: Request, q: str = "", loai: str = "", trang_thai: str = "", nam: str = "", tac_gia: str = ""
+    ) -> Response:
         require(request)
         db = settings_of(request).db
         year = int(nam) if nam.isdigit() else None
         rows = drafts.danh_sach(db, tu_khoa=q, loai=loai, trang_thai=trang_thai, nam=year, tac_gia=tac_gia)
-        return page(request, "danh_sach.html", {
-            "ds": rows, "q": q, "loai": loai, "trang_thai": trang_thai, "nam": nam, "tac_gia": tac_gia,
-            "cac_loai": {k: forms.kind_label(k) for k in forms.models_by_kind()},
-            "cac_trang_thai": drafts.TRANG_THAI, "cac_tac_gia": drafts.cac_tac_gia(db),
-        })
+        return page(
+            request,
+            "danh_sach.html",
+            {
+                "ds": rows,
+                "q": q,
+                "loai": loai,
+                "trang_thai": trang_thai,
+                "nam": nam,
+                "tac_gia": tac_gia,
+                "cac_loai": {k: forms.kind_label(k) for k in forms.models_by_kind()},
+                "cac_trang_thai": drafts.TRANG_THAI,
+                "cac_tac_gia": drafts.cac_tac_gia(db),
+            },
+        )
 
     @app.get("/ho-so/moi", response_class=HTMLResponse)
     async def new_page(request: Request) -> Response:
         require(request, "soan")
-        return page(request, "moi.html", {"cac_loai": {k: forms.kind_label(k) for k in forms.models_by_kind()},
-                                          "loi": ""})
+        return page(
+            request, "moi.html", {"cac_loai": {k: forms.kind_label(k) for k in forms.models_by_kind()}, "loi": ""}
+        )
 
     @app.post("/ho-so/moi")
     async def new_draft(request: Request) -> Response:
@@ -117,8 +135,15 @@ def install(app: FastAPI) -> None:  # noqa: C901 - one place lists every page of
             ctx = _editor_context(h, h.du_lieu, problems)
             ctx["phien_ban"] = drafts.cac_phien_ban(settings_of(request).db, ho_so_id)
             return page(request, "soan.html", ctx)
-        return page(request, "xem.html", {"h": h, "problems": problems_text(problems),
-                                          "phien_ban": drafts.cac_phien_ban(settings_of(request).db, ho_so_id)})
+        return page(
+            request,
+            "xem.html",
+            {
+                "h": h,
+                "problems": problems_text(problems),
+                "phien_ban": drafts.cac_phien_ban(settings_of(request).db, ho_so_id),
+            },
+        )
 
     async def _read(request: Request, h: drafts.HoSo) -> tuple[Any, dict[str, Any]]:
         form = await checked_form(request)
@@ -225,8 +250,9 @@ def install(app: FastAPI) -> None:  # noqa: C901 - one place lists every page of
         _, problems = drafts.validate(h.du_lieu, h.yaml_goc)
         if problems:
             raise CongvanError(["hồ sơ còn lỗi, sửa xong mới trình duyệt được:", *problems])
-        drafts.doi_trang_thai(settings_of(request).db, ho_so_id, "cho_duyet", user.ten_dang_nhap,
-                              tu={"nhap", "tra_lai"})
+        drafts.doi_trang_thai(
+            settings_of(request).db, ho_so_id, "cho_duyet", user.ten_dang_nhap, tu={"nhap", "tra_lai"}
+        )
         return RedirectResponse(f"/ho-so/{ho_so_id}", status_code=303)
 
     @app.get("/ho-so/{ho_so_id}/duyet", response_class=HTMLResponse)
@@ -253,8 +279,9 @@ def install(app: FastAPI) -> None:  # noqa: C901 - one place lists every page of
         elif action == "tra_lai":
             if not y_kien:
                 raise CongvanError("khi trả lại, hãy ghi ý kiến để người soạn biết cần sửa gì")
-            drafts.doi_trang_thai(db, ho_so_id, "tra_lai", user.ten_dang_nhap, tu={"cho_duyet", "da_duyet"},
-                                  y_kien=y_kien)
+            drafts.doi_trang_thai(
+                db, ho_so_id, "tra_lai", user.ten_dang_nhap, tu={"cho_duyet", "da_duyet"}, y_kien=y_kien
+            )
         else:
             raise HTTPException(400, "Thao tác không hợp lệ.")
         return RedirectResponse(f"/ho-so/{ho_so_id}", status_code=303)
@@ -268,8 +295,11 @@ def install(app: FastAPI) -> None:  # noqa: C901 - one place lists every page of
         ngay = date.today()
         record = issue.record_for_issue(h, ngay)
         so = await run_in_threadpool(issue.so_tam, settings_of(request).db, record, ngay)
-        return page(request, "ban_hanh.html", {"h": h, "tom_tat": issue.tom_tat(record), "so_tam": so,
-                                               "ngay": ngay, "bao": None})
+        return page(
+            request,
+            "ban_hanh.html",
+            {"h": h, "tom_tat": issue.tom_tat(record), "so_tam": so, "ngay": ngay, "bao": None},
+        )
 
     @app.post("/ho-so/{ho_so_id}/ban-hanh", response_class=HTMLResponse)
     async def do_issue(request: Request, ho_so_id: int) -> Response:
@@ -281,11 +311,19 @@ def install(app: FastAPI) -> None:  # noqa: C901 - one place lists every page of
             raise HTTPException(400, "Thiếu số tạm đã hiển thị.")
         ngay = date.today()
         result = await run_in_threadpool(
-            lambda: issue.ban_hanh(settings_of(request).db, h, so_da_thay=int(shown), ngay=ngay,
-                                   nguoi=f"{user.ho_ten} ({user.ten_dang_nhap})")
+            lambda: issue.ban_hanh(
+                settings_of(request).db,
+                h,
+                so_da_thay=int(shown),
+                ngay=ngay,
+                nguoi=f"{user.ho_ten} ({user.ten_dang_nhap})",
+            )
         )
         if not result.xong:
             record = issue.record_for_issue(h, ngay)
-            return page(request, "ban_hanh.html", {"h": h, "tom_tat": issue.tom_tat(record), "so_tam": result.so,
-                                                   "ngay": ngay, "bao": result})
+            return page(
+                request,
+                "ban_hanh.html",
+                {"h": h, "tom_tat": issue.tom_tat(record), "so_tam": result.so, "ngay": ngay, "bao": result},
+            )
         return RedirectResponse(f"/ho-so/{ho_so_id}", status_code=303)

@@ -35,8 +35,10 @@ def _text(form: Any, name: str, label: str) -> str:
 
 def _list_context(db: str, nam: int, q: str, so: str) -> dict[str, Any]:
     regs = service.danh_sach_so_dang_ky(db)
-    rows = service.tim(db, q, nam=nam, so_dang_ky=so or None) if q.strip() else service.danh_sach(
-        db, nam, so_dang_ky=so or None
+    rows = (
+        service.tim(db, q, nam=nam, so_dang_ky=so or None)
+        if q.strip()
+        else service.danh_sach(db, nam, so_dang_ky=so or None)
     )
     return {"ds": rows, "nam": nam, "q": q, "so": so, "cac_so": regs, "loi": "", "bao": ""}
 
@@ -58,17 +60,31 @@ def install(app: FastAPI) -> None:
         try:
             if action == "giu":
                 ngay = parse_ngay(str(form.get("ngay") or date.today().isoformat()))
-                got = await run_in_threadpool(lambda: service.giu_so(
-                    db, so_dang_ky=_text(form, "so_dang_ky", "Sổ") or None,
-                    co_quan=_text(form, "co_quan", "Cơ quan"), ma_loai=_text(form, "ma_loai", "Mã loại") or None,
-                    ngay=ngay, trich_yeu=_text(form, "trich_yeu", "Trích yếu"), nguoi=_who(user)))
+                got = await run_in_threadpool(
+                    lambda: service.giu_so(
+                        db,
+                        so_dang_ky=_text(form, "so_dang_ky", "Sổ") or None,
+                        co_quan=_text(form, "co_quan", "Cơ quan"),
+                        ma_loai=_text(form, "ma_loai", "Mã loại") or None,
+                        ngay=ngay,
+                        trich_yeu=_text(form, "trich_yeu", "Trích yếu"),
+                        nguoi=_who(user),
+                    )
+                )
                 message = f"Đã giữ số {got.so_ky_hieu} (năm {got.nam})."
                 nam = got.nam
             else:
                 ref = _text(form, "ref", "Số")
-                dong = await run_in_threadpool(lambda: service.huy_so(
-                    db, ref, nam=nam, ly_do=_text(form, "ly_do", "Lý do"),
-                    so_dang_ky=_text(form, "so_dang_ky", "Sổ") or None, nguoi=_who(user)))
+                dong = await run_in_threadpool(
+                    lambda: service.huy_so(
+                        db,
+                        ref,
+                        nam=nam,
+                        ly_do=_text(form, "ly_do", "Lý do"),
+                        so_dang_ky=_text(form, "so_dang_ky", "Sổ") or None,
+                        nguoi=_who(user),
+                    )
+                )
                 message = f"Đã hủy số {dong.so_ky_hieu}: {dong.ly_do_huy}."
         except (CongvanError, ValueError) as exc:
             ctx = await run_in_threadpool(_list_context, db, nam, "", "")
