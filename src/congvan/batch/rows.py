@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from congvan.batch.models import RowModel
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.fileio import atomic_writer
+from congvan.records.yaml_source import load_yaml_file
 from congvan.vi.chu import bo_dau, nfc
 
 _MESSAGES = {
@@ -177,10 +177,7 @@ def parse_mapping_options(items: Sequence[str], mapping_file: str | Path | None)
     mapping: dict[str, str] = {}
     if mapping_file:
         name = display_path(mapping_file)
-        try:
-            data = yaml.safe_load(Path(mapping_file).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise CongvanError(Problem(f"không đọc được tệp ánh xạ cột ({exc})", file=name)) from None
+        data, _lines = load_yaml_file(mapping_file)  # duplicate headers refused with their line
         if not isinstance(data, dict):
             raise CongvanError(Problem("tệp ánh xạ cột phải có dạng 'Tên cột: tên_trường'", file=name))
         mapping.update({str(k): str(v) for k, v in data.items()})

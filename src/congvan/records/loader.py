@@ -6,10 +6,14 @@ so a secretary can go straight to the mistake.
 
 from __future__ import annotations
 
+import difflib
+import functools
+import re
+import types
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.profiles import load_profile
@@ -21,48 +25,134 @@ _ADAPTER: TypeAdapter[VanBanChung] = TypeAdapter(VanBan)
 
 _MESSAGES = {
     "missing": "thiếu trường bắt buộc",
-    "extra_forbidden": "trường này không có trong mẫu hồ sơ (gõ nhầm tên trường?)",
     "string_type": "phải là chuỗi chữ",
+    "string_unicode": "phải là chuỗi chữ",
+    "string_too_short": "không được để trống",
     "int_type": "phải là số nguyên",
     "int_parsing": "phải là số nguyên",
+    "int_parsing_size": "số nguyên quá lớn",
     "int_from_float": "phải là số nguyên",
     "bool_type": "phải là true hoặc false",
     "bool_parsing": "phải là true hoặc false",
     "list_type": "phải là một danh sách (các dòng bắt đầu bằng '- ')",
+    "tuple_type": "phải là một danh sách (các dòng bắt đầu bằng '- ')",
+    "iterable_type": "phải là một danh sách (các dòng bắt đầu bằng '- ')",
     "dict_type": "phải là một nhóm trường (khóa: giá trị)",
+    "mapping_type": "phải là một nhóm trường (khóa: giá trị)",
     "model_type": "phải là một nhóm trường (khóa: giá trị)",
+    "model_attributes_type": "phải là một nhóm trường (khóa: giá trị)",
+    "invalid_key": "tên trường phải là chữ",
     "date_type": "phải là ngày (ví dụ 2026-03-20 hoặc 20/3/2026)",
     "date_parsing": "ngày không hợp lệ",
     "date_from_datetime_parsing": "ngày không hợp lệ",
-    "date_from_datetime_inexact": "ngày không hợp lệ",
+    "date_from_datetime_inexact": "ngày không hợp lệ (chỉ ghi ngày, không ghi giờ)",
     "path_type": "phải là đường dẫn tệp",
     "float_type": "phải là số",
     "float_parsing": "phải là số",
+    "finite_number": "phải là một số hữu hạn",
+    "none_required": "không được ghi giá trị",
+    "recursion_loop": "các mục lồng nhau quá sâu hoặc tự tham chiếu",
+    "recursion_depth_exceeded": "các mục lồng nhau quá sâu",
+    "string_pattern_mismatch": "không đúng dạng quy định",
+    "enum": "giá trị không nằm trong danh sách cho phép",
+    "frozen_field": "trường này không được thay đổi",
 }
+#: Said when pydantic reports something not listed above: Vietnamese, never its English text.
+_KHONG_HOP_LE = "giá trị không hợp lệ cho trường này"
 
 
 def _message(err: dict[str, Any]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
-    if kind == "extra_forbidden" and " " in str(err["loc"][-1]):
-        return "đoạn văn kết thúc bằng dấu ':' bị YAML hiểu là tên trường; hãy đặt cả đoạn trong dấu nháy \"...\""
+    if kind == "extra_forbidden":
+        return _unknown_field(err["loc"])
     if kind == "value_error":
-        return str(ctx.get("error", err["msg"]))
+        return str(ctx.get("error", _KHONG_HOP_LE))
     if kind == "greater_than_equal":
         return f"phải lớn hơn hoặc bằng {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"phải lớn hơn {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"phải nhỏ hơn hoặc bằng {ctx.get('le')}"
+    if kind == "less_than":
+        return f"phải nhỏ hơn {ctx.get('lt')}"
     if kind == "too_short":
         return f"cần ít nhất {ctx.get('min_length')} mục"
     if kind == "too_long":
         return f"nhiều nhất {ctx.get('max_length')} mục"
-    if kind == "string_too_short":
-        return "không được để trống"
+    if kind == "string_too_long":
+        return f"dài quá {ctx.get('max_length')} ký tự"
     if kind == "literal_error":
-        return f"phải là một trong: {ctx.get('expected')}"
+        expected = str(ctx.get("expected", "")).replace(" or ", " hoặc ")
+        return f"phải là một trong: {expected}"
     if kind == "union_tag_invalid":
-        return f"loại văn bản '{ctx.get('tag')}' không có; chọn một trong: {', '.join(LOAI_VAN_BAN)}"
+        tag = str(ctx.get("tag"))
+        return f"loại văn bản '{tag}' không có;{_goi_y(tag, LOAI_VAN_BAN)} Chọn một trong: {', '.join(LOAI_VAN_BAN)}"
     if kind == "union_tag_not_found":
         return f"thiếu trường 'loai' ({', '.join(LOAI_VAN_BAN)})"
-    return _MESSAGES.get(kind, err["msg"])
+    return _MESSAGES.get(kind, _KHONG_HOP_LE)
+
+
+def _unknown_field(loc: tuple[Any, ...]) -> str:
+    """An unknown field: the closest valid names (difflib) and the full list."""
+    name = str(loc[-1])
+    if " " in name:
+        return "đoạn văn kết thúc bằng dấu ':' bị YAML hiểu là tên trường; hãy đặt cả đoạn trong dấu nháy \"...\""
+    fields = _fields_at(loc)
+    if not fields:
+        return "trường này không có trong mẫu hồ sơ (gõ nhầm tên trường?)"
+    return (
+        f"trường '{name}' không có trong mẫu hồ sơ (gõ nhầm tên trường?);{_goi_y(name, fields)}"
+        f" Các trường hợp lệ ở đây: {', '.join(fields)}"
+    )
+
+
+def _goi_y(name: str, choices: Any) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
+    return f" có phải là {' hay '.join(repr(c) for c in close)}?" if close else ""
+
+
+@functools.cache
+def _kinds() -> dict[str, type[BaseModel]]:
+    """Record class for each ``loai`` tag, read from the VanBan union."""
+    union = get_args(VanBan)[0]
+    return {get_args(cls.model_fields["loai"].annotation)[0]: cls for cls in get_args(union)}
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str] | None:
+    """Field names of the model holding the last step of pydantic's raw *loc*."""
+    current: Any = _kinds().get(loc[0]) if loc else None
+    for step in loc[1:-1]:
+        if current is None:
+            return None
+        current = _step(current, step)
+    model = next((m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)), None)
+    return list(model.model_fields) if model else None
+
+
+def _members(tp: Any) -> list[Any]:
+    """The types a field annotation allows (Optional, unions and Annotated unwrapped)."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, types.UnionType):
+        return [m for arg in get_args(tp) for m in _members(arg)]
+    return [tp]
+
+
+def _step(tp: Any, step: Any) -> Any:
+    members = _members(tp)
+    models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+    if isinstance(step, int):
+        lists = [m for m in members if get_origin(m) is list]
+        return get_args(lists[0])[0] if lists else None
+    branch = re.search(r"(\w+)\]*$", str(step))
+    named = [m for m in models if branch and m.__name__ == branch.group(1)]
+    if named:
+        return named[0]
+    for model in models:
+        if step in model.model_fields:
+            return model.model_fields[step].annotation
+    return None
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -82,7 +172,7 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 def _problems_from_pydantic(exc: ValidationError, source: str, lines: LineMap) -> list[Problem]:
     seen: set[tuple[tuple[str | int, ...], str]] = set()
     problems = []
-    for err in exc.errors():
+    for err in exc.errors(include_url=False):
         loc = _clean_loc(err["loc"])
         if err["type"].startswith("union_tag"):
             loc = ("loai",)

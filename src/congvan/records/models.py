@@ -170,6 +170,14 @@ class VanBanChung(_Model):
     def _mot_hay_nhieu(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
 
+    @field_validator("so", mode="before")
+    @classmethod
+    def _so_thap_phan(cls, value: Any) -> Any:
+        """``so: true`` is not number 1: a number is a decimal integer (or its digits as text)."""
+        if isinstance(value, bool):
+            raise ValueError("số văn bản phải là số nguyên (ví dụ 7), không phải true/false")
+        return value
+
     @field_validator("ngay_ban_hanh", mode="before")
     @classmethod
     def _doc_ngay(cls, value: Any) -> Any:
