@@ -29,8 +29,9 @@ def _writer(db: str, takes: int, barrier, out) -> None:  # type: ignore[no-untyp
     service.danh_sach_so_dang_ky(db)  # connect and warm up before the clock starts
     barrier.wait(timeout=120)
     for i in range(takes):
-        service.cap_so(db, so_dang_ky="BENCH", co_quan="BENCH", ma_loai="KH",
-                       ngay=date(2026, 1, 1), trich_yeu=f"Bench {i}", nguoi="bench")
+        service.cap_so(db, service.VanBanDangKy(so_dang_ky="BENCH", co_quan="BENCH", ma_loai="KH",
+                                                ngay=date(2026, 1, 1), trich_yeu=f"Bench {i}"),
+                       nguoi="bench")
     out.put(time.perf_counter())
 
 

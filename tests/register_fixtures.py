@@ -177,10 +177,21 @@ def take(db_url: str, ngay: date = date(2026, 3, 5), **kw: object) -> service.Ca
     """cap_so with test defaults (body LĐLĐ, Kế hoạch)."""
     args: dict[str, object] = {
         "so_dang_ky": None, "co_quan": "LĐLĐ", "ma_loai": "KH", "ngay": ngay,
-        "trich_yeu": "Tổ chức Tháng Công nhân", "nguoi": "test",
+        "trich_yeu": "Tổ chức Tháng Công nhân",
     }
     args.update(kw)
-    return service.cap_so(db_url, **args)  # type: ignore[arg-type]
+    nguoi = args.pop("nguoi", "test")
+    if "co_quan_phoi_hop" in args:
+        args["co_quan_phoi_hop"] = tuple(args["co_quan_phoi_hop"])  # type: ignore[arg-type]
+    return service.cap_so(db_url, service.VanBanDangKy(**args), nguoi=nguoi)  # type: ignore[arg-type]
+
+
+def reserve(db_url: str, ngay: date = date(2026, 4, 1), **kw: object) -> service.CapSo:
+    """giu_so with test defaults (body LĐLĐ, Quyết định, no trích yếu yet)."""
+    args: dict[str, object] = {"co_quan": "LĐLĐ", "ma_loai": "QĐ", "ngay": ngay}
+    args.update(kw)
+    nguoi = args.pop("nguoi", "test")
+    return service.giu_so(db_url, service.VanBanDangKy(**args), nguoi=nguoi)  # type: ignore[arg-type]
 
 
 def concurrent_worker(db_url: str, register: str, count: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
@@ -189,8 +200,10 @@ def concurrent_worker(db_url: str, register: str, count: int, barrier, out) -> N
     got = []
     for i in range(count):
         r = service.cap_so(
-            db_url, so_dang_ky=register, co_quan="LĐLĐ", ma_loai="KH",
-            ngay=date(2026, 6, 1), trich_yeu=f"Văn bản {os.getpid()}-{i}", nguoi=f"p{os.getpid()}",
+            db_url,
+            service.VanBanDangKy(so_dang_ky=register, co_quan="LĐLĐ", ma_loai="KH",
+                                 ngay=date(2026, 6, 1), trich_yeu=f"Văn bản {os.getpid()}-{i}"),
+            nguoi=f"p{os.getpid()}",
         )
         got.append(r.so)
     out.put(got)

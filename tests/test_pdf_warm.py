@@ -183,3 +183,21 @@ def test_sigkilled_render_pdf_leaves_no_libreoffice_and_no_staging(warm_pdf, tmp
     assert list(out.glob(f"{STAGING_PREFIX}*")), "expected the killed run's staging folder"
     pdf.docx_to_pdf_many([next(out.glob("*.docx"))], out)
     assert not list(out.glob(f"{STAGING_PREFIX}*")), "the next run should remove the leftover"
+
+
+def test_a_worker_started_from_a_short_lived_thread_survives_it(warm_pdf, rendered):
+    """PR_SET_PDEATHSIG follows the forking thread: workers must be forked by the long-lived spawner."""
+    import threading
+
+    worker = warm.Worker(warm.uno_python())
+    thread = threading.Thread(target=worker.ensure_started)
+    thread.start()
+    thread.join()
+    try:
+        time.sleep(0.3)
+        assert worker.alive and worker.office_pids()
+        _, data = rendered[SAMPLE]
+        assert QUOC_HIEU in _text(worker.convert(data=data, timeout=60))
+    finally:
+        worker.close()
+    assert not worker.alive

@@ -67,8 +67,9 @@ _CHILD = """
 import sys
 from datetime import date
 from congvan.register import service
-service.cap_so(sys.argv[1], so_dang_ky="LDLD", co_quan="LĐLĐ", ma_loai="KH",
-               ngay=date(2026, 3, 5), trich_yeu="Bị ngắt giữa chừng")
+service.cap_so(sys.argv[1], service.VanBanDangKy(
+    so_dang_ky="LDLD", co_quan="LĐLĐ", ma_loai="KH", ngay=date(2026, 3, 5),
+    trich_yeu="Bị ngắt giữa chừng"))
 """
 
 

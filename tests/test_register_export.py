@@ -12,14 +12,13 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm
 from openpyxl import load_workbook
-from sqlalchemy import text
 
 from congvan.errors import CongvanError
 from congvan.register import service
-from congvan.register.db import get_engine
+from congvan.register.db import database
 from congvan.register.export import COT_PHU_LUC_IV, xuat
 from register_fixtures import *  # noqa: F403 - fixtures sqlite_path
-from register_fixtures import take
+from register_fixtures import reserve, take
 
 HEADERS = [
     "Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung văn bản",
@@ -121,8 +120,7 @@ def test_control_characters_refused_with_field(sqlite_path: str) -> None:
         take(sqlite_path, trich_yeu="Chuông\x07")
     with pytest.raises(CongvanError, match=r"trường 'nguoi_ky'.*U\+001B"):
         take(sqlite_path, nguoi_ky="A\x1b[31m")
-    held = service.giu_so(sqlite_path, so_dang_ky=None, co_quan="LĐLĐ", ma_loai="QĐ",
-                          ngay=date(2026, 4, 1))
+    held = reserve(sqlite_path)
     with pytest.raises(CongvanError, match=r"trường 'noi_nhan'.*U\+FFFF"):
         service.xac_nhan(sqlite_path, held.so_ky_hieu, nam=2026, trich_yeu="x", noi_nhan="\uffff")
     with pytest.raises(CongvanError, match=r"trường 'ly_do'"):
@@ -131,8 +129,8 @@ def test_control_characters_refused_with_field(sqlite_path: str) -> None:
 
 
 def test_export_survives_rows_stored_before_the_rule(filled: str, tmp_path: Path) -> None:
-    with get_engine(filled).begin() as conn:
-        conn.execute(text("UPDATE so_van_ban SET trich_yeu = 'Cũ' || char(7) || 'x' WHERE so = 1"))
+    with database(filled).write() as tx:
+        tx.execute("UPDATE so_van_ban SET trich_yeu = 'Cũ' || char(7) || 'x' WHERE so = 1")
     result = xuat(filled, 2026, [tmp_path / "so.xlsx", tmp_path / "so.docx"], so_dang_ky="LDLD")
     assert result.so_dong == 2 and len(result.canh_bao) == 1 and "01/KH-LĐLĐ-VP" in result.canh_bao[0]
     assert load_workbook(tmp_path / "so.xlsx").active["C4"].value == "Kế hoạch Cũ[U+0007]x"

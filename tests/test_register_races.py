@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 
 from congvan.errors import CongvanError
 from congvan.register import service
 from register_fixtures import *  # noqa: F403 - fixtures db, pg_server
+from register_fixtures import reserve
 
 PAIRS = 12
 
@@ -43,8 +43,7 @@ def _race(*actions: Callable[[], object]) -> list[object]:
 
 
 def _reserve(db: str, i: int) -> service.CapSo:
-    return service.giu_so(db, so_dang_ky="LDLD", co_quan="LĐLĐ", ma_loai="QĐ",
-                          ngay=date(2026, 4, 1), trich_yeu=f"Dự thảo {i}", nguoi="vt")
+    return reserve(db, so_dang_ky="LDLD", trich_yeu=f"Dự thảo {i}", nguoi="vt")
 
 
 def _one_winner(results: list[object]) -> tuple[service.DongSo, CongvanError]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import text
 
 from congvan.errors import CongvanError
 from congvan.register import service
-from congvan.register.db import get_engine
+from congvan.register.db import database
 from register_fixtures import *  # noqa: F403 - fixtures db, pg_server
-from register_fixtures import take
+from register_fixtures import reserve, take
 
 
 def test_numbers_run_in_order_with_full_symbol(db: str) -> None:
@@ -39,8 +38,7 @@ def test_same_key_gives_same_number(db: str) -> None:
 
 
 def test_reserve_confirm_and_void(db: str) -> None:
-    held = service.giu_so(db, so_dang_ky=None, co_quan="LĐLĐ", ma_loai="QĐ",
-                          ngay=date(2026, 4, 1), nguoi="vt")
+    held = reserve(db, nguoi="vt")
     assert held.trang_thai == "giu"
     with pytest.raises(CongvanError, match="chưa có trích yếu"):
         service.xac_nhan(db, held.so_ky_hieu, nam=2026)
@@ -70,8 +68,7 @@ def test_voided_key_can_take_a_fresh_number(db: str) -> None:
 
 
 def test_cap_with_reserved_key_confirms_it(db: str) -> None:
-    held = service.giu_so(db, so_dang_ky=None, co_quan="LĐLĐ", ma_loai="KH",
-                          ngay=date(2026, 4, 1), trich_yeu="Dự thảo", khoa="k2")
+    held = reserve(db, ma_loai="KH", trich_yeu="Dự thảo", khoa="k2")
     issued = take(db, khoa="k2")
     assert (issued.so, issued.moi, issued.trang_thai) == (held.so, False, "da_cap")
 
@@ -110,7 +107,7 @@ def test_closed_year_refuses_takes(db: str) -> None:
 
 
 def test_cannot_close_year_with_reservations(db: str) -> None:
-    service.giu_so(db, so_dang_ky=None, co_quan="LĐLĐ", ma_loai="KH", ngay=date(2025, 5, 1))
+    reserve(db, ma_loai="KH", ngay=date(2025, 5, 1))
     with pytest.raises(CongvanError, match="đang giữ"):
         service.khoa_nam(db, 2025)
 
@@ -155,19 +152,20 @@ def test_bad_input_is_a_vietnamese_error(db: str) -> None:
 
 def test_audit_log_is_append_only(db: str) -> None:
     take(db)
-    with pytest.raises(Exception, match="chi duoc ghi them"), get_engine(db).begin() as conn:
-        conn.execute(text("DELETE FROM nhat_ky"))
-    with pytest.raises(Exception, match="chi duoc ghi them"), get_engine(db).begin() as conn:
-        conn.execute(text("UPDATE nhat_ky SET nguoi = 'x'"))
+    with pytest.raises(Exception, match="chi duoc ghi them"), database(db).write() as tx:
+        tx.execute("DELETE FROM nhat_ky")
+    with pytest.raises(Exception, match="chi duoc ghi them"), database(db).write() as tx:
+        tx.execute("UPDATE nhat_ky SET nguoi = 'x'")
     assert len(service.nhat_ky(db)) == 2
 
 
 def test_duplicate_number_rejected_by_database(db: str) -> None:
     """The UNIQUE(register, year, number) backstop, independent of the counter."""
     r = take(db)
-    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), get_engine(db).begin() as conn:
-        conn.execute(text(
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), database(db).write() as tx:
+        tx.execute(
             "INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, "
             "trang_thai, tao_luc, sua_luc) VALUES (:r, 2026, 1, 'KH-LĐLĐ', '01/KH-LĐLĐ', "
-            "'2026-03-05', 'da_cap', '2026-03-05', '2026-03-05')"
-        ), {"r": r.so_dang_ky_id})
+            "'2026-03-05', 'da_cap', '2026-03-05', '2026-03-05')",
+            {"r": r.so_dang_ky_id},
+        )

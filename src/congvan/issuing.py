@@ -2,7 +2,10 @@
 
 A record without a number takes one from its lead body's register at render time.
 The register row is keyed by the record file's resolved path, so rendering the
-same record again shows the same number and takes no new one.
+same record again shows the same number and takes no new one — as long as it is
+still the same document: the row keeps the register, year and symbol the number
+was taken for, and a record re-dated into another year, or whose type or bodies
+changed, is refused with what changed and what to do (the service checks).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from congvan.errors import CongvanError, Problem, display_path
 from congvan.profiles import load_profile
 from congvan.records.models import CongVan, VanBanChung
 from congvan.records.rules import ma_loai
-from congvan.render.context import ten_loai_cua
+from congvan.render.context import ky_hieu_cua, ten_loai_cua
 from congvan.render.richtext import plain_text
 
 
@@ -24,20 +27,21 @@ def record_key(path: Path) -> str:
 
 def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
     """The record's number from the register (idempotent per record file)."""
-    from congvan.register.service import cap_so
+    from congvan.register.service import VanBanDangKy, cap_so
 
+    where = display_path(path)
     if record.ngay_ban_hanh is None:
         raise CongvanError(
             Problem(
                 "cần ngày ban hành để lấy số (số đánh theo năm của ngày văn bản)",
-                file=display_path(path),
+                file=where,
                 field="ngay_ban_hanh",
             )
         )
     profile = load_profile(record.quy_tac)
+    printed = ky_hieu_cua(record, profile)
     bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
-    allocation = cap_so(
-        db,
+    vb = VanBanDangKy(
         so_dang_ky=record.so_dang_ky,
         co_quan=bodies[0],
         ma_loai=ma_loai(record, profile),
@@ -46,11 +50,24 @@ def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
         ten_loai=ten_loai_cua(record, profile),
         nguoi_ky=", ".join(ck.ho_ten for ck in record.chu_ky),
         noi_nhan="; ".join(record.noi_nhan_phang),
-        co_quan_phoi_hop=bodies[1:],
+        co_quan_phoi_hop=tuple(bodies[1:]),
         don_vi=record.don_vi_soan_thao if isinstance(record, CongVan) else None,
         khoa=record_key(path),
         mat=record.mat,
+        ky_hieu=printed,
     )
+    try:
+        allocation = cap_so(db, vb)
+    except CongvanError as err:
+        raise CongvanError([Problem(p.message, file=where, field=p.field) for p in err.problems]) from None
+    if allocation.ky_hieu != printed:  # never print a number the register does not hold
+        raise CongvanError(
+            Problem(
+                f"sổ đăng ký giữ số {allocation.so_ky_hieu} nhưng văn bản sẽ in ký hiệu {printed}; "
+                "không in số này",
+                file=where,
+            )
+        )
     return allocation.so
 
 

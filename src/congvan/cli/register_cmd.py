@@ -138,11 +138,12 @@ def _take_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _take(fn: Callable[..., service.CapSo], kw: dict[str, Any], trich_yeu: str) -> None:
-    as_json = kw.pop("as_json")
-    result = fn(
-        kw.pop("db"), ngay=parse_date(kw.pop("ngay")), trich_yeu=trich_yeu,
+    as_json, db, nguoi = kw.pop("as_json"), kw.pop("db"), kw.pop("nguoi")
+    vb = service.VanBanDangKy(
+        ngay=parse_date(kw.pop("ngay")), trich_yeu=trich_yeu,
         co_quan_phoi_hop=tuple(kw.pop("phoi_hop")), **kw,
     )
+    result = fn(db, vb, nguoi=nguoi)
     if as_json:
         _echo_json(_cap_so_json(result))
         return

@@ -320,6 +320,16 @@ def mark_broken(seconds: float = 60.0) -> None:
         _pool.broken_until = time.monotonic() + seconds
 
 
+def _forget_in_child() -> None:
+    """A forked child does not own its parent's workers: it makes its own pool on first use."""
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def shutdown() -> None:
     """Stop every worker (atexit; tests)."""
     global _pool

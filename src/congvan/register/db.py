@@ -1,15 +1,27 @@
 """Where the register lives: SQLite file by default, PostgreSQL when shared.
 
-Both back-ends go through the same SQLAlchemy Core code. What differs is set up
-here once:
+The register talks to the database through the DBAPI driver directly (sqlite3,
+psycopg 3) with hand-written SQL that both back-ends accept; SQLAlchemy is used
+only to emit the schema DDL (``schema.py``), and only when the schema is missing.
+That keeps a take to a handful of prepared statements on one connection that
+each thread of a process reuses (no pool checkout, no pre-ping round trip), and
+keeps ``congvan so cap`` from importing SQLAlchemy at all.
 
-* SQLite: WAL (readers never block the writer), a long busy timeout, FULL sync
-  (a number handed out must survive a power cut), and every write transaction
-  opened with ``BEGIN IMMEDIATE`` so two writers queue up at the start instead of
-  failing half-way when both try to upgrade a read lock.
-* PostgreSQL: psycopg 3, READ COMMITTED; the counter row upsert takes the row
-  lock that serialises allocation, and schema creation is guarded by an advisory
-  lock so concurrent first runs do not collide.
+Set up once per connection:
+
+* SQLite: WAL (readers never wait for the writer), ``synchronous = FULL`` (a
+  number handed out survives a power cut), ``busy_timeout`` bounded by
+  :data:`ENV_LOCK_WAIT`; every write transaction opens with ``BEGIN IMMEDIATE``
+  so two writers queue at the start instead of failing on a read→write upgrade;
+  reads use a deferred ``BEGIN`` and never wait.
+* PostgreSQL: READ COMMITTED; ``lock_timeout`` (a take stalled inside its
+  transaction blocks the others only that long), ``statement_timeout`` and
+  ``idle_in_transaction_session_timeout`` (the stalled session itself is cut
+  off and its locks released); schema creation under an advisory lock.
+
+Every driver error is turned into a Vietnamese :class:`CongvanError` naming the
+file or URL (password hidden); uniqueness races come out as :class:`Conflict`
+for the service to retry.
 """
 
 from __future__ import annotations
@@ -17,22 +29,45 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
-
-from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
-from sqlalchemy.engine import URL
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from congvan.errors import CongvanError
-from congvan.register.schema import create_schema
 
 ENV_DB = "CONGVAN_DB"
 DEFAULT_DB_FILE = "so-van-ban.sqlite3"
-SQLITE_BUSY_TIMEOUT_S = 30
+#: Seconds a write waits for another writer's lock before giving up (default 10).
+ENV_LOCK_WAIT = "CONGVAN_DB_CHO_KHOA"
+DEFAULT_LOCK_WAIT_S = 10.0
+STATEMENT_TIMEOUT_S = 120
 _SCHEMA_LOCK_KEY = 0x636F6E67  # "cong": advisory-lock key for schema creation
+_SCHEMA_TABLE = "congvan_thong_tin"
 
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
+
+class Conflict(Exception):
+    """A uniqueness race another writer won: re-run the whole transaction."""
+
+
+class Reconnect(Exception):
+    """The kept connection was found broken before anything was committed."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed ``--db``: a SQLite file path or a PostgreSQL connection URL."""
+
+    kind: str  # "sqlite" | "postgresql"
+    dsn: str  # absolute file path, or a libpq URL
+    where: str  # what messages show (password hidden)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.kind == "sqlite"
 
 
 def default_db() -> str:
@@ -40,140 +75,406 @@ def default_db() -> str:
     return os.environ.get(ENV_DB) or DEFAULT_DB_FILE
 
 
-def parse_db(db: str | None) -> URL:
-    """Turn a path or connection URL into a SQLAlchemy URL, or fail in Vietnamese."""
+def lock_wait_s() -> float:
+    """The bounded lock wait, from ``$CONGVAN_DB_CHO_KHOA`` (seconds)."""
+    raw = os.environ.get(ENV_LOCK_WAIT, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_WAIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CongvanError(f"{ENV_LOCK_WAIT}={raw!r}: cần số giây chờ khóa, ví dụ 10") from None
+    if not 0 < value <= 3600:
+        raise CongvanError(f"{ENV_LOCK_WAIT}={raw!r}: số giây chờ khóa phải từ 0 đến 3600")
+    return value
+
+
+def parse_db(db: str | None) -> Target:
+    """Turn a path or connection URL into a :class:`Target`, or fail in Vietnamese."""
     raw = (db or default_db()).strip()
     if not raw:
         raise CongvanError("đường dẫn/URL cơ sở dữ liệu sổ đăng ký đang trống")
     if "://" not in raw:
-        return _sqlite_url(raw)
+        return _sqlite_target(raw)
     try:
-        url = make_url(raw)
-        _ = url.port  # make_url parses the port lazily in some versions
-    except (exc.ArgumentError, ValueError):
+        parts = urlsplit(raw)
+        _ = parts.port  # raises ValueError on a non-numeric port
+    except ValueError:
         raise CongvanError(
             f"URL cơ sở dữ liệu không hợp lệ: {raw!r} "
             "(dạng đúng: postgresql://người_dùng:mật_khẩu@máy_chủ:5432/tên_csdl)"
         ) from None
-    backend = url.get_backend_name()
-    if backend in ("postgresql", "postgres"):
-        if not url.host and not url.query.get("host"):
+    scheme = parts.scheme.lower()
+    backend, _, driver = scheme.partition("+")
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        if not parts.hostname and "host=" not in parts.query:
             raise CongvanError(f"URL PostgreSQL thiếu máy chủ: {raw!r}")
-        if not url.database:
+        if not parts.path.strip("/"):
             raise CongvanError(f"URL PostgreSQL thiếu tên cơ sở dữ liệu: {raw!r}")
-        return url.set(drivername="postgresql+psycopg")
+        dsn = parts._replace(scheme="postgresql").geturl()
+        return Target("postgresql", dsn, _hide_password(parts._replace(scheme="postgresql")))
     if backend == "sqlite":
-        if not url.database:
+        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        if not path:
             raise CongvanError(f"URL SQLite thiếu đường dẫn tệp: {raw!r}")
-        return _sqlite_url(url.database)
+        return _sqlite_target(path)
     raise CongvanError(
-        f"không hỗ trợ cơ sở dữ liệu '{url.drivername}' trong {raw!r}: "
+        f"không hỗ trợ cơ sở dữ liệu '{backend or scheme}' trong {raw!r}: "
         "dùng đường dẫn tệp SQLite hoặc URL postgresql://"
     )
 
 
-def _sqlite_url(path: str) -> URL:
+def _hide_password(parts: Any) -> str:
+    if parts.password is None:
+        return parts.geturl()
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _sqlite_target(path: str) -> Target:
     p = Path(path).expanduser()
     if p.is_dir():
         raise CongvanError(f"'{path}' là thư mục, cần đường dẫn tệp sổ đăng ký (.sqlite3)")
     if not p.parent.exists():
         raise CongvanError(f"thư mục chứa tệp sổ đăng ký không tồn tại: {p.parent}")
-    return URL.create("sqlite+pysqlite", database=str(p.resolve()))
+    resolved = str(p.resolve())
+    return Target("sqlite", resolved, resolved)
 
 
-def get_engine(db: str | None) -> Engine:
-    """One cached, schema-ready engine per database per process."""
-    url = parse_db(db)
-    key = url.render_as_string(hide_password=False)
-    with _engines_lock:
-        engine = _engines.get(key)
-        if engine is None:
-            engine = _make_engine(url)
-            _ensure_schema(engine)
-            _engines[key] = engine
-        return engine
+# --------------------------------------------------------------------------- SQL text
+
+
+@lru_cache(maxsize=512)
+def _pg_sql(sql: str) -> str:
+    """``:name`` parameters (sqlite3 style) → ``%(name)s`` (psycopg style), once per text."""
+    import re
+
+    return re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+class Tx:
+    """A transaction on the thread's kept connection: run SQL, get tuples back."""
+
+    def __init__(self, database: Database, cursor: Any) -> None:
+        self.db = database
+        self._cur = cursor
+        self._sqlite = database.target.sqlite
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        if self._sqlite:
+            return self._cur.execute(sql, params or {})
+        return self._cur.execute(_pg_sql(sql), params or {})
+
+    def one(self, sql: str, params: dict[str, Any] | None = None) -> tuple[Any, ...] | None:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: dict[str, Any] | None = None) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    # Values as the driver stores them: SQLAlchemy's SQLite text formats, so files
+    # written by earlier versions (through SQLAlchemy) read and compare the same.
+    def day(self, value: date | None) -> Any:
+        return value.isoformat() if self._sqlite and value is not None else value
+
+    def moment(self, value: datetime) -> Any:
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else value
+
+    def read_day(self, value: Any) -> date | None:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+    def read_moment(self, value: Any) -> datetime:
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    @property
+    def for_share(self) -> str:
+        """Row share lock on PostgreSQL; SQLite writers are already serialised."""
+        return "" if self._sqlite else " FOR SHARE"
+
+
+class Database:
+    """One per target per process; each thread keeps and reuses one connection."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self._schema_ready = False
+        if target.sqlite:
+            import sqlite3
+
+            self.dbapi: Any = sqlite3
+        else:
+            try:
+                import psycopg
+            except ImportError:  # pragma: no cover - psycopg is a dependency
+                raise CongvanError("cần gói psycopg để dùng sổ đăng ký trên PostgreSQL") from None
+            self.dbapi = psycopg
+
+    # -- connections
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
+            return conn
+        conn = self._connect()
+        self._local.conn, self._local.pid = conn, os.getpid()
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def _connect(self) -> Any:
+        wait = lock_wait_s()
+        try:
+            return self._connect_sqlite(wait) if self.target.sqlite else self._connect_pg(wait)
+        except self.dbapi.Error as err:
+            raise self.error(err) from None
+
+    def _connect_sqlite(self, wait: float) -> Any:
+        conn = self.dbapi.connect(
+            self.target.dsn, timeout=wait, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _connect_pg(self, wait: float) -> Any:
+        options = " ".join((
+            f"-c lock_timeout={int(wait * 1000)}",
+            f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}",
+            f"-c idle_in_transaction_session_timeout={int(max(wait * 6, 60) * 1000)}",
+        ))
+        return self.dbapi.connect(
+            self.target.dsn, connect_timeout=10, application_name="congvan", options=options
+        )
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with suppress(Exception):
+                conn.close()
+
+    def close(self) -> None:
+        """Close every connection of every thread (tests, before forking)."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with suppress(Exception):
+                conn.close()
+        self._local = threading.local()
+
+    # -- transactions
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite); commit on success."""
+        with self._tx(write=True) as tx:
+            yield tx
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read transaction: a consistent snapshot that never waits for a writer."""
+        with self._tx(write=False) as tx:
+            yield tx
+
+    @contextmanager
+    def _tx(self, *, write: bool) -> Iterator[Tx]:
+        self.ensure_schema()
+        conn = self._connection()
+        committing = False
+        try:
+            cur = conn.cursor()
+            if self.target.sqlite:
+                cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield Tx(self, cur)
+            committing = True
+            conn.commit()
+        except BaseException as err:
+            self._rollback(conn)
+            if isinstance(err, self.dbapi.Error):
+                raise self._translate(err, committing) from None
+            raise
+
+    def _rollback(self, conn: Any) -> None:
+        try:
+            conn.rollback()
+        except Exception:  # the connection is gone: forget it, reconnect next time
+            self._drop()
+        else:
+            if getattr(conn, "broken", False) or getattr(conn, "closed", False):
+                self._drop()
+
+    def _translate(self, err: Exception, committing: bool) -> Exception:
+        if isinstance(err, self.dbapi.IntegrityError):
+            return Conflict(str(err))
+        conn_gone = getattr(self._local, "conn", None) is None
+        if conn_gone and not committing and isinstance(err, self.dbapi.OperationalError):
+            return Reconnect(str(err))
+        return self.error(err)
+
+    # -- schema
+
+    def ensure_schema(self) -> None:
+        """Create the tables on first use; a read-only check (no lock) once per process."""
+        if self._schema_ready:
+            return
+        conn = self._connection()
+        try:
+            version = self._schema_version(conn)
+            if version is None:
+                version = self._create_schema(conn)
+        except self.dbapi.Error as err:
+            self._rollback(conn)
+            raise self.error(err) from None
+        from congvan.register.schema import SCHEMA_VERSION
+
+        if int(version) > SCHEMA_VERSION:
+            raise CongvanError(
+                f"sổ đăng ký {self.target.where} do phiên bản congvan mới hơn tạo "
+                f"(lược đồ {version}, phiên bản này hiểu đến {SCHEMA_VERSION}): hãy cập nhật congvan"
+            )
+        self._schema_ready = True
+
+    def _schema_version(self, conn: Any) -> str | None:
+        cur = conn.cursor()
+        if self.target.sqlite:
+            found = cur.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_SCHEMA_TABLE,)
+            ).fetchone()
+        else:
+            found = cur.execute("SELECT to_regclass(%s)", (_SCHEMA_TABLE,)).fetchone()[0]
+        version = None
+        if found:
+            row = cur.execute(
+                _sql(self, f"SELECT gia_tri FROM {_SCHEMA_TABLE} WHERE khoa = :k"),
+                {"k": "schema_version"},
+            ).fetchone()
+            version = row[0] if row else None
+        conn.commit()
+        return version
+
+    def _create_schema(self, conn: Any) -> str:
+        from congvan.register.schema import SCHEMA_VERSION, schema_ddl
+
+        cur = conn.cursor()
+        if self.target.sqlite:
+            cur.execute("BEGIN IMMEDIATE")
+        else:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
+            cur.execute("SELECT to_regclass(%s)", (_SCHEMA_TABLE,))
+            if cur.fetchone()[0] is not None:  # another process created it meanwhile
+                conn.commit()
+                return str(SCHEMA_VERSION)
+        if self.target.sqlite and cur.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_SCHEMA_TABLE,)
+        ).fetchone():
+            conn.commit()
+            return str(SCHEMA_VERSION)
+        for ddl in schema_ddl(self.target.kind):
+            cur.execute(ddl)
+        cur.execute(
+            _sql(self, f"INSERT INTO {_SCHEMA_TABLE} (khoa, gia_tri) VALUES (:k, :v)"),
+            {"k": "schema_version", "v": str(SCHEMA_VERSION)},
+        )
+        conn.commit()
+        return str(SCHEMA_VERSION)
+
+    # -- errors
+
+    def error(self, err: Exception) -> CongvanError:
+        """A driver error as one Vietnamese line naming the file or URL."""
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        where = self.target.where
+        if self.target.sqlite:
+            return _sqlite_error(where, first.lower(), first)
+        return _pg_error(self.dbapi, err, where, first)
+
+
+def _sql(database: Database, sql: str) -> str:
+    return sql if database.target.sqlite else _pg_sql(sql)
+
+
+def _sqlite_error(where: str, low: str, first: str) -> CongvanError:
+    if "locked" in low or "busy" in low:
+        return CongvanError(
+            f"sổ đăng ký {where} đang được người khác ghi quá {lock_wait_s():g} giây "
+            "(có thể một lệnh lấy số bị treo); thao tác chưa được thực hiện, hãy thử lại"
+        )
+    if "not a database" in low or "malformed" in low or "file is encrypted" in low:
+        return CongvanError(
+            f"tệp {where} không phải là sổ đăng ký SQLite hoặc đã bị hỏng ({first}); "
+            "hãy kiểm tra đường dẫn --db hoặc lấy lại bản sao lưu"
+        )
+    if "readonly" in low or "read-only" in low or "unable to open" in low:
+        return CongvanError(
+            f"không mở/ghi được tệp sổ đăng ký {where} ({first}): kiểm tra quyền ghi của tệp "
+            f"và của thư mục {Path(where).parent} (SQLite cần ghi tệp -wal, -shm bên cạnh)"
+        )
+    if "disk" in low and "full" in low:
+        return CongvanError(f"ổ đĩa chứa sổ đăng ký {where} đã đầy ({first})")
+    return CongvanError(f"lỗi cơ sở dữ liệu sổ đăng ký {where}: {first}")
+
+
+def _pg_error(psycopg: Any, err: Exception, where: str, first: str) -> CongvanError:
+    errors = psycopg.errors
+    if isinstance(err, errors.LockNotAvailable):
+        return CongvanError(
+            f"sổ đăng ký {where}: chờ khóa quá {lock_wait_s():g} giây vì một người khác đang ghi "
+            "(có thể một lệnh lấy số bị treo); thao tác chưa được thực hiện, hãy thử lại"
+        )
+    if isinstance(err, errors.QueryCanceled):
+        return CongvanError(
+            f"sổ đăng ký {where}: câu lệnh chạy quá {STATEMENT_TIMEOUT_S} giây nên đã bị dừng; "
+            "thao tác chưa được thực hiện"
+        )
+    if isinstance(err, errors.IdleInTransactionSessionTimeout):
+        return CongvanError(
+            f"sổ đăng ký {where}: giao dịch bị máy chủ cắt vì dừng quá lâu; thao tác chưa được thực hiện"
+        )
+    if isinstance(err, psycopg.OperationalError):
+        return CongvanError(f"không kết nối được cơ sở dữ liệu sổ đăng ký {where}: {first}")
+    return CongvanError(f"lỗi cơ sở dữ liệu sổ đăng ký {where}: {first}")
+
+
+_databases: dict[Target, Database] = {}
+_by_text: dict[object, Database] = {}
+_databases_lock = threading.Lock()
+
+
+def database(db: str | None) -> Database:
+    """The process's :class:`Database` for ``db`` (path or URL; None = default).
+
+    Looked up by the text as given (plus the working directory for a relative
+    path), so a take does not re-parse and re-resolve the path every call.
+    """
+    raw = db or default_db()
+    key: object = raw if "://" in raw or os.path.isabs(raw) else (raw, os.getcwd())
+    found = _by_text.get(key)
+    if found is not None:
+        return found
+    target = parse_db(db)
+    with _databases_lock:
+        found = _databases.setdefault(target, Database(target))
+        _by_text[key] = found
+        return found
 
 
 def dispose_engines() -> None:
-    """Close all pooled connections (tests, and before forking)."""
-    with _engines_lock:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
-
-
-def is_sqlite(conn: Connection | Engine) -> bool:
-    return conn.dialect.name == "sqlite"
-
-
-def _make_engine(url: URL) -> Engine:
-    if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
-        return engine
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": 10, "application_name": "congvan"},
-    )
-
-
-def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    # Autocommit at the driver level: pysqlite must not open its own deferred
-    # transactions; SQLAlchemy's "begin" event below issues the real BEGIN.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
-    cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.close()
-
-
-def _sqlite_on_begin(conn: Connection) -> None:
-    # Read-only work may ask for a deferred transaction; everything else takes the
-    # write lock up front so concurrent writers wait (busy_timeout) instead of
-    # deadlocking on a read→write upgrade.
-    if conn.get_execution_options().get("congvan_read_only"):
-        conn.exec_driver_sql("BEGIN")
-    else:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _ensure_schema(engine: Engine) -> None:
-    try:
-        with engine.begin() as conn:
-            if not is_sqlite(conn):
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK_KEY})
-            create_schema(conn)
-    except exc.OperationalError as err:
-        raise _connection_error(engine, err) from None
-
-
-def _connection_error(engine: Engine, err: Exception) -> CongvanError:
-    where = engine.url.render_as_string(hide_password=True)
-    first = str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err) else ""
-    return CongvanError(f"không mở được cơ sở dữ liệu sổ đăng ký {where}: {first}")
-
-
-@contextmanager
-def write_tx(db: str | None) -> Iterator[Connection]:
-    """A write transaction (BEGIN IMMEDIATE on SQLite); commit on success."""
-    engine = get_engine(db)
-    try:
-        with engine.begin() as conn:
-            yield conn
-    except exc.OperationalError as err:
-        raise _connection_error(engine, err) from None
-
-
-@contextmanager
-def read_tx(db: str | None) -> Iterator[Connection]:
-    """A read-only transaction (deferred on SQLite: does not block writers)."""
-    engine = get_engine(db)
-    try:
-        with engine.connect().execution_options(congvan_read_only=True) as conn, conn.begin():
-            yield conn
-    except exc.OperationalError as err:
-        raise _connection_error(engine, err) from None
+    """Close every kept connection (tests, and before forking)."""
+    with _databases_lock:
+        for d in _databases.values():
+            d.close()
+        _databases.clear()
+        _by_text.clear()

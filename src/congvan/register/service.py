@@ -4,10 +4,18 @@ Every function takes ``db``: a file path (SQLite) or a ``postgresql://`` URL; No
 means ``$CONGVAN_DB`` or ``so-van-ban.sqlite3`` in the current directory.
 
 Allocation is one transaction: pick the register, bump the (register, year)
-counter row with an upsert that returns the new value, insert the register row,
+counter row with ``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` (one statement:
+the database, not Python, decides the next number), insert the register row,
 append to the audit log. The database serialises the bump (SQLite: BEGIN
 IMMEDIATE; PostgreSQL: the counter row lock), and UNIQUE(register, year, number)
-backs it up. Nothing computes MAX+1 in Python.
+backs it up.
+
+State changes (confirm, void) are conditional updates ``WHERE trang_thai = <the
+state read>``: of two changes of one row at the same moment exactly one matches.
+
+A number belongs to a document: a take with a document key (``khoa``) that already
+holds a live number returns it only if the register, year and symbol it was taken
+for still match; otherwise it refuses and says what changed.
 
 Default register: when ``so_dang_ky`` is None the body's register is chosen from
 its abbreviation (secret → its ``mat`` series; otherwise its series for this type
@@ -23,18 +31,16 @@ import getpass
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, and_, exc, func, select
-from sqlalchemy.dialects import postgresql, sqlite
-
 from congvan.errors import CongvanError, Problem
 from congvan.register import schema as t
-from congvan.register.db import read_tx, write_tx
+from congvan.register.db import Conflict, Reconnect, Tx, database
 from congvan.register.fold import khoa_tim_kiem
 from congvan.vi.ky_tu import loi_ky_tu
 from congvan.vi.so_ky_hieu import ky_hieu_van_ban, loi_ky_hieu, so_va_ky_hieu, tach_so_ky_hieu
@@ -45,6 +51,32 @@ HOOK_PAUSE_AFTER_COUNTER = "CONGVAN_TEST_TAM_DUNG_SAU_DEM"
 _RETRIES = 5
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class VanBanDangKy:
+    """What a number is taken for: the register row's fields (``cap_so`` and ``giu_so``).
+
+    ``co_quan`` may be empty when ``so_dang_ky`` names the register. With ``khoa``
+    (a document key) a take is idempotent for that document.
+    """
+
+    ngay: date
+    co_quan: str = ""
+    ma_loai: str | None = None
+    trich_yeu: str = ""
+    so_dang_ky: str | None = None
+    ten_loai: str = ""
+    nguoi_ky: str = ""
+    noi_nhan: str = ""
+    so_ban: int | None = None
+    co_quan_phoi_hop: tuple[str, ...] = field(default=())
+    don_vi: str | None = None
+    khoa: str | None = None
+    mat: bool = False
+    #: The symbol the document prints, when it sets its own; else built from the
+    #: type code and the bodies. Either way the register holds what is printed.
+    ky_hieu: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +149,33 @@ class KhoaNam:
     so_cuoi: int
 
 
+# --------------------------------------------------------------------------- SQL
+
+_REG_COLS = "id, ma, co_quan_viet_tat, ten, ten_co_quan, loai_series, active"
+_ROW_COLS = (
+    "v.id, r.ma, v.nam, v.so, v.ky_hieu, v.so_ky_hieu, v.ngay, v.ma_loai, v.ten_loai, "
+    "v.trich_yeu, v.nguoi_ky, v.noi_nhan, v.don_vi_luu, v.so_ban, v.ngay_chuyen, v.ky_nhan, "
+    "v.ghi_chu, v.trang_thai, v.ly_do_huy, v.khoa, v.so_dang_ky_id"
+)
+_ROWS = f"SELECT {_ROW_COLS} FROM so_van_ban v JOIN so_dang_ky r ON r.id = v.so_dang_ky_id"
+_BUMP = (
+    "INSERT INTO dem_so (so_dang_ky_id, nam, so_cuoi, da_khoa) VALUES (:r, :nam, 1, :no) "
+    "ON CONFLICT (so_dang_ky_id, nam) DO UPDATE SET so_cuoi = dem_so.so_cuoi + 1 "
+    "RETURNING so_cuoi, da_khoa"
+)
+_INSERT_ROW = (
+    "INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, ma_loai, "
+    "ten_loai, trich_yeu, trich_yeu_khong_dau, nguoi_ky, noi_nhan, don_vi_luu, so_ban, "
+    "trang_thai, khoa, nguoi_tao, tao_luc, sua_luc) VALUES (:r, :nam, :so, :ky_hieu, "
+    ":so_ky_hieu, :ngay, :ma_loai, :ten_loai, :trich_yeu, :khong_dau, :nguoi_ky, :noi_nhan, "
+    ":don_vi, :so_ban, :trang_thai, :khoa, :nguoi, :luc, :luc)"
+)
+_AUDIT = (
+    "INSERT INTO nhat_ky (luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung) "
+    "VALUES (:luc, :nguoi, :hanh_dong, :r, :noi_dung)"
+)
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -142,27 +201,27 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _nguoi(nguoi: str | None) -> str:
-    if nguoi and nguoi.strip():
-        return nguoi.strip()
+@lru_cache(maxsize=1)
+def _login_name() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers/services
         return "không rõ"
 
 
+def _nguoi(nguoi: str | None) -> str:
+    if nguoi and nguoi.strip():
+        return nguoi.strip()
+    return _login_name()
+
+
 def _audit(
-    conn: Connection, nguoi: str, hanh_dong: str, so_dang_ky_id: int | None, **payload: Any
+    tx: Tx, nguoi: str, hanh_dong: str, so_dang_ky_id: int | None, luc: datetime, **payload: Any
 ) -> None:
-    conn.execute(
-        t.nhat_ky.insert().values(
-            luc=_now(),
-            nguoi=nguoi,
-            hanh_dong=hanh_dong,
-            so_dang_ky_id=so_dang_ky_id,
-            noi_dung=json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True),
-        )
-    )
+    tx.execute(_AUDIT, {
+        "luc": tx.moment(luc), "nguoi": nguoi, "hanh_dong": hanh_dong, "r": so_dang_ky_id,
+        "noi_dung": json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True),
+    })
 
 
 def _retry(fn: Callable[[], T]) -> T:
@@ -170,14 +229,15 @@ def _retry(fn: Callable[[], T]) -> T:
 
     Only PostgreSQL gets here (SQLite writers are serialised by BEGIN IMMEDIATE):
     two first-time creations of the same default register, or two takes with the
-    same document key. The retry then finds what the winner wrote.
+    same document key. The retry then finds what the winner wrote. A kept
+    connection found broken before commit (server restarted) is also retried once.
     """
     for attempt in range(_RETRIES):
         try:
             return fn()
-        except exc.IntegrityError:
+        except (Conflict, Reconnect) as err:
             if attempt == _RETRIES - 1:
-                raise
+                raise CongvanError(f"không ghi được vào sổ đăng ký sau {_RETRIES} lần thử: {err}") from None
             time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")
 
@@ -189,79 +249,42 @@ def _pause_hook() -> None:
         time.sleep(3600)
 
 
-def _upsert(conn: Connection):  # type: ignore[no-untyped-def]
-    return (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(t.dem_so)
+def _reg(row: tuple[Any, ...]) -> SoDangKy:
+    return SoDangKy(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
 
 
-def _reg_from_row(row: Row[Any]) -> SoDangKy:
-    return SoDangKy(
-        id=row.id,
-        ma=row.ma,
-        co_quan_viet_tat=row.co_quan_viet_tat,
-        ten=row.ten,
-        ten_co_quan=row.ten_co_quan,
-        loai_series=row.loai_series,
-        active=bool(row.active),
-    )
-
-
-def _dong_from_row(row: Row[Any]) -> DongSo:
-    return DongSo(
-        id=row.id,
-        so_dang_ky=row.ma,
-        nam=row.nam,
-        so=row.so,
-        ky_hieu=row.ky_hieu,
-        so_ky_hieu=row.so_ky_hieu,
-        ngay=row.ngay,
-        ma_loai=row.ma_loai,
-        ten_loai=row.ten_loai,
-        trich_yeu=row.trich_yeu,
-        nguoi_ky=row.nguoi_ky,
-        noi_nhan=row.noi_nhan,
-        don_vi_luu=row.don_vi_luu,
-        so_ban=row.so_ban,
-        ngay_chuyen=row.ngay_chuyen,
-        ky_nhan=row.ky_nhan,
-        ghi_chu=row.ghi_chu,
-        trang_thai=row.trang_thai,
-        ly_do_huy=row.ly_do_huy,
-        khoa=row.khoa,
-    )
-
-
-def _rows_query():  # type: ignore[no-untyped-def]
-    return select(t.so_van_ban, t.so_dang_ky.c.ma).join(
-        t.so_dang_ky, t.so_dang_ky.c.id == t.so_van_ban.c.so_dang_ky_id
-    )
+def _dong(tx: Tx, row: tuple[Any, ...]) -> DongSo:
+    values = list(row[:20])
+    values[6] = tx.read_day(values[6])
+    values[14] = tx.read_day(values[14])
+    return DongSo(*values)
 
 
 def _series_key(ma_loai: str | None) -> str:
     return ma_loai or t.SERIES_CONG_VAN
 
 
-def _all_registers(conn: Connection) -> list[SoDangKy]:
-    rows = conn.execute(select(t.so_dang_ky).order_by(t.so_dang_ky.c.ma)).all()
-    return [_reg_from_row(r) for r in rows]
+def _all_registers(tx: Tx) -> list[SoDangKy]:
+    return [_reg(r) for r in tx.all(f"SELECT {_REG_COLS} FROM so_dang_ky ORDER BY ma")]
 
 
-def _unknown_register(conn: Connection, ma: str) -> CongvanError:
-    known = ", ".join(r.ma for r in _all_registers(conn)) or "(chưa có sổ nào)"
+def _unknown_register(tx: Tx, ma: str) -> CongvanError:
+    known = ", ".join(r.ma for r in _all_registers(tx)) or "(chưa có sổ nào)"
     return CongvanError(f"không có sổ đăng ký '{ma}'; các sổ hiện có: {known}")
 
 
-def _register_by_ma(conn: Connection, ma: str) -> SoDangKy:
-    row = conn.execute(select(t.so_dang_ky).where(t.so_dang_ky.c.ma == ma.strip())).first()
+def _register_by_ma(tx: Tx, ma: str) -> SoDangKy:
+    row = tx.one(f"SELECT {_REG_COLS} FROM so_dang_ky WHERE ma = :ma", {"ma": ma.strip()})
     if row is None:
-        raise _unknown_register(conn, ma)
-    return _reg_from_row(row)
+        raise _unknown_register(tx, ma)
+    return _reg(row)
 
 
-def _only_register(conn: Connection, ma: str | None) -> SoDangKy:
+def _only_register(tx: Tx, ma: str | None) -> SoDangKy:
     """The named register, or the only active one when no name is given."""
     if ma:
-        return _register_by_ma(conn, ma)
-    active = [r for r in _all_registers(conn) if r.active]
+        return _register_by_ma(tx, ma)
+    active = [r for r in _all_registers(tx) if r.active]
     if len(active) == 1:
         return active[0]
     if not active:
@@ -270,14 +293,13 @@ def _only_register(conn: Connection, ma: str | None) -> SoDangKy:
     raise CongvanError(f"có nhiều sổ đăng ký ({names}); chọn một sổ bằng --so")
 
 
-def _year_closed(conn: Connection, so_dang_ky_id: int, nam: int) -> bool:
+def _year_closed(tx: Tx, so_dang_ky_id: int, nam: int) -> bool:
     """Whether the year is closed; on PostgreSQL the counter row stays share-locked
     until commit so a concurrent ``khoa_nam`` cannot close the year under a change."""
-    closed = conn.execute(
-        select(t.dem_so.c.da_khoa)
-        .where(t.dem_so.c.so_dang_ky_id == so_dang_ky_id, t.dem_so.c.nam == nam)
-        .with_for_update(read=True)
-    ).scalar()
+    closed = tx.scalar(
+        "SELECT da_khoa FROM dem_so WHERE so_dang_ky_id = :r AND nam = :nam" + tx.for_share,
+        {"r": so_dang_ky_id, "nam": nam},
+    )
     return bool(closed)
 
 
@@ -320,70 +342,58 @@ def tao_so_dang_ky(
 def _create_register(
     db: str | None, ma: str, co_quan: str, loai: str, ten: str, ten_cq: str, nguoi: str
 ) -> SoDangKy:
-    with write_tx(db) as conn:
-        if conn.execute(select(t.so_dang_ky.c.id).where(t.so_dang_ky.c.ma == ma)).first():
+    with database(db).write() as tx:
+        if tx.one("SELECT id FROM so_dang_ky WHERE ma = :ma", {"ma": ma}):
             raise CongvanError(f"sổ đăng ký '{ma}' đã có")
-        clash = conn.execute(
-            select(t.so_dang_ky.c.ma).where(
-                t.so_dang_ky.c.co_quan_viet_tat == co_quan, t.so_dang_ky.c.loai_series == loai
-            )
-        ).scalar()
+        clash = tx.scalar(
+            "SELECT ma FROM so_dang_ky WHERE co_quan_viet_tat = :cq AND loai_series = :loai",
+            {"cq": co_quan, "loai": loai},
+        )
         if clash:
             raise CongvanError(f"cơ quan {co_quan} đã có sổ '{clash}' cho loại sổ '{loai}'")
-        return _insert_register(conn, ma, co_quan, loai, ten, ten_cq, nguoi)
+        return _insert_register(tx, ma, co_quan, loai, ten, ten_cq, nguoi)
 
 
 def _insert_register(
-    conn: Connection, ma: str, co_quan: str, loai: str, ten: str, ten_cq: str, nguoi: str
+    tx: Tx, ma: str, co_quan: str, loai: str, ten: str, ten_cq: str, nguoi: str
 ) -> SoDangKy:
     if not ten:
         kind = {t.SERIES_CHUNG: "chung", t.SERIES_MAT: "mật"}.get(loai, f"loại {loai}")
         ten = f"Sổ đăng ký văn bản đi {kind} - {co_quan}"
-    new_id = conn.execute(
-        t.so_dang_ky.insert()
-        .values(
-            ma=ma, co_quan_viet_tat=co_quan, ten=ten, ten_co_quan=ten_cq,
-            loai_series=loai, active=True, tao_luc=_now(),
-        )
-        .returning(t.so_dang_ky.c.id)
-    ).scalar_one()
-    _audit(conn, nguoi, "tao_so", new_id, ma=ma, co_quan=co_quan, loai_series=loai, ten=ten)
+    now = _now()
+    new_id = tx.scalar(
+        "INSERT INTO so_dang_ky (ma, co_quan_viet_tat, ten, ten_co_quan, loai_series, active, "
+        "tao_luc) VALUES (:ma, :cq, :ten, :ten_cq, :loai, :yes, :luc) RETURNING id",
+        {"ma": ma, "cq": co_quan, "ten": ten, "ten_cq": ten_cq, "loai": loai, "yes": True,
+         "luc": tx.moment(now)},
+    )
+    _audit(tx, nguoi, "tao_so", new_id, now, ma=ma, co_quan=co_quan, loai_series=loai, ten=ten)
     return SoDangKy(new_id, ma, co_quan, ten, ten_cq, loai, True)
 
 
 def danh_sach_so_dang_ky(db: str | None) -> list[SoDangKy]:
     """All registers, by code."""
-    with read_tx(db) as conn:
-        return _all_registers(conn)
+    with database(db).read() as tx:
+        return _all_registers(tx)
 
 
-def _choose_register(
-    conn: Connection,
-    ma: str | None,
-    co_quan: str,
-    ma_loai: str | None,
-    mat: bool,
-    nguoi: str,
-) -> SoDangKy:
-    if ma:
-        reg = _register_by_ma(conn, ma)
-        _check_register_fits(reg, co_quan, ma_loai, mat)
+def _choose_register(tx: Tx, vb: VanBanDangKy, co_quan: str, ma_loai: str | None,
+                     nguoi: str) -> SoDangKy:
+    if vb.so_dang_ky:
+        reg = _register_by_ma(tx, vb.so_dang_ky)
+        _check_register_fits(reg, co_quan, ma_loai, vb.mat)
         return reg
     if not co_quan:
         raise CongvanError("cần tên viết tắt cơ quan ban hành (hoặc chỉ rõ sổ đăng ký)")
-    regs = [
-        _reg_from_row(r)
-        for r in conn.execute(
-            select(t.so_dang_ky).where(
-                t.so_dang_ky.c.co_quan_viet_tat == co_quan, t.so_dang_ky.c.active.is_(True)
-            )
-        )
-    ]
-    if mat:
+    regs = [_reg(r) for r in tx.all(
+        f"SELECT {_REG_COLS} FROM so_dang_ky WHERE co_quan_viet_tat = :cq AND active = :yes "
+        "ORDER BY id", {"cq": co_quan, "yes": True},
+    )]
+    if vb.mat:
         wanted = [r for r in regs if r.loai_series == t.SERIES_MAT]
         if wanted:
             return wanted[0]
-        return _insert_register(conn, f"{co_quan}-mat", co_quan, t.SERIES_MAT, "", "", nguoi)
+        return _insert_register(tx, f"{co_quan}-mat", co_quan, t.SERIES_MAT, "", "", nguoi)
     normal = [r for r in regs if r.loai_series != t.SERIES_MAT]
     for key in (_series_key(ma_loai), t.SERIES_CHUNG):
         for r in normal:
@@ -395,7 +405,7 @@ def _choose_register(
             f"'{_series_key(ma_loai)}'; tạo sổ bằng 'congvan so tao … --loai "
             f"{_series_key(ma_loai)}'"
         )
-    return _insert_register(conn, f"{co_quan}-chung", co_quan, t.SERIES_CHUNG, "", "", nguoi)
+    return _insert_register(tx, f"{co_quan}-chung", co_quan, t.SERIES_CHUNG, "", "", nguoi)
 
 
 def _check_register_fits(reg: SoDangKy, co_quan: str, ma_loai: str | None, mat: bool) -> None:
@@ -419,179 +429,162 @@ def _check_register_fits(reg: SoDangKy, co_quan: str, ma_loai: str | None, mat: 
 # --------------------------------------------------------------------------- allocation
 
 
-def cap_so(
-    db: str | None,
-    *,
-    so_dang_ky: str | None,
-    co_quan: str,
-    ma_loai: str | None,
-    ngay: date,
-    trich_yeu: str,
-    ten_loai: str = "",
-    nguoi_ky: str = "",
-    noi_nhan: str = "",
-    so_ban: int | None = None,
-    co_quan_phoi_hop: Sequence[str] = (),
-    don_vi: str | None = None,
-    khoa: str | None = None,
-    mat: bool = False,
-    nguoi: str | None = None,
-) -> CapSo:
-    """Take the next number of the year of ``ngay`` and record the row as issued.
+def cap_so(db: str | None, vb: VanBanDangKy, *, nguoi: str | None = None) -> CapSo:
+    """Take the next number of the year of ``vb.ngay`` and record the row as issued.
 
-    With ``khoa`` (a document key) the call is idempotent: if the key already holds
-    a live number that number is returned with ``moi=False`` (a reservation under
-    that key is confirmed). ``co_quan`` may be empty when ``so_dang_ky`` is given.
+    With ``vb.khoa`` the call is idempotent: if the key already holds a live number
+    for the same register, year and symbol, that number is returned with
+    ``moi=False`` (a reservation under that key is confirmed).
     """
-    if not trich_yeu or not trich_yeu.strip():
+    if not vb.trich_yeu or not vb.trich_yeu.strip():
         raise CongvanError("cần trích yếu nội dung văn bản để vào sổ")
-    return _take(db, t.TRANG_THAI_DA_CAP, locals())
+    return _take(db, t.TRANG_THAI_DA_CAP, vb, nguoi)
 
 
-def giu_so(
-    db: str | None,
-    *,
-    so_dang_ky: str | None,
-    co_quan: str,
-    ma_loai: str | None,
-    ngay: date,
-    trich_yeu: str = "",
-    ten_loai: str = "",
-    nguoi_ky: str = "",
-    noi_nhan: str = "",
-    so_ban: int | None = None,
-    co_quan_phoi_hop: Sequence[str] = (),
-    don_vi: str | None = None,
-    khoa: str | None = None,
-    mat: bool = False,
-    nguoi: str | None = None,
-) -> CapSo:
+def giu_so(db: str | None, vb: VanBanDangKy, *, nguoi: str | None = None) -> CapSo:
     """Reserve the next number for a document still being signed (giữ số)."""
-    return _take(db, t.TRANG_THAI_GIU, locals())
+    return _take(db, t.TRANG_THAI_GIU, vb, nguoi)
 
 
-def _take(db: str | None, trang_thai: str, args: dict[str, Any]) -> CapSo:
-    args = {k: v for k, v in args.items() if k != "db"}
-    _validate_take(args)
-    return _retry(lambda: _take_once(db, trang_thai, args))
+def _take(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str | None) -> CapSo:
+    _validate_take(vb, nguoi)
+    who = _nguoi(nguoi)
+    return _retry(lambda: _take_once(db, trang_thai, vb, who))
 
 
-def _validate_take(a: dict[str, Any]) -> None:
-    _check_text(**{k: a[k] for k in (
-        "so_dang_ky", "co_quan", "ma_loai", "trich_yeu", "ten_loai", "nguoi_ky", "noi_nhan",
-        "co_quan_phoi_hop", "don_vi", "khoa", "nguoi",
-    )})
-    if not isinstance(a["ngay"], date):
+def _validate_take(vb: VanBanDangKy, nguoi: str | None) -> None:
+    _check_text(
+        so_dang_ky=vb.so_dang_ky, co_quan=vb.co_quan, ma_loai=vb.ma_loai, trich_yeu=vb.trich_yeu,
+        ten_loai=vb.ten_loai, nguoi_ky=vb.nguoi_ky, noi_nhan=vb.noi_nhan,
+        co_quan_phoi_hop=vb.co_quan_phoi_hop, don_vi=vb.don_vi, khoa=vb.khoa, ky_hieu=vb.ky_hieu,
+        nguoi=nguoi,
+    )
+    if not isinstance(vb.ngay, date):
         raise CongvanError("ngày văn bản không hợp lệ")
-    if a["so_ban"] is not None and a["so_ban"] < 1:
+    if vb.so_ban is not None and vb.so_ban < 1:
         raise CongvanError("số lượng bản phải từ 1 trở lên")
-    if a["khoa"] is not None and not str(a["khoa"]).strip():
+    if vb.khoa is not None and not str(vb.khoa).strip():
         raise CongvanError("khóa văn bản không được để trống")
 
 
-def _take_once(db: str | None, trang_thai: str, a: dict[str, Any]) -> CapSo:
-    nguoi = _nguoi(a["nguoi"])
-    co_quan = (a["co_quan"] or "").strip()
-    ma_loai = (a["ma_loai"] or "").strip() or None
-    with write_tx(db) as conn:
-        if a["khoa"]:
-            found = _existing_for_key(conn, a["khoa"], trang_thai, nguoi)
+def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) -> CapSo:
+    co_quan = (vb.co_quan or "").strip()
+    ma_loai = (vb.ma_loai or "").strip() or None
+    with database(db).write() as tx:
+        reg = _choose_register(tx, vb, co_quan, ma_loai, nguoi)
+        ky_hieu = _build_ky_hieu(reg, ma_loai, vb)
+        nam = vb.ngay.year
+        if vb.khoa:
+            found = _existing_for_key(tx, vb, reg, nam, ky_hieu, trang_thai, nguoi)
             if found is not None:
                 return found
-        reg = _choose_register(conn, a["so_dang_ky"], co_quan, ma_loai, a["mat"], nguoi)
-        ky_hieu = _build_ky_hieu(reg, ma_loai, a["co_quan_phoi_hop"], a["don_vi"])
-        nam = a["ngay"].year
-        so = _bump_counter(conn, reg, nam)
+        so = _bump_counter(tx, reg, nam)
         _pause_hook()
         so_ky_hieu = so_va_ky_hieu(so, ky_hieu)
         now = _now()
-        conn.execute(
-            t.so_van_ban.insert().values(
-                so_dang_ky_id=reg.id, nam=nam, so=so, ky_hieu=ky_hieu, so_ky_hieu=so_ky_hieu,
-                ngay=a["ngay"], ma_loai=ma_loai or "", ten_loai=a["ten_loai"] or "",
-                trich_yeu=(a["trich_yeu"] or "").strip(),
-                trich_yeu_khong_dau=khoa_tim_kiem(a["trich_yeu"] or ""),
-                nguoi_ky=a["nguoi_ky"] or "", noi_nhan=a["noi_nhan"] or "",
-                don_vi_luu=a["don_vi"] or "", so_ban=a["so_ban"], trang_thai=trang_thai,
-                khoa=a["khoa"], nguoi_tao=nguoi, tao_luc=now, sua_luc=now,
-            )
-        )
+        trich_yeu = (vb.trich_yeu or "").strip()
+        tx.execute(_INSERT_ROW, {
+            "r": reg.id, "nam": nam, "so": so, "ky_hieu": ky_hieu, "so_ky_hieu": so_ky_hieu,
+            "ngay": tx.day(vb.ngay), "ma_loai": ma_loai or "", "ten_loai": vb.ten_loai or "",
+            "trich_yeu": trich_yeu, "khong_dau": khoa_tim_kiem(trich_yeu),
+            "nguoi_ky": vb.nguoi_ky or "", "noi_nhan": vb.noi_nhan or "",
+            "don_vi": vb.don_vi or "", "so_ban": vb.so_ban, "trang_thai": trang_thai,
+            "khoa": vb.khoa, "nguoi": nguoi, "luc": tx.moment(now),
+        })
         action = "cap_so" if trang_thai == t.TRANG_THAI_DA_CAP else "giu_so"
-        _audit(
-            conn, nguoi, action, reg.id, nam=nam, so=so, so_ky_hieu=so_ky_hieu,
-            ngay=a["ngay"].isoformat(), trich_yeu=a["trich_yeu"], khoa=a["khoa"],
-        )
-        return CapSo(so, nam, ky_hieu, so_ky_hieu, True, reg.id, reg.ma, trang_thai, a["ngay"])
+        _audit(tx, nguoi, action, reg.id, now, nam=nam, so=so, so_ky_hieu=so_ky_hieu,
+               ngay=vb.ngay.isoformat(), trich_yeu=vb.trich_yeu, khoa=vb.khoa,
+               ma_loai=ma_loai or "", loai_series=reg.loai_series)
+        return CapSo(so, nam, ky_hieu, so_ky_hieu, True, reg.id, reg.ma, trang_thai, vb.ngay)
 
 
-def _build_ky_hieu(
-    reg: SoDangKy, ma_loai: str | None, phoi_hop: Sequence[str], don_vi: str | None
-) -> str:
-    bodies = [reg.co_quan_viet_tat, *[p.strip() for p in phoi_hop if p.strip()]]
-    ky_hieu = ky_hieu_van_ban(ma_loai, bodies, (don_vi or "").strip() or None)
+def _build_ky_hieu(reg: SoDangKy, ma_loai: str | None, vb: VanBanDangKy) -> str:
+    if vb.ky_hieu and vb.ky_hieu.strip():
+        ky_hieu = vb.ky_hieu.strip()
+    else:
+        bodies = [reg.co_quan_viet_tat, *[p.strip() for p in vb.co_quan_phoi_hop if p.strip()]]
+        ky_hieu = ky_hieu_van_ban(ma_loai, bodies, (vb.don_vi or "").strip() or None)
     problem = loi_ky_hieu(ky_hieu, [ma_loai] if ma_loai else [])
     if problem:
         raise CongvanError(problem)
     return ky_hieu
 
 
-def _bump_counter(conn: Connection, reg: SoDangKy, nam: int) -> int:
+def _bump_counter(tx: Tx, reg: SoDangKy, nam: int) -> int:
     """The atomic step: insert-or-increment the counter row and read it back."""
-    stmt = _upsert(conn).values(so_dang_ky_id=reg.id, nam=nam, so_cuoi=1, da_khoa=False)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[t.dem_so.c.so_dang_ky_id, t.dem_so.c.nam],
-        set_={"so_cuoi": t.dem_so.c.so_cuoi + 1},
-    ).returning(t.dem_so.c.so_cuoi, t.dem_so.c.da_khoa)
-    so, closed = conn.execute(stmt).one()
+    so, closed = tx.one(_BUMP, {"r": reg.id, "nam": nam, "no": False})  # type: ignore[misc]
     if closed:
         raise _closed_error(reg, nam)  # the exception rolls the bump back
     return int(so)
 
 
-def _existing_for_key(conn: Connection, khoa: str, trang_thai: str, nguoi: str) -> CapSo | None:
-    row = conn.execute(
-        _rows_query().where(
-            t.so_van_ban.c.khoa == khoa, t.so_van_ban.c.trang_thai != t.TRANG_THAI_HUY
-        )
-    ).first()
+def _existing_for_key(
+    tx: Tx, vb: VanBanDangKy, reg: SoDangKy, nam: int, ky_hieu: str, trang_thai: str, nguoi: str
+) -> CapSo | None:
+    """The live number of this document key, if it still fits what is asked for now."""
+    row = tx.one(f"{_ROWS} WHERE v.khoa = :khoa AND v.trang_thai <> :huy",
+                 {"khoa": vb.khoa, "huy": t.TRANG_THAI_HUY})
     if row is None:
         return None
-    state = row.trang_thai
-    if row.trang_thai == t.TRANG_THAI_GIU and trang_thai == t.TRANG_THAI_DA_CAP:
-        if not _set_state(conn, row, t.TRANG_THAI_DA_CAP):
-            raise _raced(conn, row)
-        _audit(conn, nguoi, "xac_nhan", row.so_dang_ky_id, nam=row.nam, so=row.so,
-               so_ky_hieu=row.so_ky_hieu, khoa=khoa)
+    dong = _dong(tx, row)
+    _check_same_document(dong, reg, nam, ky_hieu)
+    state = dong.trang_thai
+    if state == t.TRANG_THAI_GIU and trang_thai == t.TRANG_THAI_DA_CAP:
+        now = _now()
+        if not _set_state(tx, dong, t.TRANG_THAI_DA_CAP, now):
+            raise _raced(tx, dong)
+        _audit(tx, nguoi, "xac_nhan", row[20], now, nam=dong.nam, so=dong.so,
+               so_ky_hieu=dong.so_ky_hieu, khoa=vb.khoa)
         state = t.TRANG_THAI_DA_CAP
-    return CapSo(row.so, row.nam, row.ky_hieu, row.so_ky_hieu, False, row.so_dang_ky_id,
-                 row.ma, state, row.ngay)
+    return CapSo(dong.so, dong.nam, dong.ky_hieu, dong.so_ky_hieu, False, row[20], dong.so_dang_ky,
+                 state, dong.ngay)
 
 
-def _set_state(conn: Connection, row: Row[Any], state: str, **extra: Any) -> bool:
-    """Move ``row`` to ``state`` only if it is still in the state it was read in.
+def _check_same_document(dong: DongSo, reg: SoDangKy, nam: int, ky_hieu: str) -> None:
+    """Refuse to hand an old number to a document that is no longer what it was taken for."""
+    changed = []
+    if dong.nam != nam:
+        changed.append(f"năm {dong.nam} → {nam}")
+    if dong.so_dang_ky != reg.ma:
+        changed.append(f"sổ '{dong.so_dang_ky}' → '{reg.ma}'")
+    if dong.ky_hieu != ky_hieu:
+        changed.append(f"ký hiệu {dong.ky_hieu} → {ky_hieu}")
+    if not changed:
+        return
+    raise CongvanError(
+        f"văn bản này đã được cấp số {dong.so_ky_hieu} năm {dong.nam} (sổ '{dong.so_dang_ky}'), "
+        f"nhưng nay đã đổi: {', '.join(changed)}. Số cũ không dùng cho văn bản mới được. "
+        f"Hoặc hủy số cũ (congvan so huy {dong.so_ky_hieu} --nam {dong.nam} --ly-do \"…\") "
+        "rồi lấy số lại, hoặc giữ nguyên ngày, loại và cơ quan như lúc lấy số"
+    )
+
+
+def _set_state(tx: Tx, dong: DongSo, state: str, now: datetime, **extra: Any) -> bool:
+    """Move the row to ``state`` only if it is still in the state it was read in.
 
     The conditional UPDATE is what serialises transitions on PostgreSQL (READ
     COMMITTED re-checks the WHERE after waiting for a concurrent writer's row
     lock): of a void and a confirm, or two confirms, of the same row at the same
     moment exactly one matches; the other gets False and must explain.
     """
-    changed = conn.execute(
-        t.so_van_ban.update()
-        .where(t.so_van_ban.c.id == row.id, t.so_van_ban.c.trang_thai == row.trang_thai)
-        .values(trang_thai=state, sua_luc=_now(), **extra)
-        .returning(t.so_van_ban.c.id)
-    ).first()
+    sets = ", ".join(f"{k} = :{k}" for k in extra)
+    params = {**extra, "id": dong.id, "old": dong.trang_thai, "new": state, "luc": tx.moment(now)}
+    if "ngay" in params:
+        params["ngay"] = tx.day(params["ngay"])
+    changed = tx.one(
+        f"UPDATE so_van_ban SET trang_thai = :new, sua_luc = :luc{', ' + sets if sets else ''} "
+        "WHERE id = :id AND trang_thai = :old RETURNING id",
+        params,
+    )
     return changed is not None
 
 
-def _raced(conn: Connection, row: Row[Any]) -> CongvanError:
+def _raced(tx: Tx, dong: DongSo) -> CongvanError:
     """The message for the loser of a transition race: what the winner did."""
-    now = conn.execute(
-        select(t.so_van_ban.c.trang_thai).where(t.so_van_ban.c.id == row.id)
-    ).scalar()
+    now = tx.scalar("SELECT trang_thai FROM so_van_ban WHERE id = :id", {"id": dong.id})
     what = {t.TRANG_THAI_DA_CAP: "xác nhận (đã cấp)", t.TRANG_THAI_HUY: "hủy"}.get(now, now)
     return CongvanError(
-        f"số {row.so_ky_hieu} vừa được người khác {what} cùng lúc; thao tác này không được "
+        f"số {dong.so_ky_hieu} vừa được người khác {what} cùng lúc; thao tác này không được "
         "thực hiện — xem lại bằng 'congvan so ds'"
     )
 
@@ -599,13 +592,15 @@ def _raced(conn: Connection, row: Row[Any]) -> CongvanError:
 # --------------------------------------------------------------------------- row changes
 
 
-def _find_row(conn: Connection, ref: str | int, nam: int, ma: str | None) -> Row[Any]:
-    """A row by number (in one register) or by full symbol ``05/KH-LĐLĐ`` in a year."""
+def _find_row(tx: Tx, ref: str | int, nam: int, ma: str | None) -> tuple[DongSo, int]:
+    """A row (and its register id) by number in one register or by symbol ``05/KH-LĐLĐ``."""
     ref_text = str(ref).strip()
-    q = _rows_query().where(t.so_van_ban.c.nam == nam)
+    sql = f"{_ROWS} WHERE v.nam = :nam"
+    params: dict[str, Any] = {"nam": nam}
     if ref_text.isdigit():
-        reg = _only_register(conn, ma)
-        q = q.where(t.so_van_ban.c.so_dang_ky_id == reg.id, t.so_van_ban.c.so == int(ref_text))
+        reg = _only_register(tx, ma)
+        sql += " AND v.so_dang_ky_id = :r AND v.so = :so"
+        params |= {"r": reg.id, "so": int(ref_text)}
     else:
         try:
             so, ky_hieu = tach_so_ky_hieu(ref_text)
@@ -613,20 +608,22 @@ def _find_row(conn: Connection, ref: str | int, nam: int, ma: str | None) -> Row
             raise CongvanError(
                 f"không hiểu số văn bản '{ref_text}': ghi số (5) hoặc số và ký hiệu (05/KH-LĐLĐ)"
             ) from None
-        q = q.where(t.so_van_ban.c.so == so, t.so_van_ban.c.ky_hieu == ky_hieu)
+        sql += " AND v.so = :so AND v.ky_hieu = :ky_hieu"
+        params |= {"so": so, "ky_hieu": ky_hieu}
         if ma:
-            q = q.where(t.so_van_ban.c.so_dang_ky_id == _register_by_ma(conn, ma).id)
-    rows = conn.execute(q).all()
+            sql += " AND v.so_dang_ky_id = :r"
+            params["r"] = _register_by_ma(tx, ma).id
+    rows = tx.all(sql, params)
     if not rows:
         raise CongvanError(f"không tìm thấy số '{ref_text}' trong năm {nam}")
     if len(rows) > 1:
-        names = ", ".join(sorted(r.ma for r in rows))
+        names = ", ".join(sorted(r[1] for r in rows))
         raise CongvanError(f"số '{ref_text}' năm {nam} có ở nhiều sổ ({names}); chọn sổ bằng --so")
-    return rows[0]
+    return _dong(tx, rows[0]), rows[0][20]
 
 
-def _reg_of(conn: Connection, row: Row[Any]) -> SoDangKy:
-    return _register_by_ma(conn, row.ma)
+def _reload(tx: Tx, row_id: int) -> DongSo:
+    return _dong(tx, tx.one(f"{_ROWS} WHERE v.id = :id", {"id": row_id}))  # type: ignore[arg-type]
 
 
 def xac_nhan(
@@ -644,29 +641,28 @@ def xac_nhan(
 ) -> DongSo:
     """Confirm a reserved number (giữ số → đã cấp), optionally filling in its details."""
     _check_text(trich_yeu=trich_yeu, nguoi_ky=nguoi_ky, noi_nhan=noi_nhan, nguoi=nguoi)
-    with write_tx(db) as conn:
-        row = _find_row(conn, ref, nam, so_dang_ky)
-        reg = _reg_of(conn, row)
-        if _year_closed(conn, reg.id, nam):
-            raise _closed_error(reg, nam)
-        if row.trang_thai == t.TRANG_THAI_DA_CAP:
-            raise CongvanError(f"số {row.so_ky_hieu} đã được cấp chính thức, không cần xác nhận")
-        if row.trang_thai == t.TRANG_THAI_HUY:
-            raise CongvanError(f"số {row.so_ky_hieu} đã bị hủy, không thể xác nhận")
+    changes = _changes(trich_yeu=trich_yeu, nguoi_ky=nguoi_ky, noi_nhan=noi_nhan,
+                       so_ban=so_ban, ngay=ngay)
+    with database(db).write() as tx:
+        dong, reg_id = _find_row(tx, ref, nam, so_dang_ky)
+        if _year_closed(tx, reg_id, nam):
+            raise _closed_error(_register_by_ma(tx, dong.so_dang_ky), nam)
+        if dong.trang_thai == t.TRANG_THAI_DA_CAP:
+            raise CongvanError(f"số {dong.so_ky_hieu} đã được cấp chính thức, không cần xác nhận")
+        if dong.trang_thai == t.TRANG_THAI_HUY:
+            raise CongvanError(f"số {dong.so_ky_hieu} đã bị hủy, không thể xác nhận")
         if ngay is not None and ngay.year != nam:
             raise CongvanError(
-                f"số {row.so_ky_hieu} thuộc năm {nam}; ngày {ngay:%d/%m/%Y} nằm ở năm khác"
+                f"số {dong.so_ky_hieu} thuộc năm {nam}; ngày {ngay:%d/%m/%Y} nằm ở năm khác"
             )
-        changes = _changes(trich_yeu=trich_yeu, nguoi_ky=nguoi_ky, noi_nhan=noi_nhan,
-                           so_ban=so_ban, ngay=ngay)
-        final_trich_yeu = changes.get("trich_yeu", row.trich_yeu)
-        if not final_trich_yeu.strip():
-            raise CongvanError(f"số {row.so_ky_hieu} chưa có trích yếu; ghi thêm --trich-yeu")
-        if not _set_state(conn, row, t.TRANG_THAI_DA_CAP, **changes):
-            raise _raced(conn, row)
-        _audit(conn, _nguoi(nguoi), "xac_nhan", reg.id, nam=nam, so=row.so,
-               so_ky_hieu=row.so_ky_hieu, thay_doi=changes)
-        return _dong_from_row(conn.execute(_rows_query().where(t.so_van_ban.c.id == row.id)).one())
+        if not changes.get("trich_yeu", dong.trich_yeu).strip():
+            raise CongvanError(f"số {dong.so_ky_hieu} chưa có trích yếu; ghi thêm --trich-yeu")
+        now = _now()
+        if not _set_state(tx, dong, t.TRANG_THAI_DA_CAP, now, **changes):
+            raise _raced(tx, dong)
+        _audit(tx, _nguoi(nguoi), "xac_nhan", reg_id, now, nam=nam, so=dong.so,
+               so_ky_hieu=dong.so_ky_hieu, thay_doi=changes)
+        return _reload(tx, dong.id)
 
 
 def _changes(**fields: Any) -> dict[str, Any]:
@@ -692,50 +688,45 @@ def huy_so(
     if not ly_do or not ly_do.strip():
         raise CongvanError("cần ghi lý do hủy số")
     _check_text(ly_do=ly_do, nguoi=nguoi)
-    with write_tx(db) as conn:
-        row = _find_row(conn, ref, nam, so_dang_ky)
-        reg = _reg_of(conn, row)
-        if _year_closed(conn, reg.id, nam):
-            raise _closed_error(reg, nam)
-        if row.trang_thai == t.TRANG_THAI_HUY:
-            raise CongvanError(f"số {row.so_ky_hieu} đã bị hủy trước đó ({row.ly_do_huy})")
-        if not _set_state(conn, row, t.TRANG_THAI_HUY, ly_do_huy=ly_do.strip()):
-            raise _raced(conn, row)
-        _audit(conn, _nguoi(nguoi), "huy_so", reg.id, nam=nam, so=row.so,
-               so_ky_hieu=row.so_ky_hieu, trang_thai_cu=row.trang_thai, ly_do=ly_do.strip())
-        return _dong_from_row(conn.execute(_rows_query().where(t.so_van_ban.c.id == row.id)).one())
+    with database(db).write() as tx:
+        dong, reg_id = _find_row(tx, ref, nam, so_dang_ky)
+        if _year_closed(tx, reg_id, nam):
+            raise _closed_error(_register_by_ma(tx, dong.so_dang_ky), nam)
+        if dong.trang_thai == t.TRANG_THAI_HUY:
+            raise CongvanError(f"số {dong.so_ky_hieu} đã bị hủy trước đó ({dong.ly_do_huy})")
+        now = _now()
+        if not _set_state(tx, dong, t.TRANG_THAI_HUY, now, ly_do_huy=ly_do.strip()):
+            raise _raced(tx, dong)
+        _audit(tx, _nguoi(nguoi), "huy_so", reg_id, now, nam=nam, so=dong.so,
+               so_ky_hieu=dong.so_ky_hieu, trang_thai_cu=dong.trang_thai, ly_do=ly_do.strip())
+        return _reload(tx, dong.id)
 
 
 def khoa_nam(
     db: str | None, nam: int, *, so_dang_ky: str | None = None, nguoi: str | None = None
 ) -> KhoaNam:
     """Close a register year after printing: no more takes, confirmations or voids in it."""
-    with write_tx(db) as conn:
-        reg = _only_register(conn, so_dang_ky)
+    with database(db).write() as tx:
+        reg = _only_register(tx, so_dang_ky)
         # Close first (this locks the counter row, waiting for takes in flight),
         # then count reservations: a reservation committed meanwhile is seen and
         # the close rolls back instead of sealing a year with a held number.
-        stmt = _upsert(conn).values(so_dang_ky_id=reg.id, nam=nam, so_cuoi=0, da_khoa=True)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[t.dem_so.c.so_dang_ky_id, t.dem_so.c.nam], set_={"da_khoa": True}
-        ).returning(t.dem_so.c.so_cuoi)
-        so_cuoi = conn.execute(stmt).scalar_one()
-        held = conn.execute(
-            select(func.count()).where(
-                t.so_van_ban.c.so_dang_ky_id == reg.id, t.so_van_ban.c.nam == nam,
-                t.so_van_ban.c.trang_thai == t.TRANG_THAI_GIU,
-            )
-        ).scalar_one()
+        so_cuoi = tx.scalar(
+            "INSERT INTO dem_so (so_dang_ky_id, nam, so_cuoi, da_khoa) VALUES (:r, :nam, 0, :yes) "
+            "ON CONFLICT (so_dang_ky_id, nam) DO UPDATE SET da_khoa = :yes RETURNING so_cuoi",
+            {"r": reg.id, "nam": nam, "yes": True},
+        )
+        counts = {"r": reg.id, "nam": nam, "giu": t.TRANG_THAI_GIU}
+        held = tx.scalar("SELECT count(*) FROM so_van_ban WHERE so_dang_ky_id = :r AND nam = :nam "
+                         "AND trang_thai = :giu", counts)
         if held:
             raise CongvanError(
                 f"sổ '{reg.ma}' năm {nam} còn {held} số đang giữ; xác nhận hoặc hủy trước khi khóa"
             )
-        count = conn.execute(
-            select(func.count()).where(
-                t.so_van_ban.c.so_dang_ky_id == reg.id, t.so_van_ban.c.nam == nam
-            )
-        ).scalar_one()
-        _audit(conn, _nguoi(nguoi), "khoa_nam", reg.id, nam=nam, so_dong=count, so_cuoi=so_cuoi)
+        count = tx.scalar("SELECT count(*) FROM so_van_ban WHERE so_dang_ky_id = :r AND nam = :nam",
+                          counts)
+        _audit(tx, _nguoi(nguoi), "khoa_nam", reg.id, _now(), nam=nam, so_dong=count,
+               so_cuoi=so_cuoi)
         return KhoaNam(reg.ma, nam, count, so_cuoi)
 
 
@@ -744,12 +735,12 @@ def khoa_nam(
 
 def danh_sach(db: str | None, nam: int, *, so_dang_ky: str | None = None) -> list[DongSo]:
     """Every row of a year (voided ones included), by register then number."""
-    with read_tx(db) as conn:
-        q = _rows_query().where(t.so_van_ban.c.nam == nam)
+    with database(db).read() as tx:
+        sql, params = f"{_ROWS} WHERE v.nam = :nam", {"nam": nam}
         if so_dang_ky:
-            q = q.where(t.so_van_ban.c.so_dang_ky_id == _register_by_ma(conn, so_dang_ky).id)
-        rows = conn.execute(q.order_by(t.so_dang_ky.c.ma, t.so_van_ban.c.so)).all()
-        return [_dong_from_row(r) for r in rows]
+            sql += " AND v.so_dang_ky_id = :r"
+            params["r"] = _register_by_ma(tx, so_dang_ky).id
+        return [_dong(tx, r) for r in tx.all(sql + " ORDER BY r.ma, v.so", params)]
 
 
 def _like_escape(s: str) -> str:
@@ -763,34 +754,34 @@ def tim(
     words = khoa_tim_kiem(tu_khoa).split()
     if not words:
         raise CongvanError("cần từ khóa để tìm")
-    conds = [
-        t.so_van_ban.c.trich_yeu_khong_dau.like(f"%{_like_escape(w)}%", escape="\\")
-        for w in words
-    ]
-    with read_tx(db) as conn:
-        q = _rows_query().where(and_(*conds))
+    conds = [f"v.trich_yeu_khong_dau LIKE :w{i} ESCAPE '\\'" for i in range(len(words))]
+    params: dict[str, Any] = {f"w{i}": f"%{_like_escape(w)}%" for i, w in enumerate(words)}
+    with database(db).read() as tx:
+        sql = f"{_ROWS} WHERE " + " AND ".join(conds)
         if nam is not None:
-            q = q.where(t.so_van_ban.c.nam == nam)
+            sql += " AND v.nam = :nam"
+            params["nam"] = nam
         if so_dang_ky:
-            q = q.where(t.so_van_ban.c.so_dang_ky_id == _register_by_ma(conn, so_dang_ky).id)
-        order = (t.so_van_ban.c.nam.desc(), t.so_dang_ky.c.ma, t.so_van_ban.c.so)
-        return [_dong_from_row(r) for r in conn.execute(q.order_by(*order)).all()]
+            sql += " AND v.so_dang_ky_id = :r"
+            params["r"] = _register_by_ma(tx, so_dang_ky).id
+        return [_dong(tx, r) for r in tx.all(sql + " ORDER BY v.nam DESC, r.ma, v.so", params)]
 
 
 def chon_so_dang_ky(db: str | None, so_dang_ky: str | None) -> SoDangKy:
     """The named register, or the only active one when no name is given."""
-    with read_tx(db) as conn:
-        return _only_register(conn, so_dang_ky)
+    with database(db).read() as tx:
+        return _only_register(tx, so_dang_ky)
 
 
 def nhat_ky(db: str | None, *, so_dang_ky: str | None = None) -> list[dict[str, Any]]:
     """The audit log, oldest first (payload decoded)."""
-    with read_tx(db) as conn:
-        q = select(t.nhat_ky).order_by(t.nhat_ky.c.id)
+    with database(db).read() as tx:
+        sql, params = "SELECT luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung FROM nhat_ky", {}
         if so_dang_ky:
-            q = q.where(t.nhat_ky.c.so_dang_ky_id == _register_by_ma(conn, so_dang_ky).id)
+            sql += " WHERE so_dang_ky_id = :r"
+            params["r"] = _register_by_ma(tx, so_dang_ky).id
         return [
-            {"luc": r.luc, "nguoi": r.nguoi, "hanh_dong": r.hanh_dong,
-             "so_dang_ky_id": r.so_dang_ky_id, "noi_dung": json.loads(r.noi_dung)}
-            for r in conn.execute(q)
+            {"luc": tx.read_moment(r[0]), "nguoi": r[1], "hanh_dong": r[2],
+             "so_dang_ky_id": r[3], "noi_dung": json.loads(r[4])}
+            for r in tx.all(sql + " ORDER BY id", params)
         ]
