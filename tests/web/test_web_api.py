@@ -164,3 +164,30 @@ def test_typed_text_is_escaped(app_db) -> None:
     hid = drafts.tao(db, "cong_van", "cv", {"loai": "cong_van", "trich_yeu": "<script>alert(1)</script>"})
     page = client.get(f"/ho-so/{hid}").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_issue_takes_the_number_and_freezes(app_db) -> None:
+    _, db = app_db
+    hid = drafts.nhap_yaml(
+        db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv"
+    )
+    drafts.doi_trang_thai(db, hid, "cho_duyet", "cv", tu={"nhap"})
+    drafts.doi_trang_thai(db, hid, "da_duyet", "ld", tu={"cho_duyet"})
+    vt, token = _client(app_db, "vt")
+    shown = re.search(r'name="so_tam" value="(\d+)"', vt.get(f"/ho-so/{hid}/ban-hanh").text).group(1)
+    r = vt.post(f"/ho-so/{hid}/ban-hanh", data={"_csrf": token, "so_tam": str(int(shown) + 5)})
+    assert r.status_code == 200 and "đã được người khác lấy" in r.text  # the shown number differs: say so first
+    assert drafts.lay(db, hid).trang_thai == "da_duyet"
+    got = re.search(r'name="so_tam" value="(\d+)"', r.text).group(1)
+    assert vt.post(f"/ho-so/{hid}/ban-hanh", data={"_csrf": token, "so_tam": got}).status_code == 303
+    h = drafts.lay(db, hid)
+    assert h.trang_thai == "da_ban_hanh" and h.so_ky_hieu.startswith(f"{int(got):02d}/")
+    from congvan.register import service
+
+    rows = [d for d in service.danh_sach(db, h.nam) if d.so_ky_hieu == h.so_ky_hieu]
+    assert len(rows) == 1 and rows[0].trang_thai == "da_cap"
+    assert any(e["nguoi"] == "Người vt (vt)" for e in service.nhat_ky(db))  # the signed-in person is audited
+    assert vt.get(f"/ho-so/{hid}/docx").content[:2] == b"PK"
+    cv, cv_token = _client(app_db, "cv")
+    r = cv.post(f"/ho-so/{hid}/luu", data={"_csrf": cv_token, "f.trich_yeu": "đổi"})
+    assert r.status_code == 400 and "không sửa được" in r.text

@@ -6,9 +6,9 @@ instead of taking another. It is first reserved (giữ số); when it differs fr
 the provisional number the văn thư saw, the page says so and asks again before
 the document is frozen — the reservation keeps the number for this draft.
 
-Adapter note: :func:`congvan.issuing.take_number` builds the same register
-arguments but keys them by a record file's path and only issues (no reserve);
-``_register_args`` mirrors it for a database draft.
+Adapter note: :func:`congvan.issuing.take_number` builds the same
+``VanBanDangKy`` but keys it by a record file's path and only issues (no
+reserve); ``_register_args`` mirrors it for a database draft.
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from congvan.errors import CongvanError
 from congvan.profiles import load_profile
 from congvan.records.models import CongVan, VanBanChung
 from congvan.records.rules import ma_loai
 from congvan.register import service
-from congvan.render.context import ten_loai_cua
+from congvan.render.context import ky_hieu_cua, ten_loai_cua
 from congvan.render.richtext import plain_text
 from congvan.web import drafts, forms, preview, store
 
@@ -32,10 +31,10 @@ def khoa(ho_so_id: int) -> str:
     return f"web:ho-so:{ho_so_id}"
 
 
-def _register_args(record: VanBanChung, ngay: date) -> dict[str, Any]:
+def _register_args(record: VanBanChung, ngay: date, key: str | None = None) -> service.VanBanDangKy:
     profile = load_profile(record.quy_tac)
     bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
-    return dict(
+    return service.VanBanDangKy(
         so_dang_ky=record.so_dang_ky,
         co_quan=bodies[0],
         ma_loai=ma_loai(record, profile),
@@ -44,24 +43,26 @@ def _register_args(record: VanBanChung, ngay: date) -> dict[str, Any]:
         ten_loai=ten_loai_cua(record, profile),
         nguoi_ky=", ".join(ck.ho_ten for ck in record.chu_ky),
         noi_nhan="; ".join(record.noi_nhan_phang),
-        co_quan_phoi_hop=bodies[1:],
+        co_quan_phoi_hop=tuple(bodies[1:]),
         don_vi=record.don_vi_soan_thao if isinstance(record, CongVan) else None,
+        khoa=key,
         mat=record.mat,
+        ky_hieu=ky_hieu_cua(record, profile),
     )
 
 
 def so_tam(db: str, record: VanBanChung, ngay: date) -> int:
     """The number this draft would most likely get now (shown, never promised)."""
-    args = _register_args(record, ngay)
-    if args["so_dang_ky"]:
-        candidates = [args["so_dang_ky"]]
+    vb = _register_args(record, ngay)
+    if vb.so_dang_ky:
+        candidates = [vb.so_dang_ky]
     else:
-        wanted = "mat" if args["mat"] else None
-        regs = [r for r in service.danh_sach_so_dang_ky(db) if r.co_quan_viet_tat == args["co_quan"] and r.active]
+        wanted = "mat" if vb.mat else None
+        regs = [r for r in service.danh_sach_so_dang_ky(db) if r.co_quan_viet_tat == vb.co_quan and r.active]
         if wanted:
             regs = [r for r in regs if r.loai_series == wanted]
         else:
-            series = args["ma_loai"] or "CV"
+            series = vb.ma_loai or "CV"
             regs = [r for r in regs if r.loai_series == series] or [r for r in regs if r.loai_series == "chung"]
         candidates = [r.ma for r in regs[:1]]
     if not candidates:
@@ -96,11 +97,13 @@ def ban_hanh(db: str, h: drafts.HoSo, *, so_da_thay: int, ngay: date, nguoi: str
     if h.trang_thai != "da_duyet":
         raise CongvanError(f"hồ sơ đang ở trạng thái '{h.ten_trang_thai}'; chỉ ban hành hồ sơ đã được lãnh đạo duyệt")
     record = record_for_issue(h, ngay)
-    args = _register_args(record, ngay)
-    reserved = service.giu_so(db, khoa=khoa(h.id), nguoi=nguoi, **args)
+    vb = _register_args(record, ngay, khoa(h.id))
+    reserved = service.giu_so(db, vb, nguoi=nguoi)
     if reserved.so != so_da_thay:
         return KetQua(False, reserved.so, reserved.so_ky_hieu, so_da_thay)
-    issued = service.cap_so(db, khoa=khoa(h.id), nguoi=nguoi, **args)
+    issued = service.cap_so(db, vb, nguoi=nguoi)
+    if issued.ky_hieu != vb.ky_hieu:  # never print a number the register does not hold
+        raise CongvanError(f"sổ đăng ký giữ số {issued.so_ky_hieu} nhưng văn bản sẽ in ký hiệu {vb.ky_hieu}")
     _freeze(db, h, record, issued, ngay, nguoi)
     return KetQua(True, issued.so, issued.so_ky_hieu, so_da_thay)
 

@@ -60,17 +60,14 @@ def install(app: FastAPI) -> None:
         try:
             if action == "giu":
                 ngay = parse_ngay(str(form.get("ngay") or date.today().isoformat()))
-                got = await run_in_threadpool(
-                    lambda: service.giu_so(
-                        db,
-                        so_dang_ky=_text(form, "so_dang_ky", "Sổ") or None,
-                        co_quan=_text(form, "co_quan", "Cơ quan"),
-                        ma_loai=_text(form, "ma_loai", "Mã loại") or None,
-                        ngay=ngay,
-                        trich_yeu=_text(form, "trich_yeu", "Trích yếu"),
-                        nguoi=_who(user),
-                    )
+                vb = service.VanBanDangKy(
+                    ngay=ngay,
+                    so_dang_ky=_text(form, "so_dang_ky", "Sổ") or None,
+                    co_quan=_text(form, "co_quan", "Cơ quan"),
+                    ma_loai=_text(form, "ma_loai", "Mã loại") or None,
+                    trich_yeu=_text(form, "trich_yeu", "Trích yếu"),
                 )
+                got = await run_in_threadpool(lambda: service.giu_so(db, vb, nguoi=_who(user)))
                 message = f"Đã giữ số {got.so_ky_hieu} (năm {got.nam})."
                 nam = got.nam
             else:

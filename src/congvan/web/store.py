@@ -1,8 +1,10 @@
 """The web workspace's own tables, kept in the same database as the register.
 
-One database means one back-up file (SQLite) or one server (PostgreSQL), and the
-register's connection set-up (WAL, BEGIN IMMEDIATE, busy timeout) is reused
-through :mod:`congvan.register.db`. Tables are prefixed ``web_`` so they never
+One database means one back-up file (SQLite) or one server (PostgreSQL); the
+``--db`` value is parsed by :func:`congvan.register.db.parse_db`, so both accept
+the same spellings. The register talks to its tables through the DBAPI driver;
+these tables use SQLAlchemy Core with the same SQLite settings (WAL, FULL sync,
+BEGIN IMMEDIATE for writers). Tables are prefixed ``web_`` so they never
 collide with the register's.
 
 * ``web_nguoi_dung``: accounts (argon2 hash, role, active flag).
@@ -16,6 +18,7 @@ collide with the register's.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +29,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Engine,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -34,10 +38,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    create_engine,
+    event,
+    exc,
     select,
 )
 
-from congvan.register.db import get_engine, read_tx, write_tx
+from congvan.errors import CongvanError
+from congvan.register.db import parse_db
 
 metadata = MetaData()
 
@@ -116,35 +124,94 @@ dot_in = Table(
     Column("tao_luc", DateTime, nullable=False),
 )
 
-_ready: set[str] = set()
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    # Autocommit at the driver level; the "begin" hook below issues the real BEGIN.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+    cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # Writers queue at the start (BEGIN IMMEDIATE), as the register's own connections do.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("chi_doc") else "BEGIN IMMEDIATE")
+
+
+def _make_engine(db: str) -> Engine:
+    target = parse_db(db)
+    if target.sqlite:
+        engine = create_engine(f"sqlite+pysqlite:///{target.dsn}", connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    url = target.dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": 10, "application_name": "congvan-web"}
+    )
+
+
+def _error(db: str, err: Exception) -> CongvanError:
+    first = str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err) else type(err).__name__
+    return CongvanError(f"không mở được cơ sở dữ liệu {parse_db(db).where}: {first}")
+
+
+def engine(db: str) -> Engine:
+    """One engine per database per process, with the web tables created."""
+    with _engines_lock:
+        found = _engines.get(db)
+        if found is not None:
+            return found
+        made = _make_engine(db)
+        try:
+            with made.begin() as conn:
+                metadata.create_all(conn, checkfirst=True)
+        except exc.SQLAlchemyError as err:
+            made.dispose()
+            raise _error(db, err) from None
+        _engines[db] = made
+        return made
+
+
 def ensure(db: str) -> None:
-    """Create the web tables next to the register's (cheap once done)."""
-    if db in _ready:
-        return
-    engine = get_engine(db)  # also creates the register schema and checks the connection
-    with engine.begin() as conn:
-        metadata.create_all(conn, checkfirst=True)
-    _ready.add(db)
+    """Open the database and create the web tables next to the register's (cheap once done)."""
+    engine(db)
+
+
+def dispose() -> None:
+    with _engines_lock:
+        for e in _engines.values():
+            e.dispose()
+        _engines.clear()
 
 
 @contextmanager
 def writing(db: str) -> Iterator[Connection]:
-    ensure(db)
-    with write_tx(db) as conn:
-        yield conn
+    try:
+        with engine(db).begin() as conn:
+            yield conn
+    except exc.OperationalError as err:
+        raise _error(db, err) from None
 
 
 @contextmanager
 def reading(db: str) -> Iterator[Connection]:
-    ensure(db)
-    with read_tx(db) as conn:
-        yield conn
+    try:
+        with engine(db).connect().execution_options(chi_doc=True) as conn, conn.begin():
+            yield conn
+    except exc.OperationalError as err:
+        raise _error(db, err) from None
 
 
 def ghi_nhat_ky(conn: Connection, nguoi: str, hanh_dong: str, **noi_dung: Any) -> None:
