@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "congvan.cli.batch_cmd:forms_command",
         "Tạo bản đăng ký danh hiệu của năm, điền sẵn cho từng gia đình hoặc đơn vị.",
     ),
+    "kiem-tra": ("congvan.cli.reading_cmd:kiem_tra", "Kiểm tra thể thức tệp Word (.docx, hoặc thư mục) theo NĐ30."),
+    "nhap": ("congvan.cli.reading_cmd:nhap", "Nhập tệp Word (.docx) thành hồ sơ YAML để sửa và xuất lại."),
     "render": (
         "congvan.cli.render_cmd:render",
         "Xuất hồ sơ YAML (tệp hoặc thư mục) thành DOCX, và PDF nếu cần.",

@@ -164,6 +164,41 @@ class LoaiVanBan(_Strict):
     mau: str
 
 
+class PhanTuKiemTra(_Strict):
+    """How one element must look, for the checker: size range, bold/italic/upper (None = free)."""
+
+    ten: str
+    co: tuple[float, float]
+    dam: bool | None = None
+    nghieng: bool | None = None
+    hoa: bool | None = None
+
+
+class LeKiemTra(_Strict):
+    tren: tuple[float, float]
+    duoi: tuple[float, float]
+    trai: tuple[float, float]
+    phai: tuple[float, float]
+
+
+class DuongKeKiemTra(_Strict):
+    tieu_ngu: tuple[float, float]
+    co_quan: tuple[float, float]
+    trich_yeu: tuple[float, float]
+
+
+class KiemTra(_Strict):
+    """Ranges and element looks the DOCX checker (congvan.reading) compares with."""
+
+    sai_so_mm: float = 0.5
+    sai_so_duong_ke: float = 0.03
+    nhan_luu: str = "Lưu"
+    cho_trong: list[str] = Field(default_factory=list)
+    le_mm: LeKiemTra
+    duong_ke: DuongKeKiemTra
+    phan_tu: dict[str, PhanTuKiemTra]
+
+
 class RuleProfile(_Strict):
     ma: str
     ten: str
@@ -182,6 +217,7 @@ class RuleProfile(_Strict):
     giay_cong_nhan: GiayCongNhan | None = None
     ban_dang_ky: BanDangKy | None = None
     ma_loai: dict[str, str] = Field(default_factory=dict)
+    kiem_tra: KiemTra | None = None
 
     @property
     def ma_hop_le(self) -> set[str]:

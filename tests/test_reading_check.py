@@ -1,0 +1,272 @@
+"""kiem-tra: each mutation of our own output breaks one rule and gets exactly that finding.
+
+The unmutated samples have no blocking finding; every official mẫu (Phụ lục III)
+is read without a crash, its elements found and its placeholders reported as
+unfilled instead of as layout faults.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from congvan.cli import main
+from congvan.profiles import load_profile
+from congvan.reading.checker import CHUA_DIEN, LOI, check_file
+from congvan.render.metrics import text_width_mm
+from congvan.render.ooxml import twips
+
+MAU = Path(__file__).parent / "fixtures" / "nd30-mau"
+PROFILE = load_profile("nd30")
+KE_HOACH = "102-ke-hoach-trao-hoc-bong"
+CONG_VAN = "101-cong-van-dang-ky-don-vi-hoc-tap"
+
+
+def _rewrite(data: bytes, part: str, edit) -> bytes:
+    """A copy of the DOCX with one part's XML text edited."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == part:
+                edited = edit(content.decode("utf-8"))
+                assert edited != content.decode("utf-8"), f"mutation did not change {part}"
+                content = edited.encode("utf-8")
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
+def _style(xml: str, style_id: str, old: str, new: str) -> str:
+    """Replace *old* by *new* inside one style definition of styles.xml."""
+    start = xml.index(f'w:styleId="{style_id}"')
+    end = xml.index("</w:style>", start)
+    return xml[:start] + xml[start:end].replace(old, new, 1) + xml[end:]
+
+
+def _para_with(xml: str, marker: str) -> tuple[int, int]:
+    """Span of the w:p element containing *marker*."""
+    at = xml.index(marker)
+    start = (
+        xml.rindex("<w:p>", 0, at)
+        if xml.rfind("<w:p>", 0, at) > xml.rfind("<w:p ", 0, at)
+        else xml.rindex("<w:p ", 0, at)
+    )
+    return start, xml.index("</w:p>", at) + len("</w:p>")
+
+
+def _drop_para(xml: str, marker: str) -> str:
+    start, end = _para_with(xml, marker)
+    return xml[:start] + xml[end:]
+
+
+def _indent_para(xml: str, marker: str, side_mm: float) -> str:
+    """Give the paragraph holding *marker* equal left/right indents."""
+    start, end = _para_with(xml, marker)
+    para = xml[start:end]
+    tw = twips(side_mm)
+    para = re.sub(r"<w:ind [^>]*/>", "", para)
+    para = para.replace("<w:pPr>", f'<w:pPr><w:ind w:left="{tw}" w:right="{tw}"/>', 1)
+    return xml[:start] + para + xml[end:]
+
+
+def _full_rule_under_trich_yeu(xml: str) -> str:
+    """Size the trích yếu line to 100 % of the trích yếu's width (NĐ30 wants 1/3–1/2)."""
+    lines = re.findall(r'<w:pStyle w:val="CVTrichYeu"/>.*?</w:p>', xml)
+    texts = ["".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", p)) for p in lines]
+    width = max(text_width_mm(t, PROFILE.co_chu.trich_yeu, bold=True) for t in texts)
+    side = (PROFILE.trang.rong_chu_mm - width) / 2
+    start, end = _para_with(xml, 'w:val="CVDuongKeTrichYeu"')
+    para = re.sub(r'w:left="\d+" w:right="\d+"', f'w:left="{twips(side)}" w:right="{twips(side)}"', xml[start:end])
+    return xml[:start] + para + xml[end:]
+
+
+DOC, STY = "word/document.xml", "word/styles.xml"
+MUTATIONS = {
+    # id: (sample, part, edit, the one rule it must break)
+    "than-12pt": (
+        CONG_VAN,
+        STY,
+        lambda x: _style(x, "CVThan", '<w:sz w:val="28"/>', '<w:sz w:val="24"/>'),
+        "co_chu.than",
+    ),
+    "khoan-12pt": (
+        KE_HOACH,
+        STY,
+        lambda x: _style(x, "CVKhoan", '<w:sz w:val="28"/>', '<w:sz w:val="24"/>'),
+        "co_chu.than",
+    ),
+    "quoc-hieu-14pt": (
+        KE_HOACH,
+        STY,
+        lambda x: _style(x, "CVQuocHieu", '<w:sz w:val="26"/>', '<w:sz w:val="28"/>'),
+        "co_chu.quoc_hieu",
+    ),
+    "noi-nhan-12pt": (
+        KE_HOACH,
+        STY,
+        lambda x: _style(x, "CVNoiNhan", '<w:sz w:val="22"/>', '<w:sz w:val="24"/>'),
+        "co_chu.noi_nhan",
+    ),
+    "nhan-noi-nhan-dung": (
+        KE_HOACH,
+        STY,
+        lambda x: _style(x, "CVNoiNhanNhan", "<w:i/>", ""),
+        "kieu_chu.noi_nhan_nhan.nghieng",
+    ),
+    "co-quan-khong-dam": (KE_HOACH, STY, lambda x: _style(x, "CVCoQuan", "<w:b/>", ""), "kieu_chu.co_quan.dam"),
+    "ngay-dung": (KE_HOACH, STY, lambda x: _style(x, "CVDiaDanhNgay", "<w:i/>", ""), "kieu_chu.dia_danh_ngay.nghieng"),
+    "vv-dam": (
+        CONG_VAN,
+        STY,
+        lambda x: _style(x, "CVTrichYeuCV", "<w:rPr>", "<w:rPr><w:b/>"),
+        "kieu_chu.trich_yeu_cong_van.dam",
+    ),
+    "phong-arial": (
+        KE_HOACH,
+        STY,
+        lambda x: x.replace('w:ascii="Times New Roman" w:hAnsi="Times New Roman"', 'w:ascii="Arial" w:hAnsi="Arial"'),
+        "phong_chu",
+    ),
+    "duong-ke-trich-yeu-100": (KE_HOACH, DOC, _full_rule_under_trich_yeu, "duong_ke.trich_yeu"),
+    "khong-duong-ke-tieu-ngu": (
+        KE_HOACH,
+        DOC,
+        lambda x: _drop_para(x, 'w:val="CVDuongKeTieuNgu"'),
+        "duong_ke.tieu_ngu",
+    ),
+    "quoc-hieu-xuong-dong": (KE_HOACH, DOC, lambda x: _indent_para(x, 'w:val="CVQuocHieu"', 22), "mot_dong.quoc_hieu"),
+    "K/T": (KE_HOACH, DOC, lambda x: x.replace("KT. CHỦ TỊCH", "K/T CHỦ TỊCH"), "quyen_han.viet"),
+    "thieu-luu": (KE_HOACH, DOC, lambda x: _drop_para(x, "- Lưu: VT, PT."), "noi_nhan.luu"),
+    "so-trang-trang-1": (KE_HOACH, DOC, lambda x: x.replace("<w:titlePg/>", ""), "so_trang.trang_1"),
+    "le-trai-20": (KE_HOACH, DOC, lambda x: x.replace('w:left="1701"', 'w:left="1134"'), "le.trai"),
+    "le-tren-30": (KE_HOACH, DOC, lambda x: x.replace('w:top="1134"', 'w:top="1701"'), "le.tren"),
+    "kho-letter": (
+        KE_HOACH,
+        DOC,
+        lambda x: x.replace('w:w="11906" w:h="16838"', 'w:w="12240" w:h="15840"'),
+        "trang.kho_giay",
+    ),
+    "thieu-so": (KE_HOACH, DOC, lambda x: _drop_para(x, "Số: 15/KH-HKH"), "thieu.so_ky_hieu"),
+}
+
+
+def _rules(findings, muc=LOI) -> list[str]:
+    return sorted(f.quy_tac for f in findings if f.muc == muc)
+
+
+@pytest.mark.parametrize(
+    "stem",
+    [
+        "000-ke-hoach-lien-tich-ldld-hkh-ben-tre",
+        KE_HOACH,
+        CONG_VAN,
+        "100-quyet-dinh-cong-nhan-gia-dinh-hoc-tap",
+        "003-chuong-trinh-phoi-hop-yen-bai",
+    ],
+)
+def test_own_output_has_no_blocking_finding(rendered, stem):
+    report = check_file(rendered[stem][1], PROFILE, name=f"{stem}.docx")
+    assert report.error is None
+    assert _rules(report.findings) == [], [f.line() for f in report.findings]
+    for key in ("quoc_hieu", "tieu_ngu", "co_quan", "so_ky_hieu", "dia_danh_ngay", "noi_nhan_nhan", "chu_ky", "ho_ten"):
+        assert report.elements.get(key), key
+
+
+def test_every_sample_record_passes(rendered):
+    for stem, (_, data) in rendered.items():
+        report = check_file(data, PROFILE, name=stem)
+        assert _rules(report.findings) == [], (stem, [f.line() for f in report.findings])
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_mutation_gets_exactly_its_finding(rendered, mutation):
+    stem, part, edit, rule = MUTATIONS[mutation]
+    data = _rewrite(rendered[stem][1], part, edit)
+    report = check_file(data, PROFILE, name="dot-bien.docx")
+    assert _rules(report.findings) == [rule], [f.line() for f in report.findings]
+    finding = next(f for f in report.findings if f.quy_tac == rule)
+    assert finding.can and finding.dang and finding.o_dau and finding.sua
+
+
+def test_finding_says_where_and_what(rendered):
+    stem, part, edit, _ = MUTATIONS["than-12pt"]
+    report = check_file(_rewrite(rendered[stem][1], part, edit), PROFILE, name="x.docx")
+    (finding,) = report.errors
+    assert finding.phan_tu == "Nội dung" and finding.can == "cỡ chữ 13–14 pt" and finding.dang == "12 pt"
+    assert finding.o_dau.startswith("đoạn ")
+
+
+def test_parent_body_told_from_issuing_body(rendered):
+    report = check_file(rendered[CONG_VAN][1], PROFILE, name="cv.docx")
+    rec = report.rec
+    assert rec.text("co_quan_chu_quan") == "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM"
+    assert rec.text("co_quan") == "LIÊN ĐOÀN LAO ĐỘNG TỈNH CAO BẰNG"
+    assert rec.cong_van and rec.text("trich_yeu_cong_van").startswith("V/v ")
+
+
+def test_noi_nhan_label_and_items_apart(rendered):
+    stem, part, edit, _ = MUTATIONS["noi-nhan-12pt"]
+    report = check_file(_rewrite(rendered[stem][1], part, edit), PROFILE, name="x.docx")
+    (finding,) = report.errors
+    assert finding.phan_tu == "Nơi nhận (các nơi)" and finding.can == "cỡ chữ 11 pt"
+
+
+MAU_FILES = sorted(MAU.glob("*.docx"))
+
+
+@pytest.mark.parametrize("path", MAU_FILES, ids=[p.stem for p in MAU_FILES])
+def test_official_mau_read_and_placeholders_unfilled(path):
+    report = check_file(path, PROFILE, name=path.name)
+    assert report.error is None
+    unfilled = [f for f in report.findings if f.muc == CHUA_DIEN]
+    assert len(unfilled) >= 3, [f.line() for f in report.findings]
+    assert len(report.errors) <= 2, [f.line() for f in report.errors]  # not "40 layout errors"
+    if not path.stem.startswith("mau-2"):  # Phụ lục pages have no header of their own
+        assert report.elements.get("quoc_hieu") and report.elements.get("tieu_ngu")
+        assert report.elements.get("co_quan")
+    assert report.elements.get("ten_loai") or report.rec.cong_van or path.stem in ("mau-1.8", "mau-1.10")
+
+
+def test_mau_cong_van_recognised():
+    report = check_file(MAU / "mau-1.5.docx", PROFILE, name="mau-1.5.docx")
+    assert report.rec.cong_van
+    assert report.elements["kinh_gui"] and report.elements["noi_nhan_nhan"]
+    kinds = {f.phan_tu for f in report.findings if f.muc == CHUA_DIEN}
+    assert {"Tên cơ quan ban hành", "Quyền hạn, chức vụ người ký", "Họ tên người ký"} <= kinds
+
+
+def test_mau_faults_said_as_seen():
+    """mau-1.9 has a Calibri line in its body: reported with the font it has."""
+    report = check_file(MAU / "mau-1.9.docx", PROFILE, name="mau-1.9.docx")
+    (finding,) = report.errors
+    assert finding.quy_tac == "phong_chu" and "Calibri" in finding.dang
+
+
+def test_cli_exit_codes_and_json(rendered, tmp_path, capsys):
+    good = tmp_path / "dat.docx"
+    good.write_bytes(rendered[KE_HOACH][1])
+    stem, part, edit, _ = MUTATIONS["K/T"]
+    bad = tmp_path / "sai.docx"
+    bad.write_bytes(_rewrite(rendered[stem][1], part, edit))
+    broken = tmp_path / "hong.docx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+
+    def run(*args):
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(args))
+        return exit_info.value.code, capsys.readouterr()
+
+    code, out = run("kiem-tra", str(good))
+    assert code == 0 and "đạt thể thức" in out.out
+    code, out = run("kiem-tra", str(bad), "--json")
+    data = json.loads(out.out)
+    assert code == 1 and data[0]["so_loi"] == 1 and data[0]["ket_qua"][0]["quy_tac"] == "quyen_han.viet"
+    code, out = run("kiem-tra", str(tmp_path))
+    assert code == 2 and "hong.docx: KHÔNG ĐỌC ĐƯỢC" in out.out and "Traceback" not in out.out + out.err
+    assert "sai.docx: 1 lỗi" in out.out
