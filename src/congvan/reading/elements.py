@@ -17,7 +17,7 @@ from congvan.reading.docx import Document, Paragraph, Run, Table
 from congvan.render.metrics import text_width_mm
 
 SUPERSCRIPT_SCALE = 0.58  # Word and LibreOffice set superscript at 58 % of the size
-DATE_LINE = re.compile(r",?\s*ngày\s+\S*.*\s+tháng\s+.*\s+năm\s+", re.IGNORECASE)
+DATE_LINE = re.compile(r",?\s*ngày\s+\S*.*\s+tháng\s+.*\s+năm(\s|$)", re.IGNORECASE)
 DOTS = re.compile(r"(\.{5,}|…{2,}|…\.|\.…|…\s*\d|\d\s*…|\.{3}\s*\d+\s*\.{2,})")
 UNDERSCORES = re.compile(r"^\s*_{3,}\s*$")
 AUTHORITY = re.compile(r"^\s*(T\s*/\s*M|K\s*/\s*T|T\s*/\s*L|T\s*U\s*Q|TM|KT|TL|TUQ|Q)(\s*[./:]?)\s+(\S.*)$")
@@ -156,6 +156,31 @@ def _column_like(text: str) -> bool:
 def _column_key(where: str) -> str:
     """'bảng 2, hàng 3, ô 1, đoạn 2' -> 'bảng 2, ô 1': one column of a closing table."""
     return re.sub(r"hàng \d+, ", "", where.rsplit(", đoạn", 1)[0])
+
+
+def _is_title(seg: Segment) -> bool:
+    return seg.plain.isupper() or bool(AUTHORITY.match(seg.plain))
+
+
+def _split_blocks(group: list[Segment]) -> list[list[Segment]]:
+    """One column of a signature table may hold several blocks: a title after a name starts the next."""
+    out: list[list[Segment]] = [[]]
+    named = False
+    for seg in group:
+        if _is_title(seg) and named:
+            out.append([])
+            named = False
+        out[-1].append(seg)
+        if not _is_title(seg) and not seg.plain.startswith("("):
+            named = True
+    return [b for b in out if b]
+
+
+def _row_col(where: str) -> tuple[int, int]:
+    """(row, column) of the innermost cell named in a location, for reading order of blocks."""
+    rows = re.findall(r"hàng (\d+)", where)
+    cols = re.findall(r"ô (\d+)", where)
+    return (int(rows[-1]) if rows else 0, int(cols[-1]) if cols else 0)
 
 
 def is_blank(seg: Segment) -> bool:
@@ -402,7 +427,8 @@ class _Recognizer:
             if is_blank(seg) or id(seg) in self.used or seg.para.container == "khung":
                 continue
             text = seg.plain
-            if text.startswith(("Căn cứ", "Theo đề nghị")) and not self.out.body:
+            after_can_cu = bool(self.out.elements.get("can_cu")) and seg.italic() is True
+            if (text.startswith(("Căn cứ", "Theo đề nghị")) or after_can_cu) and not self.out.body:
                 self.mark("can_cu", seg)
             elif first and seg.para.jc == "center" and text.isupper() and seg.bold() and not self.out.cong_van:
                 self.mark("tham_quyen", seg)
@@ -474,7 +500,11 @@ class _Recognizer:
         for s in segs:
             key = _column_key(s.para.where) if s.para.container == "o" else "than"
             groups.setdefault(key, []).append(s)
+        blocks: list[tuple[tuple[int, int], str, list[Segment]]] = []
         for where, group in groups.items():
+            for part in _split_blocks(group):
+                blocks.append((_row_col(part[0].para.where), where, part))
+        for _, where, group in sorted(blocks, key=lambda b: b[0]):
             titles = [s for s in group if s.plain.isupper() or AUTHORITY.match(s.plain)]
             notes = [s for s in group if s.plain.startswith("(") or s.plain.lower().startswith("dấu")]
             named = [s for s in group if s not in titles and s not in notes]

@@ -164,6 +164,10 @@ class VanBanChung(_Model):
     chu_ky: list[ChuKy] = Field(min_length=1, max_length=7)
     noi_nhan: list[str | NhomNoiNhan] = Field(min_length=1)
     phu_luc: list[PhuLuc] = Field(default_factory=list)
+    chua_xep: list[str] = Field(
+        default_factory=list,
+        description="Đoạn nhập từ tệp Word (congvan nhap) chưa xếp được vào phần nào; không được in, cần xếp lại",
+    )
 
     @field_validator("co_quan_ban_hanh", mode="before")
     @classmethod
