@@ -189,15 +189,12 @@ def test_a_worker_started_from_a_short_lived_thread_survives_it(warm_pdf, render
     """PR_SET_PDEATHSIG follows the forking thread: workers must be forked by the long-lived spawner."""
     import threading
 
-    worker = warm.Worker(warm.uno_python())
-    thread = threading.Thread(target=worker.ensure_started)
-    thread.start()
-    thread.join()
-    try:
+    with warm_pdf.worker() as worker:
+        worker.stop()
+        thread = threading.Thread(target=worker.ensure_started)
+        thread.start()
+        thread.join()
         time.sleep(0.3)
         assert worker.alive and worker.office_pids()
         _, data = rendered[SAMPLE]
         assert QUOC_HIEU in _text(worker.convert(data=data, timeout=60))
-    finally:
-        worker.close()
-    assert not worker.alive
