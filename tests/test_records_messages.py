@@ -31,8 +31,13 @@ def _problems(tmp_path, text: str) -> list:
         ("  - quyen_han: TM", "  - quyen_han: XX", "chu_ky[0].quyen_han", 14, "'TUQ' hoặc 'Q'"),
         ("so: 7", "so: 7\nngay_ban_hanhh: 2026-03-20", "ngay_ban_hanhh", 6, "có phải là 'ngay_ban_hanh'"),
         ("    ho_ten: Trần Thị B", "    ho_tenn: Trần Thị B", "chu_ky[0].ho_tenn", 17, "'ho_ten'"),
-        ("      - Nâng cao nhận thức.", "      - khoan: x\n        tieu_dee: true", "noi_dung[0].noi_dung[0].tieu_dee",
-         13, "'tieu_de'"),
+        (
+            "      - Nâng cao nhận thức.",
+            "      - khoan: x\n        tieu_dee: true",
+            "noi_dung[0].noi_dung[0].tieu_dee",
+            13,
+            "'tieu_de'",
+        ),
         ("loai: ke_hoach", "loai: ke_hoachh", "loai", 1, "có phải là 'ke_hoach'"),
         ("so: 7", "so: 7\n1: x", "1", 6, "không có trong mẫu"),
     ],
@@ -62,3 +67,11 @@ def test_python_data_errors_are_vietnamese_too():
     messages = {p.field: p.message for p in info.value.problems}
     assert messages["so"] == "phải là một số hữu hạn"
     assert messages["chu_ky[0][5]"] == "tên trường phải là chữ"
+
+
+def test_messages_never_carry_control_characters_to_the_terminal(tmp_path):
+    """User text quoted in a message (here a C1 CSI and a CR, which XML allows) is shown escaped."""
+    problems = _problems(tmp_path, GOOD.replace("loai: ke_hoach", 'loai: "ke\\x9b31m\\rhoach"'))
+    shown = str(CongvanError(problems))
+    assert "\\x9b31m\\x0dhoach" in shown
+    assert "\x9b" not in shown and "\r" not in shown

@@ -8,6 +8,7 @@ and exits non-zero; it never shows a traceback for these.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,16 @@ class Problem:
         if self.field:
             where.append(f"trường '{self.field}'")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return _visible(f"{prefix}: {self.message}" if prefix else self.message)
+
+
+#: Control characters (C0 but tab/line feed, DEL, C1) that user text may carry into a message.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """Messages quote user text: show its control characters as ``\\x1b``, never send them to a terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class CongvanError(Exception):

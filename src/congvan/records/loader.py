@@ -19,7 +19,7 @@ from congvan.errors import CongvanError, Problem, display_path
 from congvan.profiles import load_profile
 from congvan.records.models import LOAI_VAN_BAN, VanBan, VanBanChung
 from congvan.records.rules import check_all
-from congvan.records.yaml_source import LineMap, dotted_path, load_yaml_file
+from congvan.records.yaml_source import LineMap, dotted_path, load_yaml_file, without_gc
 
 _ADAPTER: TypeAdapter[VanBanChung] = TypeAdapter(VanBan)
 
@@ -215,8 +215,9 @@ def validate_data(data: Any, source: str, lines: LineMap | None = None) -> VanBa
 
 def load_record(path: str | Path) -> VanBanChung:
     """Read, parse and validate one record file."""
-    data, lines = load_yaml_file(path)
-    return validate_data(data, display_path(path), lines)
+    with without_gc():  # the record's models are acyclic too
+        data, lines = load_yaml_file(path)
+        return validate_data(data, display_path(path), lines)
 
 
 def find_records(paths: list[Path]) -> list[Path]:
