@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, ClassVar
+from typing import Any, ClassVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
@@ -65,15 +65,25 @@ class RowModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _clean(cls, data: Any) -> Any:
-        """One pass over the row (cheaper than a validator per field)."""
+        """One pass over the row (cheaper than a validator per field).
+
+        A number typed into a text column (a phone number Excel stored as a
+        number) is taken as its text; a 9-digit phone number got there by Excel
+        dropping its leading 0, which is put back.
+        """
         if not isinstance(data, dict):
             return data
+        text_fields = _text_fields(cls)
         out = {}
         for key, value in data.items():
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
             if isinstance(value, str):
                 value = _clean_text(value)
-            elif isinstance(value, float) and value.is_integer():
-                value = int(value)
+            elif key in text_fields and isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)
+                if key in PHONE_FIELDS and value.isdigit() and len(value) == 9:
+                    value = "0" + value
             if value is not None:
                 out[key] = value
         return out
@@ -87,6 +97,23 @@ class RowModel(BaseModel):
         data = self.model_dump()
         data["ten"] = self.ten
         return data
+
+
+PHONE_FIELDS = frozenset({"dien_thoai"})
+_TEXT_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _text_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Fields typed ``str`` (or ``str | None``), computed once per model."""
+    found = _TEXT_FIELDS.get(model)
+    if found is None:
+        found = frozenset(
+            name
+            for name, info in model.model_fields.items()
+            if info.annotation is str or str in get_args(info.annotation)
+        )
+        _TEXT_FIELDS[model] = found
+    return found
 
 
 def _phone(value: str | None) -> str | None:

@@ -24,6 +24,7 @@ from congvan.errors import CongvanError, Problem, display_path
 from congvan.fileio import atomic_writer
 from congvan.records.yaml_source import load_yaml_file
 from congvan.vi.chu import bo_dau, nfc
+from congvan.vi.ky_tu import KY_TU_CAM, loi_ky_tu
 
 _MESSAGES = {
     "missing": "không được để trống",
@@ -66,6 +67,20 @@ def header_key(text: Any) -> str:
     return re.sub(r"\s+", " ", key).strip(" :*")
 
 
+# Limits checked before (or while) reading, so a small hostile file cannot hang the
+# batch or eat the memory: a 5 KB XLSX can claim a cell at XFD1048576, a 1 MB ZIP
+# can unpack to gigabytes, a CSV cell can be arbitrarily long.
+MAX_ROWS = 500_000
+MAX_COLUMNS = 256
+MAX_CELLS = 20_000_000
+MAX_UNCOMPRESSED = 400 * 1024 * 1024
+MAX_CSV_CELL = 131_072
+
+
+def _so(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
 @dataclass
 class Sheet:
     """An open spreadsheet: its header row and a stream of its data rows."""
@@ -75,6 +90,7 @@ class Sheet:
     header_row: int
     rows: Iterator[tuple[int, list[Any]]]
     total: int | None = None
+    no_value: set[tuple[int, int]] = field(default_factory=set)  # (row, column) formulas without a value
 
 
 def _strip_row(values: Sequence[Any]) -> list[Any]:
@@ -116,6 +132,7 @@ def open_sheet(path: str | Path, sheet_name: str | None = None) -> Iterator[Shee
 def _open_xlsx(path: Path, source: str, sheet_name: str | None) -> Iterator[Sheet]:
     import openpyxl
 
+    _check_package(path, source)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception:
@@ -125,12 +142,111 @@ def _open_xlsx(path: Path, source: str, sheet_name: str | None) -> Iterator[Shee
             names = ", ".join(book.sheetnames)
             raise CongvanError(Problem(f"không có trang tính '{sheet_name}' (có: {names})", file=source))
         ws = book[sheet_name] if sheet_name else book.worksheets[0]
-        numbered = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
+        _check_dimensions(ws, source)
+        total = ws.max_row
+        no_value = _formulas_without_value(path, ws._worksheet_path)
+        ws.reset_dimensions()  # rows as stored: a wrong <dimension> neither pads nor cuts them
+        numbered = _xlsx_rows(ws, source)
         headers, header_row, rest = _header_and_rows(source, numbered)
-        total = (ws.max_row - header_row) if ws.max_row else None
-        yield Sheet(source, headers, header_row, rest, total)
+        yield Sheet(source, headers, header_row, rest, (total - header_row) if total else None, no_value)
     finally:
         book.close()
+
+
+def _check_package(path: Path, source: str) -> None:
+    """Refuse a ZIP that unpacks to more than MAX_UNCOMPRESSED bytes, before anything is unpacked."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            size = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise CongvanError(Problem("tệp .xlsx hỏng hoặc không phải bảng tính Excel", file=source)) from None
+    if size > MAX_UNCOMPRESSED:
+        raise CongvanError(
+            Problem(
+                f"tệp .xlsx khi giải nén lớn {_so(size // 2**20)} MB, "
+                f"vượt giới hạn {_so(MAX_UNCOMPRESSED // 2**20)} MB",
+                file=source,
+            )
+        )
+
+
+def _check_dimensions(ws: Any, source: str) -> None:
+    """The sheet's declared size (its <dimension>), refused when past the limits."""
+    from openpyxl.utils import get_column_letter
+
+    rows, cols = ws.max_row or 0, ws.max_column or 0
+    if cols > MAX_COLUMNS:
+        raise CongvanError(
+            Problem(
+                f"trang tính có dữ liệu đến cột {get_column_letter(cols)} ({_so(cols)} cột), "
+                f"vượt giới hạn {MAX_COLUMNS} cột; hãy xóa các cột thừa",
+                file=source,
+            )
+        )
+    if rows > MAX_ROWS or rows * cols > MAX_CELLS:
+        raise CongvanError(
+            Problem(
+                f"trang tính có {_so(rows)} dòng × {_so(cols)} cột, vượt giới hạn {_so(MAX_ROWS)} dòng "
+                f"và {_so(MAX_CELLS)} ô; hãy xóa các dòng thừa hoặc chia bảng tính",
+                file=source,
+            )
+        )
+
+
+def _xlsx_rows(ws: Any, source: str) -> Iterator[tuple[int, list[Any]]]:
+    """Rows as the sheet numbers them; the limits hold even when <dimension> lied."""
+    from openpyxl.utils import get_column_letter
+
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if number > MAX_ROWS:
+            raise CongvanError(Problem(f"trang tính có hơn {_so(MAX_ROWS)} dòng (giới hạn)", file=source))
+        row = list(values)
+        if len(row) > MAX_COLUMNS:
+            extra = next((i for i in range(len(row) - 1, MAX_COLUMNS - 1, -1) if row[i] is not None), None)
+            if extra is not None:
+                raise CongvanError(
+                    Problem(
+                        f"ô {get_column_letter(extra + 1)}{number} nằm ngoài giới hạn {MAX_COLUMNS} cột",
+                        file=source,
+                        line=number,
+                    )
+                )
+            del row[MAX_COLUMNS:]
+        yield number, row
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _formulas_without_value(path: Path, part: str) -> set[tuple[int, int]]:
+    """Cells holding a formula but no cached value (data_only reads them as empty).
+
+    A file written by a program that does not compute formulas has them; Excel
+    computes and stores the value when it saves. Scanned only if the sheet has any
+    formula at all.
+    """
+    import zipfile
+
+    from lxml import etree
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    part = part.lstrip("/")
+    with zipfile.ZipFile(path) as zf:
+        with zf.open(part) as fh:
+            if not any(b"<f" in chunk or b":f" in chunk for chunk in iter(lambda: fh.read(1 << 20), b"")):
+                return set()
+        missing = set()
+        with zf.open(part) as fh:
+            for _, cell in etree.iterparse(fh, tag=f"{_SHEET_NS}c"):
+                formula = cell.find(f"{_SHEET_NS}f")
+                value = cell.find(f"{_SHEET_NS}v")
+                if formula is not None and (value is None or value.text in (None, "")) and cell.get("r"):
+                    letters, row = coordinate_from_string(cell.get("r"))
+                    missing.add((row, column_index_from_string(letters) - 1))
+                cell.clear()
+        return missing
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -140,15 +256,17 @@ def _sniff_delimiter(first_line: str) -> str:
 
 @contextmanager
 def _open_csv(path: Path, source: str) -> Iterator[Sheet]:
+    fh = path.open(encoding="utf-8-sig", newline="")
     try:
-        fh = path.open(encoding="utf-8-sig", newline="")
-        first = fh.readline()
+        first = fh.read(1 << 16).partition("\n")[0]  # a bounded look, even at a huge first line
         fh.seek(0)
     except UnicodeDecodeError:
+        fh.close()
         raise CongvanError(
             Problem("tệp CSV không phải mã UTF-8; hãy lưu lại với 'CSV UTF-8' trong Excel", file=source)
         ) from None
     with fh:
+        csv.field_size_limit(MAX_CSV_CELL)
         reader = csv.reader(fh, delimiter=_sniff_delimiter(first))
         numbered = _csv_rows(reader, source)
         headers, header_row, rest = _header_and_rows(source, numbered)
@@ -156,11 +274,25 @@ def _open_csv(path: Path, source: str) -> Iterator[Sheet]:
 
 
 def _csv_rows(reader: Any, source: str) -> Iterator[tuple[int, list[Any]]]:
+    """Records numbered as a spreadsheet shows them (a cell with line breaks is still one row)."""
+    number = 0
     try:
-        for values in reader:
-            yield reader.line_num, values
+        for number, values in enumerate(reader, start=1):
+            if number > MAX_ROWS:
+                raise CongvanError(Problem(f"tệp CSV có hơn {_so(MAX_ROWS)} dòng (giới hạn)", file=source))
+            if len(values) > MAX_COLUMNS:
+                raise CongvanError(
+                    Problem(f"dòng có {len(values)} cột, vượt giới hạn {MAX_COLUMNS} cột", file=source, line=number)
+                )
+            yield number, values
     except UnicodeDecodeError:
-        raise CongvanError(Problem(f"dòng {reader.line_num + 1}: không phải mã UTF-8", file=source)) from None
+        raise CongvanError(Problem("không phải mã UTF-8", file=source, line=number + 1)) from None
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            message = f"có ô dài hơn {_so(MAX_CSV_CELL)} ký tự (giới hạn); thường do thiếu dấu nháy kép đóng"
+        else:
+            message = f"tệp CSV sai định dạng ({exc})"
+        raise CongvanError(Problem(message, file=source, line=number + 1)) from None
 
 
 def _count_lines(path: Path) -> int:
@@ -207,7 +339,12 @@ def map_headers(sheet: Sheet, model: type[RowModel], user_map: Mapping[str, str]
     """Match headers to fields: the user's mapping first, then the model's known headers."""
     fields = set(model.model_fields)
     problems: list[Problem] = []
-    by_key = {header_key(h): i for i, h in enumerate(sheet.headers) if h}
+    by_key: dict[str, int] = {}
+    twins: dict[str, list[int]] = {}
+    for i, h in enumerate(sheet.headers):
+        if h:
+            by_key.setdefault(header_key(h), i)
+            twins.setdefault(header_key(h), []).append(i)
     columns: dict[int, str] = {}
     for header, field_name in (user_map or {}).items():
         if field_name not in fields:
@@ -247,10 +384,30 @@ def map_headers(sheet: Sheet, model: type[RowModel], user_map: Mapping[str, str]
                     file=sheet.source,
                 )
             )
+    problems.extend(_ambiguous(sheet, columns, twins))
     if problems:
         raise CongvanError(problems)
     ignored = [h for i, h in enumerate(sheet.headers) if h and i not in columns]
     return ColumnMap(columns, ignored)
+
+
+def _ambiguous(sheet: Sheet, columns: Mapping[int, str], twins: Mapping[str, list[int]]) -> list[Problem]:
+    """Two columns with the same heading, one of them used: which one is meant is a guess."""
+    from openpyxl.utils import get_column_letter
+
+    out = []
+    for indexes in twins.values():
+        if len(indexes) > 1 and any(i in columns for i in indexes):
+            letters = ", ".join(get_column_letter(i + 1) for i in indexes)
+            out.append(
+                Problem(
+                    f"tiêu đề '{sheet.headers[indexes[0]]}' xuất hiện ở {len(indexes)} cột ({letters}): "
+                    "không biết dùng cột nào; hãy đổi tên hoặc xóa cột thừa",
+                    file=sheet.source,
+                    line=sheet.header_row,
+                )
+            )
+    return out
 
 
 # --- validation ----------------------------------------------------------------
@@ -296,6 +453,11 @@ def validate_rows(
         data = {
             name: values[col] for col, name in mapping.columns.items() if col < len(values) and values[col] is not None
         }
+        cell_errors = _cell_errors(sheet, mapping, number, values)
+        if cell_errors:
+            stats.bad += 1
+            yield BadRow(number, values, cell_errors)
+            continue
         try:
             record = model.model_validate(data)
         except ValidationError as exc:
@@ -318,8 +480,28 @@ def validate_rows(
         yield GoodRow(number, record.stt or index, record)
 
 
+def _cell_errors(sheet: Sheet, mapping: ColumnMap, number: int, values: list[Any]) -> list[tuple[str, str]]:
+    """What the row model cannot see: characters XML refuses, formulas with no computed value."""
+    errors = []
+    for col in mapping.columns:
+        value = values[col] if col < len(values) else None
+        why = loi_ky_tu(value) if isinstance(value, str) else None
+        if why:
+            errors.append((sheet.headers[col], why))
+        elif value is None and (number, col) in sheet.no_value:
+            errors.append(
+                (sheet.headers[col], "ô có công thức nhưng chưa có giá trị đã tính; hãy mở tệp bằng Excel rồi lưu lại")
+            )
+    return errors
+
+
 def write_error_sheet(target: str | Path, headers: list[str], bad: Sequence[BadRow]) -> Path:
-    """The bad rows, as typed, with the row number and the reasons, as an XLSX file."""
+    """The bad rows, as typed, with the row number and the reasons, as an XLSX file.
+
+    Inert: every cell is written as text (``=HYPERLINK(...)`` typed by a user stays
+    text, never a formula), and characters a spreadsheet cannot hold are shown as
+    ``[U+0007]``.
+    """
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -328,11 +510,11 @@ def write_error_sheet(target: str | Path, headers: list[str], bad: Sequence[BadR
     ws = book.create_sheet("Dòng lỗi")
     bold = Font(bold=True)
     title = ["Dòng", *headers, "Lỗi"]
-    ws.append([_bold_cell(ws, WriteOnlyCell, v, bold) for v in title])
+    ws.append([_text_cell(ws, WriteOnlyCell, v, bold) for v in title])
     for row in bad:
         reasons = "; ".join(f"{col}: {msg}" for col, msg in row.errors)
         cells = list(row.values[: len(headers)]) + [None] * (len(headers) - len(row.values))
-        ws.append([row.number, *cells, reasons])
+        ws.append([_text_cell(ws, WriteOnlyCell, v) for v in (row.number, *cells, reasons)])
     target = Path(target)
     buf = io.BytesIO()
     book.save(buf)
@@ -341,7 +523,16 @@ def write_error_sheet(target: str | Path, headers: list[str], bad: Sequence[BadR
     return target
 
 
-def _bold_cell(ws: Any, cell_type: Any, value: Any, font: Any) -> Any:
-    cell = cell_type(ws, value=value)
-    cell.font = font
+def visible_text(value: Any) -> str:
+    """Any value as text a spreadsheet can hold: illegal characters become ``[U+XXXX]``."""
+    text = "" if value is None else str(value)
+    return KY_TU_CAM.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
+def _text_cell(ws: Any, cell_type: Any, value: Any, font: Any = None) -> Any:
+    cell = cell_type(ws, value=None)
+    cell.value = visible_text(value)
+    cell.data_type = "s"  # never "f": text stays text, whatever it starts with
+    if font is not None:
+        cell.font = font
     return cell

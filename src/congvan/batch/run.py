@@ -8,7 +8,9 @@ grow with the sheet.
 
 from __future__ import annotations
 
+import itertools
 import pickle
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -56,6 +58,7 @@ MODES = {
     "both": "ca-hai",
 }
 MAX_PRINTED_ERRORS = 30
+CHUNK_PREFIX = ".congvan-pdf-chunks-"
 
 
 @dataclass
@@ -154,9 +157,8 @@ class _Runner:
             check_columns(self.dot.cot_danh_sach, self.model, self.dot_source)
         self.shared = self.dot.context(self.model.KIND_WORD, self.model.NAME_HEADER)
         self.spool = _Spool()
-        self.pdf_jobs: list[Path] = []
-        self.splits: list[tuple[Path, Path]] = []
-        self.per_row_pdf: list[Path] = []
+        self.pdf_jobs: list[Path] = []  # single files (the decision)
+        self.row_pdfs: list[tuple[CompiledTemplate, str]] = []  # row documents: template, stem
 
     def _model(self, headers: list[str]) -> type[RowModel]:
         if self.o.kind in ROW_MODELS:
@@ -263,6 +265,7 @@ def _run(runner: _Runner) -> BatchReport:
     report.timings["kiểm tra"] = time.perf_counter() - t0
     options.outdir.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(options.outdir)
+    remove_chunk_leftovers(options.outdir)
     for document in options.documents:
         t1 = time.perf_counter()
         if decision is not None and document == "quyet-dinh":
@@ -286,18 +289,52 @@ def _decision_record(runner: _Runner, listing: list[tuple[str, ...]]) -> QuyetDi
 
 
 def _write_pdfs(runner: _Runner) -> None:
-    """All single files in ONE LibreOffice call; per-row PDFs cut from the merged ones."""
-    from congvan.pdf import convert_to_pdf, split_pdf
+    """PDF through the kept-warm LibreOffice: the decision as one file; row documents in chunks.
 
-    pdfs = convert_to_pdf(runner.pdf_jobs, runner.o.outdir)
-    runner.report.outputs.extend(pdfs)
-    by_docx = dict(zip(runner.pdf_jobs, pdfs, strict=True))
-    for merged, folder in runner.splits:
-        names = [name.removesuffix(".docx") + ".pdf" for name in _per_row_names(runner)]
-        split_pdf(by_docx[merged], folder, names)
-    for folder in runner.per_row_pdf:
-        docs = sorted(folder.glob("*.docx"))
-        convert_to_pdf(docs, folder)
+    A long merged document is re-rendered as chunks of ``CHUNK_PAGES`` rows,
+    converted in parallel and joined (LibreOffice slows down super-linearly on one
+    long file); per-row PDFs are cut from the joined file. Chunks live in a hidden
+    folder removed on every exit (and by the next run after a kill).
+    """
+    from congvan import pdf
+
+    o = runner.o
+    # one file: allow for its length (about 20 list rows a page)
+    timeout = 60 + 0.05 * runner.report.stats.good
+    runner.report.outputs.extend(pdf.docx_to_pdf_many(runner.pdf_jobs, o.outdir, timeout=timeout))
+    for template, stem in runner.row_pdfs:
+        merged = o.mode in ("gop", "ca-hai")
+        with tempfile.TemporaryDirectory(prefix=CHUNK_PREFIX, dir=o.outdir) as tmp:
+            staging = Path(tmp)
+            chunks = _write_chunks(runner, template, staging, pdf.CHUNK_PAGES)
+            target = (o.outdir if merged else staging) / f"{stem}_tat_ca.pdf"
+            pdf.docx_to_one_pdf(chunks, target)
+            if merged:
+                runner.report.outputs.append(target)
+            if o.mode in ("tung-dong", "ca-hai"):
+                pdf.split_pdf(
+                    target, o.outdir / stem, [n.removesuffix(".docx") + ".pdf" for n in _per_row_names(runner)]
+                )
+
+
+def _write_chunks(runner: _Runner, template: CompiledTemplate, folder: Path, size: int) -> list[Path]:
+    """The accepted rows as merged DOCX files of *size* rows each (streamed, one chunk in memory)."""
+    contexts = (ctx for _, _, ctx in runner.good_contexts())
+    chunks = []
+    while True:
+        batch = list(itertools.islice(contexts, size))
+        if not batch:
+            return chunks
+        chunk = folder / f"{len(chunks):06d}.docx"
+        write_merged(template, batch, chunk)
+        chunks.append(chunk)
+
+
+def remove_chunk_leftovers(folder: Path) -> None:
+    """Chunk folders of a killed ``--pdf`` run."""
+    for leftover in folder.glob(f"{CHUNK_PREFIX}*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _document_template(runner: _Runner, document: str) -> Path:
@@ -321,15 +358,12 @@ def _write_rows(runner: _Runner, document: str) -> None:
         contexts = (ctx for _, _, ctx in runner.good_contexts())
         write_merged(template, contexts, target)
         runner.report.outputs.append(target)
-        runner.pdf_jobs.append(target)
-        if o.mode == "ca-hai":
-            runner.splits.append((target, o.outdir / stem))
     if o.mode in ("tung-dong", "ca-hai"):
         folder = o.outdir / stem
         _write_per_row(runner, template, folder)
         runner.report.outputs.append(folder)
-        if o.mode == "tung-dong":
-            runner.per_row_pdf.append(folder)
+    if o.pdf:
+        runner.row_pdfs.append((template, stem))
 
 
 def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path) -> None:
