@@ -198,3 +198,31 @@ def test_a_worker_started_from_a_short_lived_thread_survives_it(warm_pdf, render
         assert worker.alive and worker.office_pids()
         _, data = rendered[SAMPLE]
         assert QUOC_HIEU in _text(worker.convert(data=data, timeout=60))
+
+
+def test_batch_merged_pdf_is_made_in_chunks_in_row_order(warm_pdf, tmp_path, monkeypatch):
+    """Five certificates in chunks of two: three LibreOffice conversions joined, rows in order."""
+    from congvan.batch.run import BatchOptions, run_batch
+    from congvan.batch.sample_data import HEADERS, families, write_csv
+    made: list[Path] = []
+    real = pdf.docx_to_one_pdf
+    monkeypatch.setattr(pdf, "CHUNK_PAGES", 2)
+
+    def spy(chunks: list[Path], target: Path, **kw: object) -> Path:
+        made.extend(chunks)
+        return real(chunks, target, **kw)
+
+    monkeypatch.setattr(pdf, "docx_to_one_pdf", spy)
+    rows = list(families(5))
+    write_csv(tmp_path / "rows.csv", HEADERS, rows)
+    options = BatchOptions(data=tmp_path / "rows.csv", outdir=tmp_path / "out", documents=("giay-cong-nhan",),
+                           mode="ca-hai", pdf=True, progress=False)  # fmt: skip
+    run_batch(options)
+    assert len(made) == 3
+    merged = tmp_path / "out" / "giay_cong_nhan_tat_ca.pdf"
+    assert pdf.page_count(merged) == 5
+    pages = _text(merged).split("\f")
+    for row, page in zip(rows, pages, strict=False):
+        words = " ".join(page.split())  # long names wrap
+        assert str(row[1]).upper() in words and "GIẤY CÔNG NHẬN" in words
+    assert not list((tmp_path / "out").glob(f"{STAGING_PREFIX}*"))
