@@ -7,7 +7,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	$(PY) -m congvan render records -o output --pdf
+	$(PY) -m congvan render records records/kinds -o output --pdf
 
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadgroup

@@ -30,7 +30,7 @@ chu_ky:
     chuc_vu: CHỦ TỊCH
     ho_ten: Trần Thị B
 noi_nhan:
-  - Như trên
+  - Các Hội Khuyến học huyện
   - "Lưu: VT, VP"
 """
 
@@ -135,7 +135,7 @@ def test_escaping_every_field(tmp_path, renderer):
         GOOD.replace("Xây dựng xã hội học tập", nasty)
         .replace("Nâng cao nhận thức.", nasty)
         .replace("Trần Thị B", nasty)
-        .replace("Như trên", nasty)
+        .replace("Các Hội Khuyến học huyện", nasty)
         .replace("dia_danh: Bến Tre", f"dia_danh: '{nasty.replace(chr(39), chr(39) * 2)}'")
     )
     text = text.replace(f"trich_yeu: {nasty}", f"trich_yeu: '{nasty.replace(chr(39), chr(39) * 2)}'")

@@ -147,6 +147,7 @@ def decision_data(
         "phu_luc": [
             {
                 "tieu_de": _fill(title, values),
+                "viet_hoa_tieu_de": True,  # the record renderer keeps a title's case unless asked
                 "bang": {
                     "cot": _headings(dot.cot_danh_sach, model),
                     "hang": [list(r) for r in listing],

@@ -63,6 +63,8 @@ class CoChu(_Strict):
     phu_luc_ten: float
     phu_luc_kem_theo: float
     bang: float
+    hinh_thuc_sao: float
+    xac_nhan: float
 
 
 class DoanVan(_Strict):
@@ -81,11 +83,46 @@ class BangHaiCot(_Strict):
     rong_anh_dau_mm: float = 36
 
 
+class NgatDong(_Strict):
+    """Line breaking of header names and trích yếu: where a line may not break."""
+
+    trich_yeu_toi_da: float
+    ngat_ten_co_quan: bool
+    khong_tach: list[str]
+    dia_gioi: list[str]
+
+
 class DuongKe(_Strict):
     tieu_ngu: float
     co_quan: float
     trich_yeu: float
     do_day_pt: float
+
+
+class OPhu(_Strict):
+    """Phụ lục I boxes 10a-14 and the draft mark: texts, sizes, positions."""
+
+    do_mat: list[str]
+    do_khan: list[str]
+    rong_khung_khan_mm: dict[str, float]
+    cao_khung_mm: float
+    dem_khung_mm: float
+    pham_vi_luu_hanh: list[str]
+    mau_dau: str
+    co_chu_dau: float
+    co_chu_o12: float
+    mau_o12: str
+    co_chu_o13: float
+    o13_dia_chi: str
+    o13_dien_thoai: str
+    o13_fax: str
+    o13_email: str
+    o13_website: str
+    co_chu_o14: float
+    mau_thoi_gian_o14: str
+    mui_gio_o14: str
+    du_thao: str
+    co_chu_du_thao: float
 
 
 class ChuDe(_Strict):
@@ -96,7 +133,9 @@ class ChuDe(_Strict):
     nhan_kinh_gui: str
     tien_to_vv: str
     quyet_dinh: str
+    quyet_nghi: str
     ket_thuc: str
+    nhu_tren: str
 
 
 class QuyenHan(_Strict):
@@ -162,6 +201,15 @@ class LoaiVanBan(_Strict):
     ten_loai: str
     ma: str
     mau: str
+    nhan_than: str = ""  # label before the body: "QUYẾT ĐỊNH:", "QUYẾT NGHỊ:"
+    co_ngay: bool = True  # False: no place/date line in the header (Biên bản)
+
+
+class HinhThucSao(_Strict):
+    """A copy form (Phụ lục I Phần II): its printed name and symbol code."""
+
+    ten: str
+    ma: str
 
 
 class PhanTuKiemTra(_Strict):
@@ -210,14 +258,27 @@ class RuleProfile(_Strict):
     bang_tieu_de: BangHaiCot
     bang_chu_ky: BangHaiCot
     duong_ke: DuongKe
+    ngat_dong: NgatDong
+    o_phu: OPhu
     chu_de: ChuDe
     quyen_han: QuyenHan
     danh_so: DanhSo
     loai_van_ban: dict[str, LoaiVanBan]
+    cau: dict[str, str] = Field(default_factory=dict)
+    ban_sao: dict[str, HinhThucSao] = Field(default_factory=dict)
     giay_cong_nhan: GiayCongNhan | None = None
     ban_dang_ky: BanDangKy | None = None
     ma_loai: dict[str, str] = Field(default_factory=dict)
     kiem_tra: KiemTra | None = None
+
+    def cau_mau(self, key: str, **values: str) -> str:
+        """A fixed sentence of the profile with the record's values filled in."""
+        return self.cau[key].format(**values)
+
+    def ma_cua_ten_loai(self, ten_loai: str) -> str | None:
+        """The Phụ lục III code for a type name, whatever its case ("TỜ TRÌNH" -> "TTr")."""
+        wanted = " ".join(ten_loai.split()).casefold()
+        return next((ma for ten, ma in self.ma_loai.items() if ten.casefold() == wanted), None)
 
     @property
     def ma_hop_le(self) -> set[str]:

@@ -2,13 +2,15 @@
 
 Pydantic checks shape and types here (unknown fields are refused, so a typo is never
 silently ignored); the NĐ30 rules that need a rule profile live in ``rules.py``.
+Every field carries a Vietnamese description: ``docs/ho-so.md`` and ``congvan mau``
+are generated from them.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,12 +23,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
-class CoQuan(_Model):
-    """An issuing body (ô 2): its name, optional parent body, symbol abbreviation."""
+def _ngay(value: Any) -> Any:
+    if value is None or isinstance(value, date):
+        return value
+    return parse_ngay(str(value))
 
-    ten: str = Field(min_length=1)
-    viet_tat: str = Field(min_length=1)
-    co_quan_chu_quan: str | None = None
+
+class CoQuan(_Model):
+    """Cơ quan ban hành (ô 2): tên, cơ quan chủ quản, chữ viết tắt dùng trong ký hiệu."""
+
+    ten: str = Field(
+        min_length=1,
+        description="Tên cơ quan, tổ chức ban hành, in hoa; xuống dòng bằng '\\n' hoặc để tự ngắt dòng cân đối",
+    )
+    viet_tat: str = Field(min_length=1, description="Chữ viết tắt tên cơ quan dùng trong ký hiệu (ví dụ LĐLĐ, UBND)")
+    co_quan_chu_quan: str | None = Field(None, description="Tên cơ quan, tổ chức chủ quản trực tiếp (nếu có)")
 
 
 class ChuKy(_Model):
@@ -39,14 +50,24 @@ class ChuKy(_Model):
     "TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH".
     """
 
-    thay_mat: str | None = None
-    quyen_han: Literal["TM", "KT", "TL", "TUQ", "Q"] | None = None
-    thay: str | None = None
-    co_quan: str | None = None
-    chuc_vu: str | None = None
-    ho_ten: str = Field(min_length=1)
-    anh_chu_ky: Path | None = None
-    anh_dau: Path | None = None
+    thay_mat: str | None = Field(
+        None,
+        description="Tập thể mà người ký thay mặt, in thành dòng 'TM. <tập thể>' phía trên dòng KT. "
+        "(ví dụ ỦY BAN NHÂN DÂN cho 'TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH')",
+    )
+    quyen_han: Literal["TM", "KT", "TL", "TUQ", "Q"] | None = Field(
+        None, description="Quyền hạn ký: TM (thay mặt), KT (ký thay), TL (thừa lệnh), TUQ (thừa ủy quyền), Q (quyền)"
+    )
+    thay: str | None = Field(
+        None,
+        description="Phần sau tiền tố quyền hạn: tập thể (TM. BAN THƯỜNG VỤ) hoặc chức danh người đứng đầu "
+        "(KT. CHỦ TỊCH); không có quyền hạn thì là dòng chức danh đầu tiên",
+    )
+    co_quan: str | None = Field(None, description="Dòng tên cơ quan dưới dòng quyền hạn (nếu cần)")
+    chuc_vu: str | None = Field(None, description="Chức vụ của người ký (bắt buộc với TM., KT., TL., TUQ.)")
+    ho_ten: str = Field(min_length=1, description="Họ và tên người ký, không ghi học hàm, học vị")
+    anh_chu_ky: Path | None = Field(None, description="Ảnh chữ ký (PNG nền trong suốt), đường dẫn tính từ tệp hồ sơ")
+    anh_dau: Path | None = Field(None, description="Ảnh dấu (PNG nền trong suốt), đè lên 1/3 bên trái chữ ký")
 
     @field_validator("quyen_han", mode="before")
     @classmethod
@@ -66,37 +87,40 @@ class Nut(_Model):
     khoan's text is a title (bold, children below) or content.
     """
 
-    phan: str | None = None
-    chuong: str | None = None
-    muc: str | None = None
-    dieu: str | None = None
-    khoan: str | None = None
-    diem: str | None = None
-    gach: str | None = None
-    cong: str | None = None
-    doan: str | None = None
-    so: str | None = None
-    tieu_de: bool | None = None
-    noi_dung: list[Nut | str] = Field(default_factory=list)
+    phan: str | None = Field(None, description="Phần, đánh số I., II. (tiêu đề in hoa, đậm)")
+    chuong: str | None = Field(None, description="Chương (Chương I), tên chương in hoa, căn giữa")
+    muc: str | None = Field(None, description="Mục (Mục 1) trong chương, tên mục in hoa, căn giữa")
+    dieu: str | None = Field(None, description="Điều, đánh số liên tục Điều 1., Điều 2.")
+    khoan: str | None = Field(None, description="Khoản, đánh số 1., 2.; có nội dung con thì in đậm như tiêu đề")
+    diem: str | None = Field(None, description="Điểm, đánh số a), b), c), d), đ)...")
+    gach: str | None = Field(None, description="Ý gạch đầu dòng (-)")
+    cong: str | None = Field(None, description="Ý dấu cộng (+)")
+    doan: str | None = Field(None, description="Đoạn văn không đánh số")
+    bang: Bang | None = Field(None, description="Bảng trong nội dung (xem các trường của bảng)")
+    so: str | None = Field(None, description="Nhãn tự ghi thay cho số tự động (ví dụ '1.1.')")
+    tieu_de: bool | None = Field(
+        None, description="Khoản là tiêu đề (in đậm) hay nội dung; mặc định theo có nội dung con"
+    )
+    noi_dung: list[Nut | str] = Field(default_factory=list, description="Các mục con")
 
     @model_validator(mode="after")
     def _mot_cap(self) -> Nut:
-        given = [k for k in LOAI_NUT if getattr(self, k) is not None]
+        given = [k for k in (*LOAI_NUT, "bang") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
                 "mỗi mục của nội dung cần đúng một trong các khóa: "
-                + ", ".join(LOAI_NUT)
+                + ", ".join((*LOAI_NUT, "bang"))
                 + (f" (đang có: {', '.join(given)})" if given else "")
             )
         return self
 
     @property
     def cap(self) -> str:
-        return next(k for k in LOAI_NUT if getattr(self, k) is not None)
+        return next(k for k in (*LOAI_NUT, "bang") if getattr(self, k) is not None)
 
     @property
     def van_ban(self) -> str:
-        return getattr(self, self.cap)
+        return "" if self.cap == "bang" else getattr(self, self.cap)
 
 
 NoiDung = list[Nut | str]
@@ -105,74 +129,204 @@ NoiDung = list[Nut | str]
 class NhomNoiNhan(_Model):
     """Recipients that share a note such as "(để b/c)" or "(thực hiện)"."""
 
-    nhom: list[str] = Field(min_length=1)
-    ghi_chu: str | None = None
+    nhom: list[str] = Field(min_length=1, description="Các nơi nhận trong nhóm")
+    ghi_chu: str | None = Field(None, description="Ghi chú in cạnh nhóm, ví dụ 'để b/c', 'thực hiện'")
+
+
+class OBang(_Model):
+    """A table cell written as a mapping: text plus spans."""
+
+    chu: str | int | float | None = Field(None, description="Nội dung ô")
+    gop_cot: int = Field(1, ge=1, description="Số cột ô này chiếm (gộp ngang)")
+    gop_hang: int = Field(1, ge=1, description="Số hàng ô này chiếm (gộp dọc, chỉ dùng ở hàng tiêu đề)")
+
+
+class HangBang(_Model):
+    """A row written as a mapping: a total/sub-total row (no STT) or a plain row."""
+
+    o: list[str | int | float | None] = Field(description="Các ô của hàng, theo thứ tự cột (không kể cột STT)")
+    tong: bool = Field(False, description="Hàng tổng cộng / cộng nhóm: in đậm, không đánh STT")
+    nhan: str | None = Field(None, description="Chữ ở cột STT của hàng tổng (ví dụ 'Tổng cộng'), gộp với cột đầu")
 
 
 class Bang(_Model):
-    """A table for an appendix (e.g. the list attached to a Quyết định)."""
+    """A table in the body or in an appendix."""
 
-    cot: list[str] = Field(min_length=1)
-    hang: list[list[str | int | float | None]] = Field(default_factory=list)
-    do_rong: list[float] | None = None
-    so_thu_tu: bool = True
+    cot: list[str] = Field(min_length=1, description="Tên các cột (hàng tiêu đề, lặp lại ở đầu mỗi trang)")
+    tieu_de_nhom: list[list[str | OBang]] | None = Field(
+        None,
+        description="Các hàng tiêu đề phía trên 'cot' có ô gộp: mỗi ô là chữ hoặc {chu, gop_cot, gop_hang}",
+    )
+    hang: list[list[str | int | float | None] | HangBang] = Field(
+        default_factory=list, description="Các hàng dữ liệu; hàng tổng viết {o: [...], tong: true}"
+    )
+    do_rong: list[float] | None = Field(
+        None, description="Độ rộng tương đối của các cột (kể cả cột STT); bỏ trống thì tính theo nội dung"
+    )
+    can_le: list[Literal["trai", "giua", "phai", "deu"]] | None = Field(
+        None, description="Căn lề từng cột (không kể cột STT): trai, giua, phai, deu; mặc định số căn phải"
+    )
+    so_thu_tu: bool = Field(True, description="Thêm cột STT tự đánh số (căn giữa)")
+    dinh_dang_so: bool = Field(True, description="Viết số có dấu chấm phân cách hàng nghìn (1.250.000)")
 
     @model_validator(mode="after")
     def _du_cot(self) -> Bang:
         for i, row in enumerate(self.hang, start=1):
-            if len(row) != len(self.cot):
-                raise ValueError(f"hàng {i} có {len(row)} ô, bảng có {len(self.cot)} cột")
+            cells = row.o if isinstance(row, HangBang) else row
+            if len(cells) != len(self.cot):
+                raise ValueError(f"hàng {i} có {len(cells)} ô, bảng có {len(self.cot)} cột")
         if self.do_rong is not None and len(self.do_rong) != len(self.cot) + int(self.so_thu_tu):
             raise ValueError("do_rong cần một số cho mỗi cột (kể cả cột STT)")
+        if self.can_le is not None and len(self.can_le) != len(self.cot):
+            raise ValueError("can_le cần một giá trị cho mỗi cột (không kể cột STT)")
         return self
 
 
 class PhuLuc(_Model):
     """An appendix: its own section, page numbers restarting at 1."""
 
-    tieu_de: str = Field(min_length=1)
-    kem_theo: str | None = None
-    noi_dung: NoiDung = Field(default_factory=list)
-    bang: Bang | None = None
+    nhan: str | None = Field(
+        None,
+        description="Dòng nhãn như hồ sơ ghi ('Phụ lục I', 'Phụ lục số 02'); bỏ trống thì tự đánh "
+        "'Phụ lục' / 'Phụ lục I, II...'; ghi '' để không in nhãn",
+    )
+    tieu_de: str = Field(min_length=1, description="Tên phụ lục (giữ nguyên chữ hoa/thường như hồ sơ ghi)")
+    viet_hoa_tieu_de: bool = Field(False, description="In hoa toàn bộ tên phụ lục")
+    kem_theo: str | None = Field(None, description="Dòng '(Kèm theo ...)' tự ghi; bỏ trống thì tự tạo")
+    noi_dung: NoiDung = Field(default_factory=list, description="Nội dung phụ lục (cây nội dung như thân văn bản)")
+    bang: Bang | None = Field(None, description="Bảng của phụ lục (sau nội dung)")
 
 
-def _ngay(value: Any) -> Any:
-    if value is None or isinstance(value, date):
-        return value
-    return parse_ngay(str(value))
+class VanBanKemTheo(_Model):
+    """The document a Quyết định (quy định gián tiếp) issues: Quy chế, Quy định..."""
+
+    ten_loai: str = Field(min_length=1, description="Tên loại văn bản được ban hành (QUY CHẾ, QUY ĐỊNH...)")
+    trich_yeu: str = Field(min_length=1, description="Trích yếu của văn bản được ban hành")
+    kem_theo: str | None = Field(None, description="Dòng '(Ban hành kèm theo ...)' tự ghi; bỏ trống thì tự tạo")
+    noi_dung: NoiDung = Field(min_length=1, description="Nội dung (chương, điều...)")
+
+
+class NguoiHop(_Model):
+    """Chair or secretary of a meeting (Biên bản): named in the body, signs at the end."""
+
+    ho_ten: str = Field(min_length=1, description="Họ và tên")
+    chuc_vu: str | None = Field(None, description="Chức vụ, ghi sau tên trong thân biên bản")
+    anh_chu_ky: Path | None = Field(None, description="Ảnh chữ ký (PNG nền trong suốt)")
+
+
+class BanSao(_Model):
+    """A copy (Phụ lục I Phần II): the copy block of a paper copy, or ô 14 of an electronic one."""
+
+    hinh_thuc: Literal["sao_y", "sao_luc", "trich_sao"] = Field(
+        description="Hình thức sao: sao_y (SAO Y), sao_luc (SAO LỤC), trich_sao (TRÍCH SAO)"
+    )
+    dien_tu: bool = Field(
+        False, description="Bản sao sang định dạng điện tử: in thông tin chữ ký số ở góc trên bên phải (ô 14)"
+    )
+    co_quan: CoQuan = Field(description="Cơ quan, tổ chức sao văn bản")
+    so: int | None = Field(None, ge=1, description="Số của bản sao (sổ bản sao, bắt đầu từ 01 mỗi năm)")
+    dia_danh: str | None = Field(None, description="Địa danh nơi sao (bản sao giấy)")
+    ngay_sao: date | None = Field(None, description="Ngày sao (bản sao giấy)")
+    thoi_gian_ky: datetime | None = Field(None, description="Thời gian ký số của bản sao điện tử (ô 14)")
+    chu_ky: ChuKy | None = Field(None, description="Khối chữ ký của người sao (bản sao giấy)")
+    noi_nhan: list[str] = Field(default_factory=list, description="Nơi nhận bản sao; mục cuối 'Lưu: VT'")
+
+    @field_validator("ngay_sao", mode="before")
+    @classmethod
+    def _doc_ngay(cls, value: Any) -> Any:
+        return _ngay(value)
+
+
+class LienHe(_Model):
+    """ô 13: address and contacts printed under a full-width line at the foot of page 1."""
+
+    dia_chi: str | None = Field(None, description="Địa chỉ cơ quan, tổ chức")
+    dien_thoai: str | None = Field(None, description="Số điện thoại")
+    fax: str | None = Field(None, description="Số fax")
+    email: str | None = Field(None, description="Thư điện tử")
+    website: str | None = Field(None, description="Trang thông tin điện tử")
 
 
 class VanBanChung(_Model):
-    """What every document shares (ô 1-9 of NĐ30 Phụ lục I)."""
+    """What every document shares (ô 1-14 of NĐ30 Phụ lục I)."""
 
-    loai: str
-    quy_tac: str = "nd30"
-    co_quan_ban_hanh: list[CoQuan] = Field(min_length=1, max_length=7)
-    tieu_de_co_quan: list[str] | None = None
-    so: int | None = Field(default=None, ge=1)
-    ky_hieu: str | None = None
-    ma_loai: str | None = None
-    so_dang_ky: str | None = None
-    mat: bool = False
-    dia_danh: str = Field(min_length=1)
-    ngay_ban_hanh: date | None = None
-    ten_loai: str | None = None
-    trich_yeu: str = Field(min_length=1)
-    can_cu: list[str] = Field(default_factory=list)
-    noi_dung: NoiDung = Field(min_length=1)
-    ket_thuc: bool = True
-    chu_ky: list[ChuKy] = Field(min_length=1, max_length=7)
-    noi_nhan: list[str | NhomNoiNhan] = Field(min_length=1)
-    phu_luc: list[PhuLuc] = Field(default_factory=list)
+    #: Kinds whose Nơi nhận may say "Như trên" (they name an addressee).
+    CO_NOI_GUI: ClassVar[bool] = False
+    #: Whether the trích yếu is printed under the type name.
+    IN_TRICH_YEU: ClassVar[bool] = True
+
+    loai: str = Field(description="Loại hồ sơ (kế hoạch, quyết định, công văn, giấy mời...)")
+    quy_tac: str = Field("nd30", description="Bộ quy tắc thể thức (nd30: Nhà nước, Công đoàn, Hội)")
+    co_quan_ban_hanh: list[CoQuan] = Field(
+        min_length=1, max_length=7, description="Cơ quan ban hành; nhiều cơ quan là văn bản liên tịch (chủ trì trước)"
+    )
+    tieu_de_co_quan: list[str] | None = Field(
+        None, description="Tự viết các dòng tiêu đề cơ quan (ô 2), dòng nào in dòng ấy"
+    )
+    so: int | None = Field(None, ge=1, description="Số văn bản; bỏ trống nếu chưa có số (hoặc lấy số từ sổ)")
+    ky_hieu: str | None = Field(None, description="Ký hiệu tự ghi (ví dụ KH-LĐLĐ); bỏ trống thì tự tạo")
+    ma_loai: str | None = Field(None, description="Chữ viết tắt tên loại theo Phụ lục III (BC, TB, TTr...)")
+    so_dang_ky: str | None = Field(None, description="Sổ đăng ký văn bản đi dùng để lấy số")
+    mat: bool = Field(False, description="Văn bản mật: lấy số trong sổ văn bản mật (tự bật khi có do_mat)")
+    do_mat: str | None = Field(None, description="Dấu chỉ độ mật (ô 10a): MẬT, TỐI MẬT hoặc TUYỆT MẬT")
+    do_khan: str | None = Field(None, description="Dấu chỉ mức độ khẩn (ô 10b): KHẨN, THƯỢNG KHẨN hoặc HỎA TỐC")
+    pham_vi_luu_hanh: str | None = Field(
+        None, description="Chỉ dẫn phạm vi lưu hành (ô 11): XEM XONG TRẢ LẠI hoặc LƯU HÀNH NỘI BỘ"
+    )
+    du_thao: bool = Field(False, description="In dấu 'DỰ THẢO' ở đầu trang 1 (văn bản chưa ký)")
+    ky_hieu_nguoi_soan: str | None = Field(None, description="Ký hiệu người soạn thảo (ô 12), chữ in hoa, ví dụ PL")
+    so_ban_phat_hanh: int | None = Field(None, ge=1, description="Số lượng bản phát hành (ô 12), ví dụ 300")
+    lien_he: LienHe | None = Field(None, description="Địa chỉ, điện thoại, fax, thư điện tử, website (ô 13)")
+    dia_danh: str = Field(min_length=1, description="Địa danh nơi cơ quan đóng trụ sở (ô 4)")
+    ngay_ban_hanh: date | None = Field(
+        None, description="Ngày ban hành (2026-03-20 hoặc 20/3/2026); bỏ trống để điền tay"
+    )
+    ten_loai: str | None = Field(None, description="Tên loại văn bản (ô 5a), chỉ cần với loai: van_ban")
+    trich_yeu: str = Field(
+        min_length=1, description="Trích yếu nội dung (ô 5a/5b); xuống dòng bằng '\\n' hoặc để tự ngắt"
+    )
+    kinh_gui: list[str] = Field(
+        default_factory=list,
+        description="Nơi gửi 'Kính gửi:' (ô 9a): một nơi in trên một dòng, nhiều nơi in thành danh sách",
+    )
+    can_cu: list[str] = Field(default_factory=list, description="Các căn cứ, in nghiêng; tự thêm ';' và '.' cuối dòng")
+    noi_dung: NoiDung = Field(min_length=1, description="Nội dung (cây: phan, khoan, diem, gach, cong, dieu, bang...)")
+    ket_thuc: bool = Field(True, description="Tự thêm './.' cuối nội dung")
+    chu_ky: list[ChuKy] = Field(
+        min_length=1, max_length=7, description="Các khối chữ ký (ô 7); liên tịch: mỗi cơ quan một khối"
+    )
+    noi_nhan: list[str | NhomNoiNhan] = Field(
+        min_length=1, description="Nơi nhận (ô 9b); tự thêm '- ' và ';'; mục cuối 'Lưu: VT, <đơn vị>'"
+    )
+    phu_luc: list[PhuLuc] = Field(default_factory=list, description="Các phụ lục kèm theo, mỗi phụ lục một phần riêng")
+    ban_sao: BanSao | None = Field(None, description="Thông tin bản sao (sao y, sao lục, trích sao; giấy hoặc điện tử)")
     chua_xep: list[str] = Field(
         default_factory=list,
         description="Đoạn nhập từ tệp Word (congvan nhap) chưa xếp được vào phần nào; không được in, cần xếp lại",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _mat_theo_do_mat(cls, data: Any) -> Any:
+        """A secret mark puts the document in the secret series of the register."""
+        if isinstance(data, dict) and data.get("do_mat") and "mat" not in data:
+            return {**data, "mat": True}
+        return data
+
     @field_validator("co_quan_ban_hanh", mode="before")
     @classmethod
     def _mot_hay_nhieu(cls, value: Any) -> Any:
         return [value] if isinstance(value, dict) else value
+
+    @field_validator("kinh_gui", mode="before")
+    @classmethod
+    def _mot_noi_gui(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("do_mat", "do_khan", "pham_vi_luu_hanh", mode="before")
+    @classmethod
+    def _in_hoa(cls, value: Any) -> Any:
+        return " ".join(value.split()).upper() if isinstance(value, str) else value
 
     @field_validator("so", mode="before")
     @classmethod
@@ -207,34 +361,54 @@ class VanBanChung(_Model):
             out.extend(item.nhom if isinstance(item, NhomNoiNhan) else [item])
         return out
 
+    @property
+    def cac_chu_ky(self) -> list[ChuKy]:
+        """The signature blocks as printed (a Biên bản builds them from its chair and secretary)."""
+        return list(self.chu_ky)
+
 
 class KeHoach(VanBanChung):
     """Kế hoạch (one body) or Kế hoạch liên tịch/phối hợp (several)."""
 
-    loai: Literal["ke_hoach"]
+    loai: Literal["ke_hoach"] = Field(description="ke_hoach")
 
 
 class ChuongTrinhPhoiHop(VanBanChung):
     """Chương trình phối hợp, signed by 2 to 7 bodies."""
 
-    loai: Literal["chuong_trinh_phoi_hop"]
-    co_quan_ban_hanh: list[CoQuan] = Field(min_length=2, max_length=7)
+    loai: Literal["chuong_trinh_phoi_hop"] = Field(description="chuong_trinh_phoi_hop")
+    co_quan_ban_hanh: list[CoQuan] = Field(
+        min_length=2, max_length=7, description="Các cơ quan phối hợp (2 đến 7), cơ quan chủ trì trước"
+    )
 
 
 class QuyetDinh(VanBanChung):
     """Quyết định: authority line, căn cứ, "Theo đề nghị của ...", Điều 1..n."""
 
-    loai: Literal["quyet_dinh"]
-    tham_quyen: str = Field(min_length=1)
-    theo_de_nghi: str | None = None
+    loai: Literal["quyet_dinh"] = Field(description="quyet_dinh")
+    tham_quyen: str = Field(min_length=1, description="Thẩm quyền ban hành (dòng in hoa, đậm dưới trích yếu)")
+    theo_de_nghi: str | None = Field(None, description="Dòng 'Theo đề nghị của ...' sau căn cứ")
+    van_ban_kem_theo: VanBanKemTheo | None = Field(
+        None, description="Văn bản được ban hành kèm theo (quyết định quy định gián tiếp: Quy chế, Quy định...)"
+    )
+
+
+class NghiQuyet(QuyetDinh):
+    """Nghị quyết (cá biệt), mẫu 1.1: like a Quyết định, with "QUYẾT NGHỊ:"."""
+
+    loai: Literal["nghi_quyet"] = Field(description="nghi_quyet")  # type: ignore[assignment]
 
 
 class CongVan(VanBanChung):
     """Công văn: "V/v ..." under the number, "Kính gửi:", no type name."""
 
-    loai: Literal["cong_van"]
-    kinh_gui: list[str] = Field(min_length=1)
-    don_vi_soan_thao: str | None = None
+    CO_NOI_GUI: ClassVar[bool] = True
+
+    loai: Literal["cong_van"] = Field(description="cong_van")
+    kinh_gui: list[str] = Field(min_length=1, description="Nơi gửi 'Kính gửi:' (bắt buộc với công văn)")
+    don_vi_soan_thao: str | None = Field(
+        None, description="Đơn vị soạn thảo, ghi sau tên cơ quan trong ký hiệu (12/UBND-VX)"
+    )
 
     @field_validator("trich_yeu", mode="before")
     @classmethod
@@ -245,15 +419,186 @@ class CongVan(VanBanChung):
 
 
 class VanBanKhac(VanBanChung):
-    """Any other named type (Báo cáo, Thông báo, Hướng dẫn...): give ten_loai, ma_loai."""
+    """Văn bản có tên loại (mẫu 1.4): Báo cáo, Tờ trình, Thông báo, Hướng dẫn, Đề án, Quy chế..."""
 
-    loai: Literal["van_ban"]
-    ten_loai: str = Field(min_length=1)
-    ma_loai: str = Field(min_length=1)
+    loai: Literal["van_ban"] = Field(description="van_ban")
+    ten_loai: str = Field(min_length=1, description="Tên loại văn bản theo Phụ lục III (BÁO CÁO, TỜ TRÌNH...)")
 
 
+class CongDien(VanBanChung):
+    """Công điện (mẫu 1.6): "<người đứng đầu> điện:" and the bodies it is sent to."""
+
+    CO_NOI_GUI: ClassVar[bool] = True
+
+    loai: Literal["cong_dien"] = Field(description="cong_dien")
+    nguoi_dien: str = Field(
+        min_length=1, description="Cơ quan hoặc chức danh người đứng đầu điện (in trước chữ 'điện:')"
+    )
+    kinh_gui: list[str] = Field(min_length=1, description="Các cơ quan nhận điện, mỗi nơi một dòng")
+
+
+class GiayMoi(VanBanChung):
+    """Giấy mời (mẫu 1.7): who invites whom, to what, chair, time, place."""
+
+    CO_NOI_GUI: ClassVar[bool] = True
+
+    loai: Literal["giay_moi"] = Field(description="giay_moi")
+    ben_moi: str = Field(
+        min_length=1, description="Bên mời, như viết trong câu ('Ban Thường vụ Liên đoàn Lao động tỉnh')"
+    )
+    nguoi_duoc_moi: str = Field(min_length=1, description="Người hoặc cơ quan được mời ('trân trọng kính mời: ...')")
+    toi_du: str = Field(min_length=1, description="Tới dự: tên cuộc họp, hội nghị")
+    chu_tri: str | None = Field(None, description="Người chủ trì")
+    thoi_gian: str = Field(min_length=1, description="Thời gian (ví dụ '08 giờ 00 phút, thứ Năm, ngày 12/3/2026')")
+    dia_diem: str = Field(min_length=1, description="Địa điểm")
+    mang_theo: str | None = Field(None, description="Tài liệu, vật dụng đề nghị mang theo")
+    noi_dung: NoiDung = Field(default_factory=list, description="Các đoạn thêm sau địa điểm (nếu cần)")
+
+
+class GiayGioiThieu(VanBanChung):
+    """Giấy giới thiệu (mẫu 1.8): who, position, sent to, purpose, valid until."""
+
+    CO_NOI_GUI: ClassVar[bool] = True
+    IN_TRICH_YEU: ClassVar[bool] = False
+
+    loai: Literal["giay_gioi_thieu"] = Field(description="giay_gioi_thieu")
+    ben_gioi_thieu: str = Field(
+        min_length=1, description="Bên giới thiệu, như viết trong câu ('Liên đoàn Lao động tỉnh')"
+    )
+    nguoi_duoc_gioi_thieu: str = Field(min_length=1, description="Họ và tên người được giới thiệu")
+    danh_xung: Literal["Ông", "Bà"] | None = Field(None, description="Ông hoặc Bà; bỏ trống thì in 'Ông (bà)'")
+    chuc_vu: str = Field(min_length=1, description="Chức vụ của người được giới thiệu")
+    duoc_cu_den: str = Field(min_length=1, description="Cơ quan, tổ chức được cử đến")
+    ve_viec: str = Field(min_length=1, description="Về việc")
+    co_gia_tri_den: date = Field(description="Giấy có giá trị đến hết ngày")
+    trich_yeu: str = Field("", description="Không in; dùng làm trích yếu trong sổ đăng ký (tự tạo nếu bỏ trống)")
+    noi_dung: NoiDung = Field(default_factory=list, description="Các đoạn thêm (nếu cần)")
+
+    @field_validator("co_gia_tri_den", mode="before")
+    @classmethod
+    def _doc_han(cls, value: Any) -> Any:
+        return _ngay(value)
+
+    @model_validator(mode="after")
+    def _trich_yeu_so(self) -> GiayGioiThieu:
+        if not self.trich_yeu:
+            object.__setattr__(self, "trich_yeu", f"Giới thiệu {self.nguoi_duoc_gioi_thieu} đến {self.duoc_cu_den}")
+        return self
+
+
+class BienBan(VanBanChung):
+    """Biên bản (mẫu 1.9): time, place, attendees, chair, secretary; both sign; no date line."""
+
+    loai: Literal["bien_ban"] = Field(description="bien_ban")
+    thoi_gian_bat_dau: str = Field(min_length=1, description="Thời gian bắt đầu (ví dụ '08 giờ 00, ngày 12/3/2026')")
+    dia_diem: str = Field(min_length=1, description="Địa điểm")
+    thanh_phan: list[str] = Field(min_length=1, description="Thành phần tham dự (một hoặc nhiều dòng)")
+    chu_tri: NguoiHop = Field(description="Chủ trì (chủ tọa): ký bên phải")
+    thu_ky: NguoiHop = Field(description="Thư ký (người ghi biên bản): ký bên trái")
+    cuoc_hop: str = Field("cuộc họp", description="Tên gọi: cuộc họp, hội nghị, hội thảo")
+    ket_thuc_luc: str = Field(min_length=1, description="Kết thúc vào lúc (ví dụ '11 giờ 30 phút cùng ngày')")
+    chu_ky: list[ChuKy] = Field(default_factory=list, description="Không dùng: thư ký và chủ tọa ký")
+    noi_nhan: list[str | NhomNoiNhan] = Field(default_factory=list, description="Nơi nhận (không bắt buộc)")
+
+    @field_validator("thanh_phan", mode="before")
+    @classmethod
+    def _mot_dong(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def cac_chu_ky(self) -> list[ChuKy]:
+        return [
+            ChuKy(thay="THƯ KÝ", ho_ten=self.thu_ky.ho_ten, anh_chu_ky=self.thu_ky.anh_chu_ky),
+            ChuKy(thay="CHỦ TỌA", ho_ten=self.chu_tri.ho_ten, anh_chu_ky=self.chu_tri.anh_chu_ky),
+        ]
+
+
+class GiayNghiPhep(VanBanChung):
+    """Giấy nghỉ phép (mẫu 1.10)."""
+
+    IN_TRICH_YEU: ClassVar[bool] = False
+
+    loai: Literal["giay_nghi_phep"] = Field(description="giay_nghi_phep")
+    ben_cap: str = Field(
+        min_length=1, description="Người hoặc cơ quan cấp giấy, như viết trong câu ('Giám đốc Sở Nội vụ')"
+    )
+    ngay_don: date = Field(description="Ngày của đơn đề nghị nghỉ phép")
+    nguoi_nghi: str = Field(min_length=1, description="Họ và tên người nghỉ phép")
+    danh_xung: Literal["Ông", "Bà"] | None = Field(None, description="Ông hoặc Bà; bỏ trống thì in 'ông (bà)'")
+    chuc_vu: str = Field(min_length=1, description="Chức vụ, đơn vị công tác của người nghỉ phép")
+    so_ngay: int = Field(ge=1, description="Số ngày nghỉ phép")
+    tu_ngay: date = Field(description="Nghỉ từ ngày")
+    den_ngay: date = Field(description="Nghỉ đến hết ngày")
+    noi_nghi: str = Field(min_length=1, description="Nơi nghỉ phép")
+    tinh_vao: str = Field(min_length=1, description="Số ngày nghỉ tính vào thời gian nào (ví dụ 'nghỉ phép năm 2026')")
+    xac_nhan_noi_nghi: bool = Field(False, description="In ô xác nhận của cơ quan, chính quyền nơi nghỉ phép")
+    trich_yeu: str = Field("", description="Không in; dùng làm trích yếu trong sổ đăng ký (tự tạo nếu bỏ trống)")
+    noi_dung: NoiDung = Field(default_factory=list, description="Các đoạn thêm (nếu cần)")
+
+    @field_validator("ngay_don", "tu_ngay", "den_ngay", mode="before")
+    @classmethod
+    def _doc_ngay_nghi(cls, value: Any) -> Any:
+        return _ngay(value)
+
+    @model_validator(mode="after")
+    def _trich_yeu_so(self) -> GiayNghiPhep:
+        if self.den_ngay < self.tu_ngay:
+            raise ValueError("den_ngay phải sau hoặc bằng tu_ngay")
+        if not self.trich_yeu:
+            object.__setattr__(self, "trich_yeu", f"Cho {self.nguoi_nghi} nghỉ phép {self.so_ngay} ngày")
+        return self
+
+
+class PhuLucRieng(VanBanChung):
+    """Phụ lục issued as a file of its own (mẫu 2.1 / 2.2): no header, no signature."""
+
+    IN_TRICH_YEU: ClassVar[bool] = False
+
+    loai: Literal["phu_luc"] = Field(description="phu_luc")
+    kem_theo: str = Field(min_length=1, description="Văn bản mà phụ lục kèm theo, như in trong '(Kèm theo ...)'")
+    thoi_gian_ky: datetime | None = Field(None, description="Phụ lục điện tử: thời gian ký số, in ở ô 14")
+    dia_danh: str = Field("", description="Không dùng")
+    trich_yeu: str = Field("", description="Không in; trích yếu trong sổ (tự lấy tên phụ lục)")
+    noi_dung: NoiDung = Field(default_factory=list, description="Không dùng: nội dung nằm trong phu_luc")
+    chu_ky: list[ChuKy] = Field(default_factory=list, description="Không dùng")
+    noi_nhan: list[str | NhomNoiNhan] = Field(default_factory=list, description="Không dùng")
+    phu_luc: list[PhuLuc] = Field(min_length=1, description="Các phụ lục của tệp")
+
+    @model_validator(mode="after")
+    def _trich_yeu_so(self) -> PhuLucRieng:
+        if not self.trich_yeu:
+            object.__setattr__(self, "trich_yeu", self.phu_luc[0].tieu_de)
+        return self
+
+
+KINDS: tuple[type[VanBanChung], ...] = (
+    KeHoach,
+    ChuongTrinhPhoiHop,
+    QuyetDinh,
+    NghiQuyet,
+    CongVan,
+    VanBanKhac,
+    CongDien,
+    GiayMoi,
+    GiayGioiThieu,
+    BienBan,
+    GiayNghiPhep,
+    PhuLucRieng,
+)
 VanBan = Annotated[
-    KeHoach | ChuongTrinhPhoiHop | QuyetDinh | CongVan | VanBanKhac,
+    KeHoach
+    | ChuongTrinhPhoiHop
+    | QuyetDinh
+    | NghiQuyet
+    | CongVan
+    | VanBanKhac
+    | CongDien
+    | GiayMoi
+    | GiayGioiThieu
+    | BienBan
+    | GiayNghiPhep
+    | PhuLucRieng,
     Field(discriminator="loai"),
 ]
-LOAI_VAN_BAN = ("ke_hoach", "chuong_trinh_phoi_hop", "quyet_dinh", "cong_van", "van_ban")
+LOAI_VAN_BAN: tuple[str, ...] = tuple(get_args(k.model_fields["loai"].annotation)[0] for k in KINDS)
+Nut.model_rebuild()

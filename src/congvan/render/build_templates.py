@@ -46,8 +46,16 @@ BODY_KINDS = {
     "muc": "CVMuc",
     "muc_ten": "CVMucTen",
     "dieu": "CVDieu",
+    "giua": "CVThanGiua",
 }
-LINE_STYLES = ("CVDuongKeCoQuan", "CVDuongKeTieuNgu", "CVDuongKeTrichYeu")
+LINE_STYLES = {
+    "CVDuongKeCoQuan": "CV Đường kẻ cơ quan",
+    "CVDuongKeTieuNgu": "CV Đường kẻ tiêu ngữ",
+    "CVDuongKeTrichYeu": "CV Đường kẻ trích yếu",
+    "CVDuongKe": "CV Đường kẻ ngắn",
+    "CVDuongKeBanSao": "CV Đường kẻ bản sao",
+    "CVDuongKeLienHe": "CV Đường kẻ địa chỉ (ô 13)",
+}
 
 
 # ---------------------------------------------------------------- styles
@@ -87,6 +95,17 @@ def _ppr(
     return out + "</w:pPr>"
 
 
+def _framed_ppr(*, before: float = 0, after: float = 0) -> str:
+    """A paragraph in a single-line frame (its width is set per document by indents)."""
+    sides = "".join(
+        f'<w:{s} w:val="single" w:sz="6" w:space="1" w:color="auto"/>' for s in ("top", "left", "bottom", "right")
+    )
+    return (
+        f'<w:pPr><w:pBdr>{sides}</w:pBdr><w:spacing w:before="{round(before * 20)}" w:after="{round(after * 20)}"/>'
+        '<w:jc w:val="center"/></w:pPr>'
+    )
+
+
 def _rpr(*, size: float | None = None, bold: bool = False, italic: bool = False) -> str:
     out = "<w:rPr>"
     out += "<w:b/><w:bCs/>" if bold else ""
@@ -107,6 +126,7 @@ def styles_xml(p: RuleProfile) -> str:
     """styles.xml: document defaults (font, size, colour, language) and the CV styles."""
     c = p.co_chu
     d = p.doan_van
+    o = p.o_phu
     font = esc_attr(p.phong_chu.ten)
     body = {
         "jc": "both",
@@ -169,15 +189,28 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVBang", "CV Bảng", _ppr(), _rpr(size=c.bang)),
         ("CVBangTieuDe", "CV Bảng tiêu đề", _ppr(jc="center"), _rpr(size=c.bang, bold=True)),
         ("CVSoTrang", "CV Số trang", _ppr(jc="center"), _rpr(size=c.so_trang)),
+        (
+            "CVThanGiua",
+            "CV Thân căn giữa",
+            _ppr(jc="center", before=d.cach_truoc_pt, line=d.gian_dong),
+            _rpr(size=c.than),
+        ),
+        ("CVHinhThucSao", "CV Hình thức sao", _ppr(jc="center"), _rpr(size=c.hinh_thuc_sao, bold=True)),
+        ("CVXacNhan", "CV Xác nhận nơi nghỉ phép", _ppr(jc="center", before=12), _rpr(size=c.xac_nhan, italic=True)),
+        ("CVKyHieuSoan", "CV Ký hiệu người soạn thảo (ô 12)", _ppr(before=3), _rpr(size=o.co_chu_o12)),
+        ("CVLienHe", "CV Địa chỉ liên hệ (ô 13)", _ppr(), _rpr(size=o.co_chu_o13)),
+        ("CVO14", "CV Chữ ký số bản sao (ô 14)", _ppr(jc="right"), _rpr(size=o.co_chu_o14)),
+        ("CVDauMat", "CV Dấu độ mật (ô 10a)", _framed_ppr(before=6), _rpr(size=o.co_chu_dau, bold=True)),
+        ("CVDauKhan", "CV Dấu độ khẩn (ô 10b)", _framed_ppr(before=6), _rpr(size=o.co_chu_dau, bold=True)),
+        ("CVPhamVi", "CV Phạm vi lưu hành (ô 11)", _framed_ppr(after=6), _rpr(size=o.co_chu_dau, bold=True)),
+        ("CVDuThao", "CV Dự thảo", _framed_ppr(after=6), _rpr(size=o.co_chu_du_thao, bold=True)),
     ]
     line_ppr = (
         f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{round(p.duong_ke.do_day_pt * 8)}" w:space="1" w:color="000000"/></w:pBdr>'
         '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:jc w:val="center"/></w:pPr>'
     )
     line_rpr = '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
-    for style_id, name in zip(
-        LINE_STYLES, ("CV Đường kẻ cơ quan", "CV Đường kẻ tiêu ngữ", "CV Đường kẻ trích yếu"), strict=True
-    ):
+    for style_id, name in LINE_STYLES.items():
         styles.append((style_id, name, line_ppr, line_rpr))
     body_xml = "".join(_style(*s) for s in styles)
     return (
@@ -200,12 +233,24 @@ def styles_xml(p: RuleProfile) -> str:
 # ---------------------------------------------------------------- package parts
 
 
-def sect_pr(p: RuleProfile) -> str:
-    """Section properties: A4, profile margins, page numbers from page 2, restart at 1."""
+def sect_pr(p: RuleProfile, *, first_page: bool = True, boxes: bool = False) -> str:
+    """Section properties: A4, profile margins, page numbers from page 2, restart at 1.
+
+    Only the document's own first page carries ô 14 (header) and ô 13 (footer);
+    appendix sections point at empty first-page parts so they do not inherit them.
+    """
     t = p.trang
+    first_header, first_footer = ("rIdHeader2", "rIdFooter2") if first_page else ("rIdHeader3", "rIdFooter1")
+    refs = f'<w:headerReference w:type="default" r:id="rIdHeader1"/><w:headerReference w:type="first" r:id="{first_header}"/>'
+    if boxes:
+        refs += (
+            '<w:footerReference w:type="default" r:id="rIdFooter1"/>'
+            f'<w:footerReference w:type="first" r:id="{first_footer}"/>'
+        )
+    else:
+        refs = '<w:headerReference w:type="default" r:id="rIdHeader1"/><w:headerReference w:type="first" r:id="rIdHeader2"/>'
     return (
-        '<w:sectPr><w:headerReference w:type="default" r:id="rIdHeader1"/>'
-        '<w:headerReference w:type="first" r:id="rIdHeader2"/>'
+        f"<w:sectPr>{refs}"
         f'<w:pgSz w:w="{twips(t.rong_mm)}" w:h="{twips(t.cao_mm)}"/>'
         f'<w:pgMar w:top="{twips(t.le_tren_mm)}" w:right="{twips(t.le_phai_mm)}" w:bottom="{twips(t.le_duoi_mm)}" '
         f'w:left="{twips(t.le_trai_mm)}" w:header="{twips(t.dau_trang_mm)}" w:footer="{twips(t.dau_trang_mm)}" w:gutter="0"/>'
@@ -213,6 +258,26 @@ def sect_pr(p: RuleProfile) -> str:
         + ("<w:titlePg/>" if t.so_trang_tu_trang_2 else "")
         + "</w:sectPr>"
     )
+
+
+def _first_header_xml() -> str:
+    """Page 1 header: ô 14, the digital-signature text of an electronic copy (top right)."""
+    body = tag_para("{%p if o_14 %}") + _var("CVO14", "o_14") + tag_para("{%p endif %}") + para(None)
+    return XML_DECL + f"<w:hdr {ROOT_NS}>{body}</w:hdr>"
+
+
+def _footer_xml(first: bool) -> str:
+    """Page 1 footer: ô 13 under a full-width line; other pages: empty."""
+    body = para(None)
+    if first:
+        body = (
+            tag_para("{%p if o_13 %}")
+            + para("CVDuongKeLienHe")
+            + _loop("x", "o_13", _var("CVLienHe", "x"))
+            + tag_para("{%p endif %}")
+            + para(None)
+        )
+    return XML_DECL + f"<w:ftr {ROOT_NS}>{body}</w:ftr>"
 
 
 def _header_xml(page_number: bool) -> str:
@@ -282,8 +347,24 @@ _APP = (
 )
 
 
-def package(p: RuleProfile, body: str, title: str, sect: str | None = None) -> bytes:
-    """A complete, slim DOCX package around *body* (the inside of w:body); *sect* replaces the sectPr."""
+_BOX_TYPES = (
+    '<Override PartName="/word/header3.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
+    '<Override PartName="/word/footer1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+    '<Override PartName="/word/footer2.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
+)
+_BOX_RELS = (
+    '<Relationship Id="rIdHeader3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header3.xml"/>'
+    '<Relationship Id="rIdFooter1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer1.xml"/>'
+    '<Relationship Id="rIdFooter2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer" Target="footer2.xml"/>'
+)
+
+
+def package(p: RuleProfile, body: str, title: str, sect: str | None = None, *, boxes: bool = False) -> bytes:
+    """A complete, slim DOCX package around *body* (the inside of w:body); *sect* replaces the sectPr.
+
+    *boxes*: the record templates' page-1 header (ô 14) and footer (ô 13) parts, and the
+    empty ones appendix sections point at; without it the package is the plain one.
+    """
     document = XML_DECL + f"<w:document {ROOT_NS}><w:body>{body}{sect or sect_pr(p)}</w:body></w:document>"
     parts = {
         "[Content_Types].xml": _CONTENT_TYPES,
@@ -297,6 +378,13 @@ def package(p: RuleProfile, body: str, title: str, sect: str | None = None) -> b
         "word/header2.xml": _header_xml(False),
         "word/_rels/document.xml.rels": _DOC_RELS,
     }
+    if boxes:
+        parts["[Content_Types].xml"] = _CONTENT_TYPES.replace("</Types>", _BOX_TYPES + "</Types>")
+        parts["word/_rels/document.xml.rels"] = _DOC_RELS.replace("</Relationships>", _BOX_RELS + "</Relationships>")
+        parts["word/header2.xml"] = _first_header_xml()
+        parts["word/header3.xml"] = _header_xml(False)
+        parts["word/footer1.xml"] = _footer_xml(False)
+        parts["word/footer2.xml"] = _footer_xml(True)
     return PackageWriter({k: v.encode("utf-8") for k, v in parts.items()}, level=9).to_bytes({})
 
 
@@ -311,8 +399,20 @@ def _rich(style: str, expr: str) -> str:
     return para(style, run("{{r " + expr + " }}"))
 
 
+def _whole(expr: str) -> str:
+    """A paragraph replaced by ready-made XML from the context (tables, framed boxes, sized lines)."""
+    return para(None, run("{{p " + expr + " }}"))
+
+
 def _loop(var: str, items: str, inner: str) -> str:
     return tag_para(f"{{%p for {var} in {items} %}}") + inner + tag_para("{%p endfor %}")
+
+
+def _if(test: str, inner: str, otherwise: str | None = None) -> str:
+    out = tag_para(f"{{%p if {test} %}}") + inner
+    if otherwise is not None:
+        out += tag_para("{%p else %}") + otherwise
+    return out + tag_para("{%p endif %}")
 
 
 def body_loop(items: str) -> str:
@@ -321,35 +421,65 @@ def body_loop(items: str) -> str:
     for i, (kind, style) in enumerate(BODY_KINDS.items()):
         keyword = "if" if i == 0 else "elif"
         out += tag_para(f'{{%p {keyword} d.kieu == "{kind}" %}}') + _rich(style, "d.runs")
-    out += tag_para('{%p elif d.kieu == "bang" %}') + para(None, run("{{p d.bang }}"))
+    out += tag_para('{%p elif d.kieu == "bang" %}') + _whole("d.bang")
     out += tag_para("{%p endif %}") + tag_para("{%p endfor %}")
     return out
 
 
-def header_table(p: RuleProfile, *, cong_van: bool) -> str:
-    """ô 2+3 | ô 1+4 in a borderless 2×2 table: names | Quốc hiệu, then Số | date."""
-    left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
-    names = (
-        _loop("x", "dong_chu_quan", _var("CVCoQuanChuQuan", "x"))
-        + _loop("x", "dong_co_quan", _var("CVCoQuan", "x"))
+def _names(expr: str = "") -> str:
+    """ô 2: parent body, issuing body, the short line under it."""
+    return (
+        _loop("x", f"{expr}dong_chu_quan", _rich("CVCoQuanChuQuan", "x"))
+        + _loop("x", f"{expr}dong_co_quan", _rich("CVCoQuan", "x"))
         + para("CVDuongKeCoQuan")
     )
-    national = (
+
+
+def _national(p: RuleProfile) -> str:
+    """ô 1: Quốc hiệu, Tiêu ngữ and the line as long as the Tiêu ngữ."""
+    return (
         para("CVQuocHieu", run(p.chu_de.quoc_hieu))
         + para("CVTieuNgu", run(p.chu_de.tieu_ngu))
         + para("CVDuongKeTieuNgu")
     )
-    number = _var("CVSo", "so_ky_hieu")
-    if cong_van:
-        number += _var("CVTrichYeuCV", "trich_yeu_cv")
-    rows = row(cell(left, names) + cell(right, national)) + row(
-        cell(left, number) + cell(right, _var("CVDiaDanhNgay", "dia_danh_ngay"))
-    )
-    return table([left, right], rows, indent=twips(p.bang_tieu_de.lui_trai_mm))
+
+
+def header_table(p: RuleProfile, *, cong_van: bool, number_row: bool = True) -> str:
+    """ô 2+3 | ô 1+4 in a borderless 2×2 table: names | Quốc hiệu, then Số (10a, 10b) | date.
+
+    ô 11 (phạm vi lưu hành) sits above the Quốc hiệu; ô 10a/10b under Số (and V/v).
+    """
+    left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
+    national = _if("pham_vi_luu_hanh", _whole("pham_vi_luu_hanh")) + _national(p)
+    rows = row(cell(left, _names()) + cell(right, national))
+    if number_row:
+        number = _var("CVSo", "so_ky_hieu")
+        if cong_van:
+            number += _var("CVTrichYeuCV", "trich_yeu_cv")
+        number += _if("dau_mat", _whole("dau_mat")) + _if("dau_khan", _whole("dau_khan"))
+        rows += row(cell(left, number) + cell(right, _var("CVDiaDanhNgay", "dia_danh_ngay")))
+    return _if("du_thao", _whole("du_thao")) + table([left, right], rows, indent=twips(p.bang_tieu_de.lui_trai_mm))
 
 
 def title_block() -> str:
-    return _var("CVTenLoai", "ten_loai") + _loop("x", "trich_yeu", _var("CVTrichYeu", "x")) + para("CVDuongKeTrichYeu")
+    """ô 5a: tên loại, trích yếu and its line (a line under the tên loại when there is no trích yếu)."""
+    return _var("CVTenLoai", "ten_loai") + _if(
+        "trich_yeu",
+        _loop("x", "trich_yeu", _rich("CVTrichYeu", "x")) + para("CVDuongKeTrichYeu"),
+        _whole("duong_ke_ten_loai"),
+    )
+
+
+def kinh_gui_block(p: RuleProfile) -> str:
+    """ô 9a: "Kính gửi: X." on one line, or the label and one line per recipient (also "… điện:")."""
+    return _if(
+        "nhan_kinh_gui",
+        _if(
+            "kinh_gui_mot",
+            para("CVKinhGui", run("{{ nhan_kinh_gui }}") + run(" ") + run("{{ kinh_gui_mot }}")),
+            _var("CVKinhGui", "nhan_kinh_gui") + _loop("k", "kinh_gui", _var("CVKinhGuiMuc", "k")),
+        ),
+    )
 
 
 def signer_titles(expr: str) -> str:
@@ -367,7 +497,7 @@ def signer_block(expr: str) -> str:
 
 
 def recipients_block(p: RuleProfile, width: int) -> str:
-    """ô 9b: "Nơi nhận:" and its items; groups with a note sit in a nested table."""
+    """ô 9b: "Nơi nhận:" and its items (groups with a note in a nested table), then ô 12."""
     note = 1150
     nested_rows = (
         tag_row("{%tr for g in nhom_noi_nhan %}", 2)
@@ -377,24 +507,28 @@ def recipients_block(p: RuleProfile, width: int) -> str:
         )
         + tag_row("{%tr endfor %}", 2)
     )
-    return (
-        para("CVNoiNhanNhan", run(p.chu_de.nhan_noi_nhan))
-        + tag_para("{%p if co_ghi_chu %}")
-        + table([width - note, note], nested_rows, indent=-85)
-        + para("CVNoiNhan")
-        + tag_para("{%p else %}")
-        + _loop("m", "noi_nhan", _var("CVNoiNhan", "m"))
-        + tag_para("{%p endif %}")
+    items = _if(
+        "co_ghi_chu",
+        table([width - note, note], nested_rows, indent=-85) + para("CVNoiNhan"),
+        _loop("m", "noi_nhan", _var("CVNoiNhan", "m")),
     )
+    return _if("noi_nhan", para("CVNoiNhanNhan", run(p.chu_de.nhan_noi_nhan)) + items) + para(None)
 
 
 def signature_area(p: RuleProfile) -> str:
-    """One signer: Nơi nhận left, signature right. Joint: signatures in rows of two, Nơi nhận below."""
+    """One signer: Nơi nhận left, signature right. Two or more (joint, Biên bản): rows of two, Nơi nhận below."""
     left, right = twips(p.bang_chu_ky.cot_trai_mm), twips(p.bang_chu_ky.cot_phai_mm)
     text_width = twips(p.trang.rong_chu_mm)
     half = text_width // 2
+    confirmation = (
+        tag_row("{%tr if xac_nhan %}", 2)
+        + row(cell(left, _loop("x", "xac_nhan", _var("CVXacNhan", "x")) + para("CVXacNhan")) + cell(right, para(None)))
+        + tag_row("{%tr endif %}", 2)
+    )
     single = table(
-        [left, right], row(cell(left, recipients_block(p, left)) + cell(right, signer_block("chu_ky")), cant_split=True)
+        [left, right],
+        row(cell(left, recipients_block(p, left)) + cell(right, signer_block("chu_ky")), cant_split=True)
+        + confirmation,
     )
     # Titles and names in separate rows so that names line up across a row of two
     # even when one title wraps onto more lines than the other.
@@ -412,75 +546,116 @@ def signature_area(p: RuleProfile) -> str:
         + tag_row("{%tr endif %}", 2)
     )
     joint = table([half, text_width - half], joint_rows) + recipients_block(p, twips(p.bang_chu_ky.cot_trai_mm))
-    return (
-        para("CVThan", "", "<w:keepNext/>")
-        + tag_para("{%p if lien_tich %}")
-        + joint
-        + tag_para("{%p else %}")
-        + single
-        + tag_para("{%p endif %}")
-    )
+    # ô 12 sits under ô 9b, below the signature table (Phụ lục I §IV diagram)
+    o12 = _if("o_12", _var("CVKyHieuSoan", "o_12"))
+    return _if("co_chu_ky", para("CVThan", "", "<w:keepNext/>") + _if("lien_tich", joint, single) + o12)
 
 
-def appendices(p: RuleProfile) -> str:
-    """Each Phụ lục in its own section: page numbers restart at 1."""
-    section_break = f"<w:p><w:pPr>{sect_pr(p)}</w:pPr></w:p>"
+def _section_break(p: RuleProfile) -> str:
+    return f"<w:p><w:pPr>{sect_pr(p, first_page=False, boxes=True)}</w:pPr></w:p>"
+
+
+def appendices(p: RuleProfile, *, break_first: bool = True) -> str:
+    """Each Phụ lục in its own section (page numbers restart at 1); label as the record writes it."""
+    brk = _section_break(p) if break_first else _if("not loop.first", _section_break(p))
     return _loop(
         "pl",
         "phu_luc",
-        section_break
-        + _var("CVPhuLucNhan", "pl.nhan")
+        brk
+        + _if("pl.nhan", _var("CVPhuLucNhan", "pl.nhan"))
         + _var("CVPhuLucTen", "pl.ten")
         + _var("CVPhuLucKemTheo", "pl.kem_theo")
+        + _whole("pl.duong_ke")
         + body_loop("pl.doan"),
     )
 
 
+def issued_document(p: RuleProfile) -> str:
+    """mẫu 1.3: the document a Quyết định issues, in its own section with names | Quốc hiệu."""
+    left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
+    head = table(
+        [left, right], row(cell(left, _names()) + cell(right, _national(p))), indent=twips(p.bang_tieu_de.lui_trai_mm)
+    )
+    return _if(
+        "van_ban_kem_theo",
+        _section_break(p)
+        + head
+        + _var("CVTenLoai", "van_ban_kem_theo.ten_loai")
+        + _loop("x", "van_ban_kem_theo.trich_yeu", _rich("CVTrichYeu", "x"))
+        + _var("CVPhuLucKemTheo", "van_ban_kem_theo.kem_theo")
+        + _whole("van_ban_kem_theo.duong_ke")
+        + body_loop("van_ban_kem_theo.doan"),
+    )
+
+
+def copy_block(p: RuleProfile) -> str:
+    """Bản sao giấy (mẫu 3.1): full-width line, copying body | SAO Y, Số | date, Nơi nhận | signer."""
+    left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
+    sig_left, sig_right = twips(p.bang_chu_ky.cot_trai_mm), twips(p.bang_chu_ky.cot_phai_mm)
+    head = row(cell(left, _names("ban_sao.")) + cell(right, _var("CVHinhThucSao", "ban_sao.hinh_thuc"))) + row(
+        cell(left, _var("CVSo", "ban_sao.so_ky_hieu")) + cell(right, _var("CVDiaDanhNgay", "ban_sao.dia_danh_ngay"))
+    )
+    recipients = _if(
+        "ban_sao.noi_nhan",
+        para("CVNoiNhanNhan", run(p.chu_de.nhan_noi_nhan)) + _loop("m", "ban_sao.noi_nhan", _var("CVNoiNhan", "m")),
+    ) + para(None)
+    sign = table(
+        [sig_left, sig_right],
+        row(cell(sig_left, recipients) + cell(sig_right, signer_block("ban_sao.chu_ky")), cant_split=True),
+    )
+    return _if(
+        "ban_sao",
+        para("CVDuongKeBanSao") + table([left, right], head, indent=twips(p.bang_tieu_de.lui_trai_mm)) + sign,
+    )
+
+
+def _closing(p: RuleProfile) -> str:
+    return signature_area(p) + appendices(p) + copy_block(p)
+
+
 def ke_hoach_body(p: RuleProfile) -> str:
-    """Kế hoạch, Chương trình phối hợp and other named types."""
+    """Every văn bản có tên loại: kế hoạch, báo cáo, tờ trình, giấy mời, biên bản, công điện…"""
     return (
         header_table(p, cong_van=False)
         + title_block()
+        + kinh_gui_block(p)
         + _loop("x", "can_cu", _var("CVCanCu", "x"))
         + body_loop("doan")
-        + signature_area(p)
-        + appendices(p)
+        + _closing(p)
     )
 
 
 def quyet_dinh_body(p: RuleProfile) -> str:
+    """Quyết định and Nghị quyết (mẫu 1.1-1.3): thẩm quyền, căn cứ, "QUYẾT ĐỊNH:"/"QUYẾT NGHỊ:"."""
     return (
         header_table(p, cong_van=False)
         + title_block()
         + _var("CVThamQuyen", "tham_quyen")
         + _loop("x", "can_cu", _var("CVCanCu", "x"))
-        + tag_para("{%p if theo_de_nghi %}")
-        + _var("CVCanCu", "theo_de_nghi")
-        + tag_para("{%p endif %}")
-        + para("CVQuyetDinhNhan", run(p.chu_de.quyet_dinh))
+        + _if("theo_de_nghi", _var("CVCanCu", "theo_de_nghi"))
+        + _var("CVQuyetDinhNhan", "nhan_than")
         + body_loop("doan")
         + signature_area(p)
+        + issued_document(p)
         + appendices(p)
+        + copy_block(p)
     )
 
 
 def cong_van_body(p: RuleProfile) -> str:
-    label = p.chu_de.nhan_kinh_gui
-    kinh_gui = (
-        tag_para("{%p if kinh_gui_mot %}")
-        + para("CVKinhGui", run(label + " ") + run("{{ kinh_gui_mot }}"))
-        + tag_para("{%p else %}")
-        + para("CVKinhGui", run(label))
-        + _loop("k", "kinh_gui", _var("CVKinhGuiMuc", "k"))
-        + tag_para("{%p endif %}")
-    )
-    return header_table(p, cong_van=True) + kinh_gui + body_loop("doan") + signature_area(p) + appendices(p)
+    return header_table(p, cong_van=True) + kinh_gui_block(p) + body_loop("doan") + _closing(p)
+
+
+def phu_luc_body(p: RuleProfile) -> str:
+    """mẫu 2.1/2.2: an appendix file of its own (ô 14 in the page-1 header when electronic)."""
+    return appendices(p, break_first=False)
 
 
 TEMPLATES = {
-    "ke_hoach": (ke_hoach_body, "Mẫu kế hoạch / chương trình phối hợp (NĐ30)"),
-    "quyet_dinh": (quyet_dinh_body, "Mẫu quyết định (NĐ30)"),
+    "ke_hoach": (ke_hoach_body, "Mẫu văn bản có tên loại: kế hoạch, báo cáo, tờ trình, giấy mời… (NĐ30)"),
+    "quyet_dinh": (quyet_dinh_body, "Mẫu quyết định, nghị quyết (NĐ30)"),
     "cong_van": (cong_van_body, "Mẫu công văn (NĐ30)"),
+    "phu_luc": (phu_luc_body, "Mẫu phụ lục tệp riêng (NĐ30)"),
 }
 
 
@@ -490,7 +665,7 @@ def build_all(profile_name: str = "nd30", target: Path = TEMPLATE_DIR) -> list[P
     written = []
     for name, (body, title) in TEMPLATES.items():
         path = target / f"{name}.docx"
-        write_bytes_atomic(path, package(p, body(p), title))
+        write_bytes_atomic(path, package(p, body(p), title, sect_pr(p, boxes=True), boxes=True))
         written.append(path)
     return written
 

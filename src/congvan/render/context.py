@@ -16,23 +16,38 @@ from markupsafe import Markup
 
 from congvan.profiles import RuleProfile
 from congvan.records.models import (
-    Bang,
+    BienBan,
     ChuKy,
+    CongDien,
     CongVan,
+    GiayGioiThieu,
+    GiayMoi,
+    GiayNghiPhep,
     NhomNoiNhan,
     Nut,
+    PhuLucRieng,
     QuyetDinh,
     VanBanChung,
 )
 from congvan.records.rules import ma_loai
+from congvan.render.boxes import box_context
 from congvan.render.images import ImageSet
-from congvan.render.ooxml import ALL_BORDERS, cell, para, row, run, table, twips
+from congvan.render.metrics import text_width_mm
+from congvan.render.ooxml import CELL_MARGIN_TW, para, run, twips
 from congvan.render.richtext import plain_text, rich
+from congvan.render.tables import bang_xml
 from congvan.vi.chu import nhan_diem, so_la_ma, viet_hoa, viet_hoa_chu_dau
-from congvan.vi.ngay import O_TRONG, dong_dia_danh_ngay, ngay_thang_nam
+from congvan.vi.ngay import O_TRONG, dong_dia_danh_ngay, ngay_thang_nam, so_ngay, so_thang
 from congvan.vi.so_ky_hieu import dong_so, ky_hieu_van_ban, so_va_ky_hieu
 
 _END_PUNCT = " \t;,.:"
+
+
+@dataclass(frozen=True)
+class Giua:
+    """A generated centred line of the body ("… trân trọng giới thiệu:")."""
+
+    text: str
 
 
 @dataclass
@@ -76,7 +91,13 @@ def _body(nodes: list[Nut | str], p: RuleProfile, counters: _Counters) -> Iterat
         if isinstance(node, str):
             yield {"kieu": "than", "runs": rich(node)}
             continue
+        if isinstance(node, Giua):
+            yield {"kieu": "giua", "runs": rich(node.text)}
+            continue
         cap = node.cap
+        if cap == "bang":
+            yield {"kieu": "bang", "bang": bang_xml(node.bang, p), "runs": Markup("")}
+            continue
         if cap in ("khoan", "diem", "phan"):
             local[cap] = local.get(cap, 0) + 1
         text = node.van_ban
@@ -121,16 +142,20 @@ def _close_body(paras: list[dict[str, Any]], ket_thuc: str, raw_last: str) -> No
     last["runs"] = Markup(last["runs"]) + Markup(run(mark))
 
 
-def _last_text(nodes: list[Nut | str]) -> str:
+def _last_text(nodes: list[Any]) -> str:
     last = nodes[-1]
     if isinstance(last, str):
         return plain_text(last)
+    if isinstance(last, Giua):
+        return last.text
+    if last.cap == "bang":
+        return ""
     return _last_text(last.noi_dung) if last.noi_dung else plain_text(last.van_ban)
 
 
-def body_paragraphs(nodes: list[Nut | str], p: RuleProfile, close: bool) -> list[dict[str, Any]]:
+def body_paragraphs(nodes: list[Any], p: RuleProfile, close: bool) -> list[dict[str, Any]]:
     paras = list(_body(nodes, p, _Counters()))
-    if close and nodes:
+    if close and nodes and paras[-1]["kieu"] != "bang":
         _close_body(paras, p.chu_de.ket_thuc, _last_text(nodes))
     return paras
 
@@ -212,70 +237,316 @@ class SignatureBuilder:
 
 
 def signatures(vb: VanBanChung, p: RuleProfile, images: ImageSet, base_dir: Path) -> dict[str, Any]:
-    joint = len(vb.chu_ky) > 1
+    blocks_in = vb.cac_chu_ky
+    joint = len(blocks_in) > 1
     cell_mm = p.trang.rong_chu_mm / 2 if joint else p.bang_chu_ky.cot_phai_mm
     builder = SignatureBuilder(p, images, base_dir, cell_mm)
-    blocks = [builder.block(ck) for ck in vb.chu_ky]
+    blocks = [builder.block(ck) for ck in blocks_in]
     pairs = [{"trai": blocks[i], "phai": blocks[i + 1]} for i in range(0, len(blocks) - 1, 2)]
     odd = blocks[-1] if joint and len(blocks) % 2 else None
-    return {"lien_tich": joint, "chu_ky": blocks[0], "hang_chu_ky": pairs, "chu_ky_le": odd}
+    first = blocks[0] if blocks else {"dong": [], "anh": Markup(""), "ho_ten": ""}
+    return {"lien_tich": joint, "chu_ky": first, "hang_chu_ky": pairs, "chu_ky_le": odd, "co_chu_ky": bool(blocks)}
 
 
-def header_lines(vb: VanBanChung) -> dict[str, list[str]]:
+_BREAK_PENALTY_MM = 8.0
+
+
+def _tokens(text: str, keep: tuple[str, ...], units: tuple[str, ...]) -> list[str]:
+    """Words, with each word group of *keep* and each place name after a unit word as one token."""
+    words = text.split()
+    folded = [w.casefold() for w in words]
+    groups = sorted((g.casefold().split() for g in keep), key=len, reverse=True)
+    unit_groups = [u.casefold().split() for u in units]
+    tokens: list[str] = []
+    i = 0
+    while i < len(words):
+        unit = next((u for u in unit_groups if folded[i : i + len(u)] == u and i + len(u) < len(words)), None)
+        if unit is not None and i > 0:
+            tokens.append(" ".join(words[i:]))
+            break
+        size = next((len(g) for g in groups if folded[i : i + len(g)] == g), 1)
+        tokens.append(" ".join(words[i : i + size]))
+        i += size
+    return tokens
+
+
+def balanced_lines(
+    text: str,
+    size: float,
+    width_mm: float,
+    *,
+    bold: bool = True,
+    keep: tuple[str, ...] = (),
+    units: tuple[str, ...] = (),
+) -> list[str]:
+    """Break *text* into the fewest lines that fit *width_mm*, the widest as short as possible.
+
+    Breaks fall only between tokens (see :func:`_tokens`), never inside "LAO ĐỘNG"
+    or "TỈNH VĨNH LONG", so no line ends in half a name.
+    """
+    tokens = _tokens(text, keep, units)
+    if not tokens or text_width_mm(text, size, bold=bold) <= width_mm:
+        return [" ".join(tokens)] if tokens else []
+    folded_units = tuple(u.casefold() + " " for u in units)
+
+    def penalty(end: int) -> float:
+        """A break after a comma or before a place name is free; elsewhere it costs a little."""
+        if end >= len(tokens) or tokens[end - 1].endswith((",", ";", ":")):
+            return 0.0
+        return 0.0 if tokens[end].casefold().startswith(folded_units) else _BREAK_PENALTY_MM
+
+    n = len(tokens)
+    for lines_wanted in range(2, n + 1):
+        # Fewest lines that fit; among those, the widest line (plus penalties) as short as possible.
+        best: dict[int, tuple[float, list[str]]] = {0: (0.0, [])}
+        for _ in range(lines_wanted):
+            nxt: dict[int, tuple[float, list[str]]] = {}
+            for start, (worst, acc) in best.items():
+                for end in range(start + 1, n + 1):
+                    line = " ".join(tokens[start:end])
+                    w = text_width_mm(line, size, bold=bold)
+                    if w > width_mm and end > start + 1:
+                        break
+                    cand = (max(worst, w + penalty(end)), [*acc, line])
+                    if end not in nxt or cand[0] < nxt[end][0]:
+                        nxt[end] = cand
+            best = nxt
+        if n in best:
+            return best[n][1]
+    return [" ".join(tokens)]
+
+
+def broken(lines: list[str]) -> Markup:
+    """One paragraph's runs with a line break between *lines* (the space stays before each break)."""
+    out = [run(line + (" " if i < len(lines) - 1 else "")) for i, line in enumerate(lines)]
+    return Markup("<w:r><w:br/></w:r>".join(out))
+
+
+def _name_lines(text: str, size: float, width_mm: float, p: RuleProfile) -> list[Markup]:
+    """A header name: lines written in the record win (one paragraph each), else balanced lines."""
+    keep, units = tuple(p.ngat_dong.khong_tach), tuple(p.ngat_dong.dia_gioi)
+    if "\n" in text:
+        return [Markup(run(viet_hoa(x.strip()))) for x in text.split("\n") if x.strip()]
+    if not p.ngat_dong.ngat_ten_co_quan:
+        return [Markup(run(viet_hoa(text)))]
+    return [broken(balanced_lines(viet_hoa(text), size, width_mm, keep=keep, units=units))]
+
+
+CELL_MARGIN_MM = CELL_MARGIN_TW * 25.4 / 1440
+
+
+def header_lines(vb: VanBanChung, p: RuleProfile) -> dict[str, list[Markup]]:
     """ô 2: parent body (not bold) and issuing body lines; joint bodies stacked, lead first."""
     if vb.tieu_de_co_quan:
-        return {"dong_chu_quan": [], "dong_co_quan": [viet_hoa(x) for x in vb.tieu_de_co_quan]}
+        return {"dong_chu_quan": [], "dong_co_quan": [Markup(run(viet_hoa(x))) for x in vb.tieu_de_co_quan]}
+    width = p.bang_tieu_de.cot_trai_mm - 2 * CELL_MARGIN_MM - 1
     if not vb.lien_tich:
         cq = vb.co_quan_ban_hanh[0]
-        parent = cq.co_quan_chu_quan.split("\n") if cq.co_quan_chu_quan else []
-        return {
-            "dong_chu_quan": [viet_hoa(x) for x in parent],
-            "dong_co_quan": [viet_hoa(x) for x in cq.ten.split("\n")],
-        }
-    return {"dong_chu_quan": [], "dong_co_quan": [viet_hoa(cq.ten) for cq in vb.co_quan_ban_hanh]}
+        parent = _name_lines(cq.co_quan_chu_quan, p.co_chu.co_quan_chu_quan, width, p) if cq.co_quan_chu_quan else []
+        return {"dong_chu_quan": parent, "dong_co_quan": _name_lines(cq.ten, p.co_chu.co_quan, width, p)}
+    lines: list[Markup] = []
+    for cq in vb.co_quan_ban_hanh:
+        lines += _name_lines(cq.ten, p.co_chu.co_quan, width, p)
+    return {"dong_chu_quan": [], "dong_co_quan": lines}
 
 
-def appendix_table(bang: Bang, p: RuleProfile) -> Markup:
-    """A bordered table whose header row repeats on every page."""
-    width = twips(p.trang.rong_chu_mm)
-    cols = (["STT"] if bang.so_thu_tu else []) + bang.cot
-    weights = bang.do_rong or ([0.6] if bang.so_thu_tu else []) + [1.0] * len(bang.cot)
-    total = sum(weights)
-    widths = [int(width * w / total) for w in weights]
+def trich_yeu_lines(text: str, p: RuleProfile) -> list[Markup]:
+    """Trích yếu: the record's own lines (one paragraph each), else balanced lines in one paragraph."""
+    if "\n" in text.strip():
+        return [Markup(run(plain_text(x.strip()))) for x in text.split("\n") if x.strip()]
+    width = p.trang.rong_chu_mm * p.ngat_dong.trich_yeu_toi_da
+    nd = p.ngat_dong
+    return [broken(balanced_lines(plain_text(text), p.co_chu.trich_yeu, width, bold=True, keep=tuple(nd.khong_tach)))]
 
-    def cells(values: list[str], style: str) -> str:
-        out = ""
-        for i, (w, v) in enumerate(zip(widths, values, strict=True)):
-            centre = '<w:jc w:val="center"/>' if bang.so_thu_tu and i == 0 else ""
-            out += cell(w, para(style, run(v), centre))
-        return out
 
-    rows = row(cells(cols, "CVBangTieuDe"), header=True, cant_split=True)
-    for n, values in enumerate(bang.hang, start=1):
-        texts = ([str(n)] if bang.so_thu_tu else []) + ["" if v is None else str(v) for v in values]
-        rows += row(cells(texts, "CVBang"), cant_split=True)
-    return Markup(table(widths, rows, borders=ALL_BORDERS))
+def short_line(text: str, size: float, share: float, p: RuleProfile) -> Markup:
+    """A centred solid line *share* as long as *text* (under a tên loại or a "Kèm theo" line)."""
+    container = p.trang.rong_chu_mm
+    length = min(text_width_mm(text, size, bold=True), container) * share
+    side = twips(max((container - length) / 2, 0))
+    return Markup(para("CVDuongKe", "", f'<w:ind w:left="{side}" w:right="{side}"/>'))
+
+
+def _kind_name(vb: VanBanChung, p: RuleProfile) -> str:
+    """ "Văn bản", "Kế hoạch", "Quyết định": how a "Kèm theo" line names the parent document."""
+    return "Văn bản" if isinstance(vb, CongVan) else viet_hoa_chu_dau(ten_loai_cua(vb, p).lower())
+
+
+def _date_words(vb: VanBanChung) -> str:
+    blank = f"ngày {O_TRONG} tháng {O_TRONG} năm {O_TRONG}"
+    return ngay_thang_nam(vb.ngay_ban_hanh) if vb.ngay_ban_hanh else blank
+
+
+def _appendix_label(pl_nhan: str | None, i: int, many: bool, p: RuleProfile) -> str:
+    if pl_nhan is not None:
+        return pl_nhan
+    return _label(p.danh_so.phu_luc_nhieu, i) if many else p.danh_so.phu_luc
 
 
 def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[str, Any]]:
     many = len(vb.phu_luc) > 1
-    kind = "Văn bản" if isinstance(vb, CongVan) else viet_hoa_chu_dau(ten_loai_cua(vb, p).lower())
-    blank = f"ngày {O_TRONG} tháng {O_TRONG} năm {O_TRONG}"
-    date = " " + (ngay_thang_nam(vb.ngay_ban_hanh) if vb.ngay_ban_hanh else blank)
+    default = p.cau_mau("kem_theo_van_ban", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb))
+    if isinstance(vb, PhuLucRieng):
+        default = f"({vb.kem_theo.strip().strip('()')})"
     out = []
     for i, pl in enumerate(vb.phu_luc, start=1):
         doan = body_paragraphs(pl.noi_dung, p, close=False)
         if pl.bang:
-            doan.append({"kieu": "bang", "bang": appendix_table(pl.bang, p), "runs": Markup("")})
+            doan.append({"kieu": "bang", "bang": bang_xml(pl.bang, p), "runs": Markup("")})
+        kem_theo = pl.kem_theo or default
         out.append(
             {
-                "nhan": _label(p.danh_so.phu_luc_nhieu, i) if many else p.danh_so.phu_luc,
-                "ten": viet_hoa(pl.tieu_de),
-                "kem_theo": pl.kem_theo or f"(Kèm theo {kind} số {so_ky_hieu}{date})",
+                "nhan": _appendix_label(pl.nhan, i, many, p),
+                "ten": viet_hoa(pl.tieu_de) if pl.viet_hoa_tieu_de else pl.tieu_de,
+                "kem_theo": kem_theo,
+                "duong_ke": short_line(pl.tieu_de, p.co_chu.phu_luc_ten, p.duong_ke.trich_yeu, p),
                 "doan": doan,
             }
         )
     return out
+
+
+def issued_document(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> dict[str, Any] | None:
+    """The document a Quyết định issues (mẫu 1.3): its own title block and body."""
+    if not isinstance(vb, QuyetDinh) or vb.van_ban_kem_theo is None:
+        return None
+    kt = vb.van_ban_kem_theo
+    ten = viet_hoa(kt.ten_loai)
+    return {
+        "ten_loai": ten,
+        "trich_yeu": trich_yeu_lines(kt.trich_yeu, p),
+        "kem_theo": kt.kem_theo
+        or p.cau_mau("ban_hanh_kem_theo", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb)),
+        "duong_ke": short_line(kt.trich_yeu.split("\n")[0], p.co_chu.trich_yeu, p.duong_ke.trich_yeu, p),
+        "doan": body_paragraphs(kt.noi_dung, p, close=True),
+    }
+
+
+def copy_block(vb: VanBanChung, p: RuleProfile, images: ImageSet, base_dir: Path) -> dict[str, Any] | None:
+    """The paper copy block (Phụ lục I Phần II): SAO Y / SAO LỤC / TRÍCH SAO."""
+    bs = vb.ban_sao
+    if bs is None or bs.dien_tu:
+        return None
+    form = p.ban_sao[bs.hinh_thuc]
+    ky_hieu = ky_hieu_van_ban(form.ma, [bs.co_quan.viet_tat])
+    builder = SignatureBuilder(p, images, base_dir, p.bang_chu_ky.cot_phai_mm)
+    items = [_item(x, i == len(bs.noi_nhan) - 1) for i, x in enumerate(bs.noi_nhan)]
+    width = p.bang_tieu_de.cot_trai_mm - 2 * CELL_MARGIN_MM - 1
+    return {
+        "dong_chu_quan": _name_lines(bs.co_quan.co_quan_chu_quan, p.co_chu.co_quan_chu_quan, width, p)
+        if bs.co_quan.co_quan_chu_quan
+        else [],
+        "dong_co_quan": _name_lines(bs.co_quan.ten, p.co_chu.co_quan, width, p),
+        "hinh_thuc": form.ten,
+        "so_ky_hieu": dong_so(bs.so, ky_hieu),
+        "dia_danh_ngay": dong_dia_danh_ngay(bs.dia_danh or vb.dia_danh, bs.ngay_sao),
+        "chu_ky": builder.block(bs.chu_ky) if bs.chu_ky else {"dong": [], "anh": Markup(""), "ho_ten": ""},
+        "noi_nhan": items,
+    }
+
+
+def kinh_gui(vb: VanBanChung, p: RuleProfile) -> dict[str, Any]:
+    """ô 9a: one recipient on the label's line, several as a list ("- X;" ... "- Z.")."""
+    names = [x.strip() for x in vb.kinh_gui]
+    label = p.chu_de.nhan_kinh_gui
+    if isinstance(vb, CongDien):
+        label = p.cau_mau("dien", nguoi_dien=viet_hoa(vb.nguoi_dien))
+    if len(names) == 1 and not isinstance(vb, CongDien):
+        return {"nhan_kinh_gui": label, "kinh_gui_mot": _ends(names[0], "."), "kinh_gui": []}
+    return {
+        "nhan_kinh_gui": label if names else "",
+        "kinh_gui_mot": "",
+        "kinh_gui": [_item(x, i == len(names) - 1) for i, x in enumerate(names)],
+    }
+
+
+def _xung(danh_xung: str | None, p: RuleProfile) -> str:
+    return danh_xung.lower() if danh_xung else "ông (bà)"
+
+
+def _ong_ba(danh_xung: str | None, ho_ten: str, p: RuleProfile) -> str:
+    key = {"Ông": "ong", "Bà": "ba"}.get(danh_xung or "", "ong_ba")
+    return p.cau_mau(key, noi_dung=ho_ten)
+
+
+def _ngay_ngan(d: Any) -> str:
+    """ "05/3/2026": the NĐ30 padding (day < 10, months 1 and 2) in the short form."""
+    return f"{so_ngay(d.day)}/{so_thang(d.month)}/{d.year}"
+
+
+def kind_body(vb: VanBanChung, p: RuleProfile) -> list[Any]:
+    """The body of a kind whose layout has fixed lines (mẫu 1.7-1.10), then the record's own."""
+    c = p.cau_mau
+    own = list(vb.noi_dung)
+    if isinstance(vb, GiayMoi):
+        lines: list[Any] = [
+            c("moi", ben_moi=vb.ben_moi, nguoi_duoc_moi=_ends(vb.nguoi_duoc_moi, ".")),
+            c("toi_du", noi_dung=_ends(vb.toi_du, ".")),
+        ]
+        if vb.chu_tri:
+            lines.append(c("chu_tri", noi_dung=_ends(vb.chu_tri, ".")))
+        lines += [c("thoi_gian", noi_dung=_ends(vb.thoi_gian, ".")), c("dia_diem", noi_dung=_ends(vb.dia_diem, "."))]
+        if vb.mang_theo:
+            lines.append(c("mang_theo", noi_dung=_ends(vb.mang_theo, ".")))
+        return lines + own
+    if isinstance(vb, GiayGioiThieu):
+        return [
+            Giua(c("gioi_thieu", ben_gioi_thieu=vb.ben_gioi_thieu)),
+            _ong_ba(vb.danh_xung, vb.nguoi_duoc_gioi_thieu, p),
+            c("chuc_vu", noi_dung=vb.chuc_vu),
+            c("duoc_cu_den", noi_dung=_ends(vb.duoc_cu_den, ".")),
+            c("ve_viec", noi_dung=_ends(vb.ve_viec, ".")),
+            *own,
+            c("de_nghi_tao_dieu_kien", xung=_xung(vb.danh_xung, p)),
+            c("co_gia_tri", ngay=_ngay_ngan(vb.co_gia_tri_den)),
+        ]
+    if isinstance(vb, BienBan):
+        people = [Nut(gach=_ends(x, ";" if i < len(vb.thanh_phan) - 1 else ".")) for i, x in enumerate(vb.thanh_phan)]
+        if len(vb.thanh_phan) == 1:
+            thanh_phan: list[Any] = [c("thanh_phan", noi_dung=_ends(vb.thanh_phan[0], "."))]
+        else:
+            thanh_phan = [c("thanh_phan", noi_dung="").rstrip(), *people]
+        chair = ", ".join(x for x in (vb.chu_tri.ho_ten, vb.chu_tri.chuc_vu) if x)
+        secretary = ", ".join(x for x in (vb.thu_ky.ho_ten, vb.thu_ky.chuc_vu) if x)
+        return [
+            c("thoi_gian_bat_dau", noi_dung=_ends(vb.thoi_gian_bat_dau, ".")),
+            c("dia_diem", noi_dung=_ends(vb.dia_diem, ".")),
+            *thanh_phan,
+            c("chu_toa", noi_dung=_ends(chair, ".")),
+            c("thu_ky", noi_dung=_ends(secretary, ".")),
+            c("noi_dung_bien_ban", cuoc_hop=vb.cuoc_hop),
+            *own,
+            c("ket_thuc_hop", cuoc_hop_hoa=viet_hoa_chu_dau(vb.cuoc_hop), luc=vb.ket_thuc_luc.rstrip(" .")),
+        ]
+    if isinstance(vb, GiayNghiPhep):
+        return [
+            c(
+                "xet_don",
+                ngay_don=_ngay_ngan(vb.ngay_don),
+                xung=_xung(vb.danh_xung, p),
+                ho_ten=vb.nguoi_nghi,
+                ben_cap=vb.ben_cap,
+            ),
+            _ong_ba(vb.danh_xung, vb.nguoi_nghi, p),
+            c("chuc_vu", noi_dung=vb.chuc_vu),
+            c(
+                "nghi_trong",
+                so_ngay=str(vb.so_ngay),
+                tu_ngay=_ngay_ngan(vb.tu_ngay),
+                den_ngay=_ngay_ngan(vb.den_ngay),
+                noi_nghi=vb.noi_nghi.rstrip(" ."),
+            ),
+            *own,
+            c("tinh_vao", tinh_vao=vb.tinh_vao.rstrip(" .")),
+        ]
+    return own
+
+
+def leave_confirmation(vb: VanBanChung, p: RuleProfile) -> list[str]:
+    """Giấy nghỉ phép: the confirmation box of the place of leave, bottom left."""
+    if isinstance(vb, GiayNghiPhep) and vb.xac_nhan_noi_nghi:
+        return [p.cau["xac_nhan_noi_nghi"], p.cau["chu_ky_xac_nhan"]]
+    return []
 
 
 def build_context(
@@ -284,28 +555,35 @@ def build_context(
     """The whole view model for one record. *so* overrides the record's number (register)."""
     number = so if so is not None else vb.so
     ky_hieu = ky_hieu_cua(vb, p)
+    kind = p.loai_van_ban[vb.loai]
+    so_ky_hieu = so_va_ky_hieu(number, ky_hieu)
+    ten_loai = ten_loai_cua(vb, p)
+    trich_yeu = trich_yeu_lines(vb.trich_yeu, p) if vb.IN_TRICH_YEU and vb.trich_yeu else []
     ctx: dict[str, Any] = {
-        **header_lines(vb),
+        **header_lines(vb, p),
         "so_ky_hieu": dong_so(number, ky_hieu),
-        "dia_danh_ngay": dong_dia_danh_ngay(vb.dia_danh, vb.ngay_ban_hanh),
-        "ten_loai": ten_loai_cua(vb, p),
-        "trich_yeu": [plain_text(x) for x in vb.trich_yeu.split("\n") if x.strip()],
+        "dia_danh_ngay": dong_dia_danh_ngay(vb.dia_danh, vb.ngay_ban_hanh) if kind.co_ngay else "",
+        "ten_loai": ten_loai,
+        "trich_yeu": trich_yeu,
+        "duong_ke_ten_loai": short_line(ten_loai, p.co_chu.ten_loai, p.duong_ke.trich_yeu, p),
         "can_cu": can_cu_lines(vb),
-        "doan": body_paragraphs(vb.noi_dung, p, close=vb.ket_thuc),
+        "doan": body_paragraphs(kind_body(vb, p), p, close=vb.ket_thuc),
         **signatures(vb, p, images, base_dir),
         **recipients(vb),
-        "phu_luc": appendices(vb, p, so_va_ky_hieu(number, ky_hieu)),
+        **kinh_gui(vb, p),
+        "xac_nhan": leave_confirmation(vb, p),
+        "phu_luc": appendices(vb, p, so_ky_hieu),
+        "van_ban_kem_theo": issued_document(vb, p, so_ky_hieu),
+        "ban_sao": copy_block(vb, p, images, base_dir),
+        **box_context(vb, p, so_ky_hieu),
+        "tham_quyen": "",
+        "theo_de_nghi": "",
+        "nhan_than": kind.nhan_than,
+        "trich_yeu_cv": "",
     }
     if isinstance(vb, QuyetDinh):
         ctx["tham_quyen"] = viet_hoa(vb.tham_quyen)
         ctx["theo_de_nghi"] = _ends(vb.theo_de_nghi, ".") if vb.theo_de_nghi else ""
     if isinstance(vb, CongVan):
         ctx["trich_yeu_cv"] = f"{p.chu_de.tien_to_vv} {plain_text(vb.trich_yeu)}"
-        recipients_list = [x.strip() for x in vb.kinh_gui]
-        if len(recipients_list) == 1:
-            ctx["kinh_gui_mot"] = _ends(recipients_list[0], ".")
-            ctx["kinh_gui"] = []
-        else:
-            ctx["kinh_gui_mot"] = ""
-            ctx["kinh_gui"] = [_item(x, i == len(recipients_list) - 1) for i, x in enumerate(recipients_list)]
     return ctx

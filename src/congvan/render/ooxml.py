@@ -90,10 +90,23 @@ def table(widths: list[int], rows: str, *, borders: str = NO_BORDERS, indent: in
     )
 
 
-def cell(width: int, content: str, *, span: int = 1, vcenter: bool = False, valign: str | None = None) -> str:
+def cell(
+    width: int,
+    content: str,
+    *,
+    span: int = 1,
+    vcenter: bool = False,
+    valign: str | None = None,
+    vmerge: str | None = None,
+) -> str:
+    """A table cell; *vmerge* is "restart" or "continue" for a vertically merged cell."""
     span_xml = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
-    valign = f'<w:vAlign w:val="{valign or "center"}"/>' if (vcenter or valign) else ""
-    return f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_xml}{valign}</w:tcPr>{content}</w:tc>'
+    merge_xml = f'<w:vMerge w:val="{vmerge}"/>' if vmerge else ""
+    valign_xml = f'<w:vAlign w:val="{valign or "center"}"/>' if (vcenter or valign) else ""
+    content = content or "<w:p/>"
+    return (
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_xml}{merge_xml}{valign_xml}</w:tcPr>{content}</w:tc>'
+    )
 
 
 def row(cells: str, *, header: bool = False, cant_split: bool = False) -> str:
