@@ -56,6 +56,11 @@ class Segment:
         return "".join(r.text.upper() if r.caps else r.text for r in self.runs if not r.superscript).strip()
 
     @property
+    def one_line(self) -> str:
+        """The text with soft line breaks (w:br) read as the spaces they stand for."""
+        return re.sub(r"\s*\n\s*", " ", self.plain).strip()
+
+    @property
     def where(self) -> str:
         return self.para.where if self.column == 0 else f"{self.para.where}, cột {self.column + 1}"
 
@@ -446,7 +451,7 @@ class _Recognizer:
                 self.mark("can_cu", seg)
             elif first and seg.para.jc == "center" and text.isupper() and seg.bold() and not self.out.cong_van:
                 self.mark("tham_quyen", seg)
-            elif norm(text) == norm(self.p.chu_de.quyet_dinh):
+            elif norm(text) in {norm(self.p.chu_de.quyet_dinh), norm(self.p.chu_de.quyet_nghi)}:
                 self.out.quyet_dinh_label = seg
                 self.used.add(id(seg))
             elif text.startswith(kg):

@@ -125,8 +125,8 @@ class _Builder:
         return so, groups
 
     def bodies(self, groups: list[str], kind: str) -> dict[str, Any]:
-        names = [s.plain for s in self.rec.elements.get("co_quan", [])]
-        parents = [s.plain for s in self.rec.elements.get("co_quan_chu_quan", [])]
+        names = [s.one_line for s in self.rec.elements.get("co_quan", [])]
+        parents = [s.one_line for s in self.rec.elements.get("co_quan_chu_quan", [])]
         codes = groups if kind == "cong_van" else groups[1:]
         signers = len(self.rec.signatures)
         out: dict[str, Any] = {}
@@ -402,30 +402,35 @@ def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any],
         data["so"] = so
     data.update(extra)
     data.update(b.place_date())
+    fields = _model_fields(loai)
+    kinh_gui = rec.elements.get("kinh_gui", [])
+    if kinh_gui and "kinh_gui" in fields:
+        label = profile.chu_de.nhan_kinh_gui
+        first = kinh_gui[0].one_line[len(label) :].strip()
+        data["kinh_gui"] = [_strip_item(first)] if first else [_strip_item(s.plain) for s in kinh_gui[1:]]
     if loai == "cong_van":
-        vv = " ".join(s.plain for s in rec.elements.get("trich_yeu_cong_van", []))
+        vv = " ".join(s.one_line for s in rec.elements.get("trich_yeu_cong_van", []))
         prefix = profile.chu_de.tien_to_vv
         data["trich_yeu"] = vv[len(prefix) :].strip() if vv.startswith(prefix) else vv
-        kinh_gui = rec.elements.get("kinh_gui", [])
-        label = profile.chu_de.nhan_kinh_gui
-        first = kinh_gui[0].plain[len(label) :].strip() if kinh_gui else ""
-        data["kinh_gui"] = [_strip_item(first)] if first else [_strip_item(s.plain) for s in kinh_gui[1:]]
     else:
-        data["trich_yeu"] = "\n".join(s.plain for s in rec.elements.get("trich_yeu", []))
+        data["trich_yeu"] = "\n".join(s.one_line for s in rec.elements.get("trich_yeu", []))
     if not data["trich_yeu"]:
         b.warnings.append("không tìm thấy trích yếu; đã ghi 'CHƯA RÕ'")
         data["trich_yeu"] = "CHƯA RÕ"
-    if loai == "quyet_dinh":
+    if "tham_quyen" in fields and (rec.text("tham_quyen") or fields["tham_quyen"].is_required()):
         data["tham_quyen"] = rec.text("tham_quyen") or "CHƯA RÕ"
     can_cu = [s for s in rec.elements.get("can_cu", [])]
     data["can_cu"] = [_strip_item(_markup(s)) for s in can_cu if not s.plain.startswith("Theo đề nghị")]
     proposal = [s for s in can_cu if s.plain.startswith("Theo đề nghị")]
-    if proposal and loai == "quyet_dinh":
+    if proposal and "theo_de_nghi" in fields:
         data["theo_de_nghi"] = _strip_item(proposal[0].plain)
     elif proposal:
         data["can_cu"] += [_strip_item(s.plain) for s in proposal]
     if not data["can_cu"]:
         del data["can_cu"]
+    mark = _profile_text(profile, "du_thao")
+    if mark and "du_thao" in fields and any(norm(p.text) == norm(mark) for p in rec.doc.paragraphs()[:8]):
+        data["du_thao"] = True
     body, ended = b.tree(rec.body, close=True)
     data["noi_dung"] = body or ["CHƯA RÕ"]
     if not body:
@@ -442,6 +447,26 @@ def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any],
         data["chua_xep"] = leftovers
         b.warnings.append(f"{len(leftovers)} đoạn không xếp được vào phần nào: đã ghi vào 'chua_xep' (không được in)")
     return data, b.warnings
+
+
+def _profile_text(profile: RuleProfile, name: str) -> str | None:
+    """A fixed text of the profile wherever its section keeps it (sections grow as kinds land)."""
+    for section in profile.model_dump().values():
+        if isinstance(section, dict) and isinstance(section.get(name), str):
+            return section[name]
+    return None
+
+
+def _model_fields(loai: str) -> dict[str, Any]:
+    """The record fields of a kind, read from the records' own union (no list kept here)."""
+    from typing import get_args
+
+    from congvan.records.models import VanBan
+
+    for cls in get_args(get_args(VanBan)[0]):
+        if get_args(cls.model_fields["loai"].annotation)[0] == loai:
+            return cls.model_fields
+    return {}
 
 
 def _settle_symbol(data: dict[str, Any], groups_text: str, profile: RuleProfile) -> None:
