@@ -6,9 +6,9 @@ import json
 import shutil
 
 import pytest
+from tests.test_reading_check import MUTATIONS, _rewrite
 
 from congvan.cli import main
-from tests.test_reading_check import MUTATIONS, _rewrite
 
 pytestmark = pytest.mark.xdist_group("libreoffice")
 
