@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "congvan.cli.render_cmd:validate",
         "Kiểm tra hồ sơ YAML (tệp hoặc thư mục) mà không xuất văn bản.",
     ),
+    "web": (
+        "congvan.cli.web_cmd:web_command",
+        "Mở không gian làm việc trên trình duyệt: soạn, xem trước, duyệt, ban hành, in hàng loạt.",
+    ),
 }
 
 
