@@ -160,7 +160,9 @@ def install(app: FastAPI) -> None:
         h = _get(request, ho_so_id)
         _, data = await _read(request, h)
         h, problems = drafts.ghi_tam(settings_of(request).db, ho_so_id, data, user.ten_dang_nhap, phien_ban_moi=False)
-        return page(request, "_editor.html", _editor_context(h, h.du_lieu, problems))
+        response = page(request, "_editor.html", _editor_context(h, h.du_lieu, problems))
+        response.headers["HX-Trigger"] = "form-changed"  # the preview follows structure changes too
+        return response
 
     @app.post("/ho-so/{ho_so_id}/luu", response_class=HTMLResponse)
     async def save(request: Request, ho_so_id: int) -> Response:
