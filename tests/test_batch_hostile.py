@@ -138,6 +138,18 @@ def test_lying_dimension_neither_hangs_nor_drops_rows(tmp_path: Path) -> None:
     assert report.stats.good == 12
 
 
+def test_cell_count_limit_holds_while_streaming_when_dimension_lies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "many.xlsx"
+    write_xlsx(path, HEADERS, families(200))
+    _rewrite_sheet(path, lambda xml: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:B2"/>', xml))
+    monkeypatch.setattr(rows_module, "MAX_CELLS", 1000)  # 201 rows x 9 columns: past it at row 112
+    with pytest.raises(CongvanError, match=r"many.xlsx, dòng 112: trang tính có hơn 1\.000 ô"):
+        run_batch(BatchOptions(data=path, outdir=tmp_path / "o", dot=DOT, progress=False))
+    assert not (tmp_path / "o").exists()
+
+
 def test_zip_bomb_refused_by_uncompressed_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "bom.xlsx"
     write_xlsx(path, HEADERS, families(3))
@@ -231,6 +243,17 @@ def test_rerun_with_a_row_removed_leaves_exactly_the_new_set(tmp_path: Path) -> 
     assert (folder / "ghi chú của tôi.txt").exists()
     assert not list(out.rglob("*.part"))
     all_outputs_valid(out)
+
+
+def test_error_sheet_of_an_earlier_run_removed_once_the_data_is_fixed(tmp_path: Path) -> None:
+    sheet = _csv(tmp_path / "a.csv", [_row(), _row(year="19x5")])
+    out = tmp_path / "o"
+    with pytest.raises(CongvanError):
+        run_batch(BatchOptions(data=sheet, outdir=out, dot=DOT, progress=False))
+    assert (out / "dong_loi.xlsx").exists()
+    _csv(sheet, [_row(), _row(year=1975)])
+    run_batch(BatchOptions(data=sheet, outdir=out, dot=DOT, progress=False))
+    assert not (out / "dong_loi.xlsx").exists()
 
 
 # --- fuzzed spreadsheets ------------------------------------------------------------------------------
