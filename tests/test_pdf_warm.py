@@ -227,3 +227,17 @@ def test_batch_merged_pdf_is_made_in_chunks_in_row_order(warm_pdf, tmp_path, mon
         words = " ".join(page.split())  # long names wrap
         assert str(row[1]).upper() in words and "GIẤY CÔNG NHẬN" in words
     assert not list((tmp_path / "out").glob(f"{STAGING_PREFIX}*"))
+
+
+def test_libreoffice_is_recycled_after_many_conversions(warm_pdf, rendered, monkeypatch):
+    monkeypatch.setattr(warm, "RECYCLE_AFTER", 2)
+    _, data = rendered[SAMPLE]
+    with warm_pdf.worker() as worker:
+        worker.ensure_started()
+        worker.conversions = 0  # earlier tests used this worker
+        worker.convert(data=data, timeout=60)
+        first = worker.office_pids()
+        worker.convert(data=data, timeout=60)  # the second one: LibreOffice quits after it
+        assert not worker.alive
+        assert QUOC_HIEU in _text(worker.convert(data=data, timeout=60))
+        assert worker.office_pids() and not set(worker.office_pids()) & set(first)

@@ -16,7 +16,7 @@ import pytest
 from congvan.errors import CongvanError
 from congvan.register import service
 from register_fixtures import *  # noqa: F403 - fixtures db, pg_server
-from register_fixtures import reserve
+from register_fixtures import reserve, take
 
 PAIRS = 12
 
@@ -94,3 +94,13 @@ def test_two_confirms_at_the_same_moment(db: str) -> None:
         row = next(r for r in service.danh_sach(db, 2026) if r.so == held.so)
         assert (row.trang_thai, row.nguoi_ky) == ("da_cap", winner.nguoi_ky)  # not overwritten
     assert [e["hanh_dong"] for e in service.nhat_ky(db)].count("xac_nhan") == PAIRS
+
+
+def test_first_takes_of_a_new_body_and_one_key_at_the_same_moment(db: str) -> None:
+    """Uniqueness races (auto-created register, one document key) end in retries, not errors."""
+    results = _race(*[lambda i=i: take(db, trich_yeu=f"Đầu tiên {i}") for i in range(6)])
+    assert sorted(r.so for r in results) == list(range(1, 7)), results  # type: ignore[union-attr]
+    assert [r.ma for r in service.danh_sach_so_dang_ky(db)] == ["LĐLĐ-chung"]
+    keyed = _race(*[lambda: take(db, khoa="hoso:/mot/van-ban.yaml") for _ in range(4)])
+    assert len({r.so for r in keyed}) == 1 and sum(r.moi for r in keyed) == 1, keyed  # type: ignore[union-attr]
+    assert [r.so for r in service.danh_sach(db, 2026)] == list(range(1, 8))

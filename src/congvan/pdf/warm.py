@@ -37,6 +37,7 @@ from congvan.pdf.procs import kill_group, popen_long_lived
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "congvan" / "lo-warm"
 WORKER_SCRIPT = Path(__file__).with_name("uno_worker.py")
 START_TIMEOUT = 60.0
+RECYCLE_AFTER = 1000  # conversions per LibreOffice before a fresh one (its memory only grows)
 MAX_SLOTS = 64
 _RETRYABLE_EXITS = {4, 5}  # XML-RPC port or UNO port taken by someone else: pick new ports
 
@@ -115,6 +116,7 @@ class Worker:
         self._slot: _Slot | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self.conversions = 0
 
     @property
     def alive(self) -> bool:
@@ -139,6 +141,7 @@ class Worker:
         for _ in range(4):
             code = self._start_once()
             if code is None:
+                self.conversions = 0
                 return
             if code in _RETRYABLE_EXITS:
                 continue
@@ -218,8 +221,14 @@ class Worker:
                         raise WarmUnavailable(fault.faultString) from None
                     continue
                 raise ConversionFailed(fault.faultString) from None
+            self._count_one()
             return result.data if result is not None else None
         raise AssertionError("unreachable")
+
+    def _count_one(self) -> None:
+        self.conversions += 1
+        if self.conversions >= RECYCLE_AFTER:
+            self.stop(graceful=True)  # the next conversion starts a fresh LibreOffice
 
     def _office_died(self) -> bool:
         """After a Fault: did LibreOffice itself go away (the worker exits when it does)?"""
