@@ -9,6 +9,7 @@ reports.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, get_args
@@ -20,10 +21,21 @@ from congvan.vi.chu import bo_dau, nfc
 MAX_NAME = 150
 
 
+_SPACE = re.compile(r"\s")
+_DOTTED = re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?")
+_COMMAED = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_PHONE_PUNCT = re.compile(r"[\s.\-()]")
+_PHONE = re.compile(r"\+?\d{8,12}")
+_MESSY_SPACE = re.compile(r"\s\s|[\t\n\r\f\v\u00a0\u2000-\u200b\u3000]|^\s|\s$")
+
+
 def _clean_text(value: str) -> str | None:
     """Trim, NFC-normalise and collapse inner whitespace; empty cells become None."""
-    text = " ".join(nfc(value).split())
-    return text or None
+    if not unicodedata.is_normalized("NFC", value):
+        value = nfc(value)
+    if _MESSY_SPACE.search(value):
+        value = " ".join(value.split())
+    return value or None
 
 
 def parse_amount(value: Any) -> Decimal | None:
@@ -32,12 +44,12 @@ def parse_amount(value: Any) -> Decimal | None:
         return value
     if isinstance(value, int | float):
         return Decimal(str(value))
-    text = re.sub(r"\s", "", str(value)).removesuffix("đồng").removesuffix("đ")
+    text = _SPACE.sub("", str(value)).removesuffix("đồng").removesuffix("đ")
     if not text:
         return None
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.500.000,5
+    if _DOTTED.fullmatch(text):  # 1.500.000,5
         text = text.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):  # 1,500,000.5
+    elif _COMMAED.fullmatch(text):  # 1,500,000.5
         text = text.replace(",", "")
     else:
         text = text.replace(",", ".")
@@ -119,8 +131,8 @@ def _text_fields(model: type[BaseModel]) -> frozenset[str]:
 def _phone(value: str | None) -> str | None:
     if value is None:
         return None
-    digits = re.sub(r"[\s.\-()]", "", value)
-    if not re.fullmatch(r"\+?\d{8,12}", digits):
+    digits = _PHONE_PUNCT.sub("", value)
+    if not _PHONE.fullmatch(digits):
         raise ValueError("số điện thoại không hợp lệ (8-12 chữ số)")
     return value
 

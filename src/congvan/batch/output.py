@@ -19,10 +19,12 @@ import contextlib
 import hashlib
 import itertools
 import os
+import queue
 import re
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -84,12 +86,15 @@ class DocPrCounter:
         return _DOCPR_ID.sub(fresh, xml)
 
 
-def merged_chunks(template: CompiledTemplate, contexts: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
+RenderPart = Callable[[Mapping[str, Any]], str]
+
+
+def merged_chunks(template: CompiledTemplate, rows: Iterable[Mapping[str, Any]], render: RenderPart) -> Iterator[bytes]:
     """``document.xml`` of all rows, one section per row, as a stream of UTF-8 chunks."""
     ids = DocPrCounter(template.parts)
     last: _Body | None = None
-    for context in contexts:
-        body = _Body(template.render_part(DOCUMENT, context))
+    for context in rows:
+        body = _Body(render(context))
         if last is None:
             yield body.prefix.encode("utf-8")
         else:
@@ -111,27 +116,92 @@ def _close_section(body: _Body) -> str:
 
 def write_merged(
     template: CompiledTemplate,
-    contexts: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     target: Path,
+    render: RenderPart | None = None,
+    shared: Mapping[str, Any] | None = None,
 ) -> int:
-    """Write every row into one DOCX; headers and footers are rendered once, from row 1."""
-    rows = iter(contexts)
-    first = next(rows, None)
+    """Write every row into one DOCX; headers and footers are rendered once, from row 1.
+
+    *rows* hold each row's own fields; *shared* what is the same on every row.
+    *render* turns a row into the document part (the engine's path by default).
+    Rows are rendered one step ahead in a thread while the main thread compresses
+    (zlib releases the GIL), so the two overlap on a machine with two cores.
+    """
+    shared = shared or {}
+    if render is None:
+
+        def render(row: Mapping[str, Any]) -> str:
+            return template.render_part(DOCUMENT, {**shared, **row})
+
+    iterator = iter(rows)
+    first = next(iterator, None)
     if first is None:
         raise CongvanError("không có dòng dữ liệu nào để in")
-    others = {part: template.render_part(part, first).encode("utf-8") for part in template.compiled if part != DOCUMENT}
+    full_first = {**shared, **first}
+    others = {
+        part: template.render_part(part, full_first).encode("utf-8") for part in template.compiled if part != DOCUMENT
+    }
     count = 0
 
     def counted() -> Iterator[Mapping[str, Any]]:
         nonlocal count
-        for context in itertools.chain([first], rows):
+        for context in itertools.chain([first], iterator):
             count += 1
             yield context
 
     writer = PackageWriter(template.parts, level=1)
     with atomic_writer(target) as fh:
-        writer.write(fh, others, {DOCUMENT: merged_chunks(template, counted())})
+        writer.write(fh, others, {DOCUMENT: render_ahead(merged_chunks(template, counted(), render))})
     return count
+
+
+_AHEAD_ROWS = 32
+_AHEAD_DEPTH = 16
+
+
+def render_ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Run *chunks* in a worker thread, handing on joined groups; errors are re-raised here."""
+    out: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_AHEAD_DEPTH)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            group: list[bytes] = []
+            for chunk in chunks:
+                group.append(chunk)
+                if len(group) >= _AHEAD_ROWS:
+                    if not put(("data", b"".join(group))):
+                        return
+                    group = []
+            if (not group or put(("data", b"".join(group)))) and put(("end", None)):
+                return
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(("error", exc))
+
+    thread = threading.Thread(target=work, name="congvan-render", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = out.get()
+            if kind == "data":
+                yield value
+            elif kind == "end":
+                return
+            else:
+                raise value
+    finally:
+        stop.set()
+        thread.join()
 
 
 # --- per-row files ------------------------------------------------------------------

@@ -444,19 +444,22 @@ def validate_rows(
     """Yield each data row as a validated record or a located list of errors."""
     index = 0
     seen: dict[int, int] = {}
+    columns = list(mapping.columns.items())
     for number, raw in sheet.rows:
         values = _strip_row(raw)
         if not any(v is not None for v in values):
             stats.empty += 1
             continue
         index += 1
-        data = {
-            name: values[col] for col, name in mapping.columns.items() if col < len(values) and values[col] is not None
-        }
-        cell_errors = _cell_errors(sheet, mapping, number, values)
-        if cell_errors:
+        width = len(values)
+        data = {name: values[col] for col, name in columns if col < width and values[col] is not None}
+        texts = [v for v in data.values() if isinstance(v, str)]
+        # one regex over the row's text; located per column only when it finds something
+        if (texts and KY_TU_CAM.search("".join(texts))) or (
+            sheet.no_value and any((number, col) in sheet.no_value for col, _ in columns)
+        ):
             stats.bad += 1
-            yield BadRow(number, values, cell_errors)
+            yield BadRow(number, values, _cell_errors(sheet, mapping, number, values))
             continue
         try:
             record = model.model_validate(data)

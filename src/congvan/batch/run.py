@@ -13,15 +13,15 @@ import pickle
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from congvan.batch.decision import check_columns, decision_record, list_values, render_decision
 from congvan.batch.dot import DotConfig
+from congvan.batch.fast import DOCUMENT, specialise
 from congvan.batch.models import ROW_MODELS, RowModel, generic_model
 from congvan.batch.output import (
     FileNamer,
@@ -45,9 +45,11 @@ from congvan.batch.rows import (
 from congvan.batch.templates import check_template, load_parts, template_path
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.fileio import write_bytes_atomic
-from congvan.records.models import QuyetDinh
 from congvan.render.engine import CompiledTemplate
 from congvan.render.lint import LintFinding
+
+if TYPE_CHECKING:
+    from congvan.records.models import QuyetDinh
 
 MODES = {
     "gop": "gop",
@@ -58,6 +60,7 @@ MODES = {
     "both": "ca-hai",
 }
 MAX_PRINTED_ERRORS = 30
+ROW_NAMES = frozenset({"ten", "stt", "so_vao_so", "ong_ba", "loi_cong_nhan"})  # per-row beyond the model's fields
 CHUNK_PREFIX = ".congvan-pdf-chunks-"
 
 
@@ -113,24 +116,37 @@ class _Spool:
     """Validated rows, pickled to an unlinked temp file: pass 2 never validates again.
 
     Memory stays flat at any row count and a kill leaves nothing behind (the file
-    has no name once created).
+    has no name once created). Rows go in groups, each group one pickle (a memo
+    shared across groups would keep every row alive).
     """
+
+    GROUP = 256
 
     def __init__(self) -> None:
         self._fh = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), after pass 2
+        self._group: list[tuple[str, dict[str, Any]]] = []
         self.count = 0
 
     def add(self, item: tuple[str, dict[str, Any]]) -> None:
-        # One self-contained pickle per row: a shared memo would keep every row alive.
-        self._fh.write(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        self._group.append(item)
         self.count += 1
+        if len(self._group) >= self.GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._group:
+            self._fh.write(pickle.dumps(self._group, protocol=pickle.HIGHEST_PROTOCOL))
+            self._group = []
 
     def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        self._flush()
         self._fh.flush()
+        end = self._fh.tell()
         self._fh.seek(0)
         load, fh = pickle.load, self._fh
-        for _ in range(self.count):
-            yield load(fh)
+        while fh.tell() < end:
+            yield from load(fh)
+        fh.seek(end)
 
     def close(self) -> None:
         self._fh.close()
@@ -154,6 +170,8 @@ class _Runner:
         self.dot = options.dot or _default_dot(self.model.KIND_WORD)
         self.dot_source = display_path(options.dot_path) if options.dot_path else "thông tin đợt"
         if "quyet-dinh" in options.documents:
+            from congvan.batch.decision import check_columns
+
             check_columns(self.dot.cot_danh_sach, self.model, self.dot_source)
         self.shared = self.dot.context(self.model.KIND_WORD, self.model.NAME_HEADER)
         self.spool = _Spool()
@@ -193,6 +211,8 @@ class _Runner:
         listing: list[tuple[str, ...]] = []  # compact: 100,000 rows stay small
         keep = "quyet-dinh" in self.o.documents
         columns = self.dot.cot_danh_sach
+        if keep:
+            from congvan.batch.decision import list_values
         for row in self.rows("Kiểm tra dữ liệu"):
             if isinstance(row, BadRow):
                 bad.append(row)
@@ -213,13 +233,10 @@ class _Runner:
             raise CongvanError(Problem("không có dòng dữ liệu hợp lệ nào", file=self.source))
         return listing
 
-    def good_contexts(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
-        """(list number, display name, template context) of every accepted row, from the spool."""
-        shared = self.shared
+    def good_rows(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        """(list number, display name, the row's own fields) of every accepted row, from the spool."""
         for number, (name, row_context) in enumerate(self.spool, start=1):
-            context = dict(shared)
-            context.update(row_context)
-            yield number, name, context
+            yield number, name, row_context
 
 
 def _refusal(source: str, bad: list[BadRow], stats: RowStats, sheet: Path) -> CongvanError:
@@ -271,6 +288,8 @@ def _run(runner: _Runner) -> BatchReport:
         if decision is not None and document == "quyet-dinh":
             target = options.outdir / "quyet_dinh_cong_nhan.docx"
             base = options.dot_path.parent if options.dot_path else Path()
+            from congvan.batch.decision import render_decision
+
             write_bytes_atomic(target, render_decision(decision, base))
             report.outputs.append(target)
             runner.pdf_jobs.append(target)
@@ -285,6 +304,8 @@ def _run(runner: _Runner) -> BatchReport:
 
 
 def _decision_record(runner: _Runner, listing: list[tuple[str, ...]]) -> QuyetDinh:
+    from congvan.batch.decision import decision_record
+
     return decision_record(runner.dot, runner.model, listing, runner.dot_source)
 
 
@@ -319,14 +340,15 @@ def _write_pdfs(runner: _Runner) -> None:
 
 def _write_chunks(runner: _Runner, template: CompiledTemplate, folder: Path, size: int) -> list[Path]:
     """The accepted rows as merged DOCX files of *size* rows each (streamed, one chunk in memory)."""
-    contexts = (ctx for _, _, ctx in runner.good_contexts())
+    rows = (row for _, _, row in runner.good_rows())
+    fast = _fast_document(runner, template)
     chunks = []
     while True:
-        batch = list(itertools.islice(contexts, size))
+        batch = list(itertools.islice(rows, size))
         if not batch:
             return chunks
         chunk = folder / f"{len(chunks):06d}.docx"
-        write_merged(template, batch, chunk)
+        write_merged(template, batch, chunk, fast, runner.shared)
         chunks.append(chunk)
 
 
@@ -355,8 +377,8 @@ def _write_rows(runner: _Runner, document: str) -> None:
     stem = {"giay-cong-nhan": "giay_cong_nhan", "dang-ky": "dang_ky"}.get(document, Path(path).stem)
     if o.mode in ("gop", "ca-hai"):
         target = o.outdir / f"{stem}_tat_ca.docx"
-        contexts = (ctx for _, _, ctx in runner.good_contexts())
-        write_merged(template, contexts, target)
+        rows = (row for _, _, row in runner.good_rows())
+        write_merged(template, rows, target, _fast_document(runner, template), runner.shared)
         runner.report.outputs.append(target)
     if o.mode in ("tung-dong", "ca-hai"):
         folder = o.outdir / stem
@@ -366,20 +388,45 @@ def _write_rows(runner: _Runner, document: str) -> None:
         runner.row_pdfs.append((template, stem))
 
 
+def _fast_document(runner: _Runner, template: CompiledTemplate) -> Callable[[Mapping[str, Any]], str] | None:
+    """The document part with the round's values folded in (rendered once, not per row)."""
+    row_names = set(runner.model.model_fields) | ROW_NAMES
+    fast = specialise(template, runner.shared, row_names)
+    return fast.render if fast is not None else None
+
+
+def _row_bytes(
+    template: CompiledTemplate, fast: Callable[[Mapping[str, Any]], str] | None, shared: Mapping[str, Any]
+) -> Callable[[Mapping[str, Any]], bytes]:
+    """One row's DOCX from its own fields: the specialised document part, the engine for other parts."""
+
+    def render(row: Mapping[str, Any]) -> bytes:
+        if fast is None:
+            return template.render_bytes({**shared, **row})
+        changed = {
+            part: (fast(row) if part == DOCUMENT else template.render_part(part, {**shared, **row})).encode("utf-8")
+            for part in template.compiled
+        }
+        return template.to_bytes(changed)
+
+    return render
+
+
 def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    render = _row_bytes(template, _fast_document(runner, template), runner.shared)
     remove_stale_parts(folder)
     journal = Journal(folder, fingerprint(template.parts, repr(sorted(runner.shared.items()))))
     namer = FileNamer()
     try:
-        for number, name_text, context in runner.good_contexts():
+        for number, name_text, context in runner.good_rows():
             name = namer.name(number, name_text)
             digest = journal.digest(context)
             if journal.is_done(folder, name, digest):
                 runner.report.skipped_existing += 1
                 journal.keep(name, digest)
                 continue
-            write_quick(folder / name, template.render_bytes(context))
+            write_quick(folder / name, render(context))
             journal.record(name, digest)
         runner.report.removed_stale += journal.finish(folder)
     finally:
@@ -388,7 +435,7 @@ def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path) ->
 
 def _per_row_names(runner: _Runner) -> list[str]:
     namer = FileNamer()
-    return [namer.name(number, name) for number, name, _ in runner.good_contexts()]
+    return [namer.name(number, name) for number, name, _ in runner.good_rows()]
 
 
 def lint_only(options: BatchOptions) -> list[str]:
@@ -402,7 +449,9 @@ def lint_only(options: BatchOptions) -> list[str]:
             path = _document_template(runner, document)
             template, warnings = _load_template(path, None)
             messages.extend(str(w) for w in warnings)
-            messages.extend(check_template(template, runner.model.model_fields, runner.shared))
+            unused = check_template(template, runner.model.model_fields, runner.shared)
+            if document == "mau":  # built-in templates show only what they need, by design
+                messages.extend(unused)
         listing = runner.validate()
         if "quyet-dinh" in options.documents:
             _decision_record(runner, listing)
