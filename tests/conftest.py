@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,6 +16,10 @@ from congvan.render.document import DocumentRenderer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "records").glob("*.yaml")) + sorted((ROOT / "tests" / "fixtures").glob("*.yaml"))
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one kept-warm LibreOffice per xdist worker: cores are shared
+    os.environ.setdefault("CONGVAN_PDF_WORKERS", "1")
 
 
 def sample_ids() -> list[str]:

@@ -8,6 +8,8 @@ and exits non-zero; it never shows a traceback for these.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,7 +64,15 @@ class CongvanError(Exception):
 def display_path(path: str | Path) -> str:
     """A path as the user typed it, relative to the working directory when possible."""
     p = Path(path)
+    if not p.is_absolute() and ".." not in p.parts:
+        return str(p)  # already relative to the working directory, as typed (no file-system calls)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(p.resolve().relative_to(_resolved(os.getcwd())))
     except ValueError:
         return str(p)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(cwd: str) -> Path:
+    """The working directory with symlinks resolved, once per directory."""
+    return Path(cwd).resolve()

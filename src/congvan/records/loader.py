@@ -216,8 +216,11 @@ def validate_data(data: Any, source: str, lines: LineMap | None = None) -> VanBa
 def load_record(path: str | Path) -> VanBanChung:
     """Read, parse and validate one record file."""
     with without_gc():  # the record's models are acyclic too
-        data, lines = load_yaml_file(path)
-        return validate_data(data, display_path(path), lines)
+        source = display_path(path)
+        data, lines = load_yaml_file(path, source)
+        record = validate_data(data, source, lines)
+        del data, lines  # freed before the collector resumes, so it has nothing to walk
+    return record
 
 
 def find_records(paths: list[Path]) -> list[Path]:
