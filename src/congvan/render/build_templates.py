@@ -13,6 +13,7 @@ from pathlib import Path
 
 from congvan.fileio import write_bytes_atomic
 from congvan.profiles import RuleProfile, load_profile
+from congvan.render.metrics import text_width_mm
 from congvan.render.ooxml import (
     ROOT_NS,
     XML_DECL,
@@ -69,6 +70,7 @@ def _ppr(
     line: float | None = None,
     first_line_cm: float | None = None,
     left_mm: float | None = None,
+    hanging_mm: float | None = None,
     keep_next: bool = False,
     bottom_border_pt: float | None = None,
 ) -> str:
@@ -88,6 +90,8 @@ def _ppr(
         ind += f' w:left="{twips(left_mm)}"'
     if first_line_cm is not None:
         ind += f' w:firstLine="{twips(first_line_cm * 10)}"'
+    if hanging_mm is not None:
+        ind += f' w:left="{twips(hanging_mm)}" w:hanging="{twips(hanging_mm)}"'
     if ind:
         out += f"<w:ind{ind}/>"
     if jc:
@@ -174,8 +178,9 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVMucTen", "CV Tên mục", _ppr(jc="center", after=6, keep_next=True), _rpr(size=c.than, bold=True)),
         ("CVDieu", "CV Điều", _ppr(**body), _rpr(size=c.than)),
         ("CVNoiNhanNhan", "CV Nơi nhận nhãn", _ppr(), _rpr(size=c.noi_nhan_nhan, bold=True, italic=True)),
-        ("CVNoiNhan", "CV Nơi nhận", _ppr(), _rpr(size=c.noi_nhan)),
-        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center"), _rpr(size=c.chu_ky, bold=True)),
+        # a wrapped item continues under its text, not under the "- " (hanging indent)
+        ("CVNoiNhan", "CV Nơi nhận", _ppr(hanging_mm=text_width_mm("- ", c.noi_nhan)), _rpr(size=c.noi_nhan)),
+        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center", keep_next=True), _rpr(size=c.chu_ky, bold=True)),
         ("CVChuKyAnh", "CV Chữ ký chỗ ký", _ppr(jc="center"), _rpr(size=c.chu_ky)),
         ("CVChuKyHoTen", "CV Chữ ký họ tên", _ppr(jc="center", after=12), _rpr(size=c.chu_ky, bold=True)),
         ("CVPhuLucNhan", "CV Phụ lục nhãn", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_nhan, bold=True)),
@@ -420,7 +425,10 @@ def body_loop(items: str) -> str:
     out = tag_para(f"{{%p for d in {items} %}}")
     for i, (kind, style) in enumerate(BODY_KINDS.items()):
         keyword = "if" if i == 0 else "elif"
-        out += tag_para(f'{{%p {keyword} d.kieu == "{kind}" %}}') + _rich(style, "d.runs")
+        # The paragraph before the signature keeps with it (keep-with-next): a variant per style.
+        out += tag_para(f'{{%p {keyword} d.kieu == "{kind}" %}}') + tag_para("{%p if d.giu %}")
+        out += para(style, run("{{r d.runs }}"), "<w:keepNext/>") + tag_para("{%p else %}")
+        out += _rich(style, "d.runs") + tag_para("{%p endif %}")
     out += tag_para('{%p elif d.kieu == "bang" %}') + _whole("d.bang")
     out += tag_para("{%p endif %}") + tag_para("{%p endfor %}")
     return out
@@ -564,7 +572,7 @@ def appendices(p: RuleProfile, *, break_first: bool = True) -> str:
         brk
         + _if("pl.nhan", _var("CVPhuLucNhan", "pl.nhan"))
         + _var("CVPhuLucTen", "pl.ten")
-        + _var("CVPhuLucKemTheo", "pl.kem_theo")
+        + _rich("CVPhuLucKemTheo", "pl.kem_theo")
         + _whole("pl.duong_ke")
         + body_loop("pl.doan"),
     )
@@ -582,7 +590,7 @@ def issued_document(p: RuleProfile) -> str:
         + head
         + _var("CVTenLoai", "van_ban_kem_theo.ten_loai")
         + _loop("x", "van_ban_kem_theo.trich_yeu", _rich("CVTrichYeu", "x"))
-        + _var("CVPhuLucKemTheo", "van_ban_kem_theo.kem_theo")
+        + _rich("CVPhuLucKemTheo", "van_ban_kem_theo.kem_theo")
         + _whole("van_ban_kem_theo.duong_ke")
         + body_loop("van_ban_kem_theo.doan"),
     )
@@ -619,7 +627,7 @@ def ke_hoach_body(p: RuleProfile) -> str:
         header_table(p, cong_van=False)
         + title_block()
         + kinh_gui_block(p)
-        + _loop("x", "can_cu", _var("CVCanCu", "x"))
+        + _loop("x", "can_cu", _rich("CVCanCu", "x"))
         + body_loop("doan")
         + _closing(p)
     )
@@ -631,7 +639,7 @@ def quyet_dinh_body(p: RuleProfile) -> str:
         header_table(p, cong_van=False)
         + title_block()
         + _var("CVThamQuyen", "tham_quyen")
-        + _loop("x", "can_cu", _var("CVCanCu", "x"))
+        + _loop("x", "can_cu", _rich("CVCanCu", "x"))
         + _if("theo_de_nghi", _var("CVCanCu", "theo_de_nghi"))
         + _var("CVQuyetDinhNhan", "nhan_than")
         + body_loop("doan")

@@ -154,17 +154,24 @@ def _last_text(nodes: list[Any]) -> str:
 
 
 def body_paragraphs(nodes: list[Any], p: RuleProfile, close: bool) -> list[dict[str, Any]]:
-    paras = list(_body(nodes, p, _Counters()))
+    paras = [{**x, "giu": False} for x in _body(nodes, p, _Counters())]
     if close and nodes and paras[-1]["kieu"] != "bang":
         _close_body(paras, p.chu_de.ket_thuc, _last_text(nodes))
     return paras
 
 
-def can_cu_lines(vb: VanBanChung) -> list[str]:
+def keep_end_with_signature(paras: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last body paragraph keeps with the signature table, so that never starts a page alone."""
+    if paras and paras[-1]["kieu"] != "bang":
+        paras[-1]["giu"] = True
+    return paras
+
+
+def can_cu_lines(vb: VanBanChung) -> list[Markup]:
     """Căn cứ lines: each ends ";", the last "." (";" when "Theo đề nghị" follows)."""
     lines = [plain_text(c) for c in vb.can_cu]
     follows = isinstance(vb, QuyetDinh) and bool(vb.theo_de_nghi)
-    return [_ends(c, ";" if (i < len(lines) - 1 or follows) else ".") for i, c in enumerate(lines)]
+    return [Markup(run(_ends(c, ";" if (i < len(lines) - 1 or follows) else "."))) for i, c in enumerate(lines)]
 
 
 def _item(text: str, last: bool) -> str:
@@ -398,7 +405,7 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
             {
                 "nhan": _appendix_label(pl.nhan, i, many, p),
                 "ten": viet_hoa(pl.tieu_de) if pl.viet_hoa_tieu_de else pl.tieu_de,
-                "kem_theo": kem_theo,
+                "kem_theo": Markup(run(kem_theo)),
                 "duong_ke": short_line(pl.tieu_de, p.co_chu.phu_luc_ten, p.duong_ke.trich_yeu, p),
                 "doan": doan,
             }
@@ -415,8 +422,12 @@ def issued_document(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> dict[st
     return {
         "ten_loai": ten,
         "trich_yeu": trich_yeu_lines(kt.trich_yeu, p),
-        "kem_theo": kt.kem_theo
-        or p.cau_mau("ban_hanh_kem_theo", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb)),
+        "kem_theo": Markup(
+            run(
+                kt.kem_theo
+                or p.cau_mau("ban_hanh_kem_theo", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb))
+            )
+        ),
         "duong_ke": short_line(kt.trich_yeu.split("\n")[0], p.co_chu.trich_yeu, p.duong_ke.trich_yeu, p),
         "doan": body_paragraphs(kt.noi_dung, p, close=True),
     }
@@ -567,7 +578,7 @@ def build_context(
         "trich_yeu": trich_yeu,
         "duong_ke_ten_loai": short_line(ten_loai, p.co_chu.ten_loai, p.duong_ke.trich_yeu, p),
         "can_cu": can_cu_lines(vb),
-        "doan": body_paragraphs(kind_body(vb, p), p, close=vb.ket_thuc),
+        "doan": keep_end_with_signature(body_paragraphs(kind_body(vb, p), p, close=vb.ket_thuc)),
         **signatures(vb, p, images, base_dir),
         **recipients(vb),
         **kinh_gui(vb, p),
