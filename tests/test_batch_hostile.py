@@ -233,6 +233,17 @@ def test_rerun_with_a_row_removed_leaves_exactly_the_new_set(tmp_path: Path) -> 
     all_outputs_valid(out)
 
 
+def test_error_sheet_of_an_earlier_run_removed_once_the_data_is_fixed(tmp_path: Path) -> None:
+    sheet = _csv(tmp_path / "a.csv", [_row(), _row(year="19x5")])
+    out = tmp_path / "o"
+    with pytest.raises(CongvanError):
+        run_batch(BatchOptions(data=sheet, outdir=out, dot=DOT, progress=False))
+    assert (out / "dong_loi.xlsx").exists()
+    _csv(sheet, [_row(), _row(year=1975)])
+    run_batch(BatchOptions(data=sheet, outdir=out, dot=DOT, progress=False))
+    assert not (out / "dong_loi.xlsx").exists()
+
+
 # --- fuzzed spreadsheets ------------------------------------------------------------------------------
 
 _ALPHABET = [*"aăâbcdđeêghiklmnoôơpqrstuưvxyAĐÊ &<>\"';:=+-@\n\t,.…“”", "\x00", "\x07", "\ufffe"]

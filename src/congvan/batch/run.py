@@ -62,6 +62,7 @@ MODES = {
 MAX_PRINTED_ERRORS = 30
 ROW_NAMES = frozenset({"ten", "stt", "so_vao_so", "ong_ba", "loi_cong_nhan"})  # per-row beyond the model's fields
 CHUNK_PREFIX = ".congvan-pdf-chunks-"
+ERROR_SHEET = "dong_loi.xlsx"
 
 
 @dataclass
@@ -226,7 +227,7 @@ class _Runner:
             self.report.warnings.append(f"dòng {number} trùng tên và địa chỉ với dòng {first}")
         if bad:
             self.o.outdir.mkdir(parents=True, exist_ok=True)
-            self.report.error_sheet = write_error_sheet(self.o.outdir / "dong_loi.xlsx", self.headers, bad)
+            self.report.error_sheet = write_error_sheet(self.o.outdir / ERROR_SHEET, self.headers, bad)
             if not self.o.skip_bad:
                 raise _refusal(self.source, bad, stats, self.report.error_sheet)
         if stats.good == 0:
@@ -281,6 +282,8 @@ def _run(runner: _Runner) -> BatchReport:
     report.decision = decision
     report.timings["kiểm tra"] = time.perf_counter() - t0
     options.outdir.mkdir(parents=True, exist_ok=True)
+    if report.error_sheet is None:  # an earlier run's list of bad rows no longer applies
+        (options.outdir / ERROR_SHEET).unlink(missing_ok=True)
     remove_stale_parts(options.outdir)
     remove_chunk_leftovers(options.outdir)
     for document in options.documents:
