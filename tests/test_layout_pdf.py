@@ -175,3 +175,10 @@ def test_trich_yeu_lines_are_balanced(layout, rendered):
     widths = [ln.x1 - ln.x0 for ln in lines]
     assert min(widths) > 0.6 * max(widths), [ln.text for ln in lines]
     assert lines[-1].text != "năm 2027"
+
+
+def test_trich_yeu_keeps_a_quoted_word_group(layout):
+    """'"Công nhân, viên chức…"' in quotes is still the word group "Công nhân"."""
+    lines = [ln.text for ln in layout["108-giay-moi-hoi-nghi"][0]]
+    assert any("Công nhân" in t for t in lines), lines
+    assert not any(t.endswith('"Công') for t in lines), lines

@@ -261,7 +261,7 @@ _BREAK_PENALTY_MM = 8.0
 def _tokens(text: str, keep: tuple[str, ...], units: tuple[str, ...]) -> list[str]:
     """Words, with each word group of *keep* and each place name after a unit word as one token."""
     words = text.split()
-    folded = [w.casefold() for w in words]
+    folded = [w.casefold().strip("\"“”'‘’(),.;:") for w in words]  # '"Công nhân' keeps its group
     groups = sorted((g.casefold().split() for g in keep), key=len, reverse=True)
     unit_groups = [u.casefold().split() for u in units]
     tokens: list[str] = []
