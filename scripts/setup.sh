@@ -25,6 +25,8 @@ if ! command -v fc-list >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Lib
   need_pkgs+=(fonts-liberation2 fontconfig)
 fi
 have_pg_server || need_pkgs+=(postgresql)
+# Browser tests of congvan web: Playwright drives Debian's Chromium (browser downloads do not work).
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   SUDO=""
@@ -48,7 +50,7 @@ stamp=.venv/.congvan-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   log "installing congvan and its dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -e '.[dev,web]'
   touch "$stamp"
 fi
 # unoserver for the system python (which has python3-uno), in a venv inside .venv that sees

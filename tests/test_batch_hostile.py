@@ -138,6 +138,18 @@ def test_lying_dimension_neither_hangs_nor_drops_rows(tmp_path: Path) -> None:
     assert report.stats.good == 12
 
 
+def test_cell_count_limit_holds_while_streaming_when_dimension_lies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "many.xlsx"
+    write_xlsx(path, HEADERS, families(200))
+    _rewrite_sheet(path, lambda xml: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:B2"/>', xml))
+    monkeypatch.setattr(rows_module, "MAX_CELLS", 1000)  # 201 rows x 9 columns: past it at row 112
+    with pytest.raises(CongvanError, match=r"many.xlsx, dòng 112: trang tính có hơn 1\.000 ô"):
+        run_batch(BatchOptions(data=path, outdir=tmp_path / "o", dot=DOT, progress=False))
+    assert not (tmp_path / "o").exists()
+
+
 def test_zip_bomb_refused_by_uncompressed_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "bom.xlsx"
     write_xlsx(path, HEADERS, families(3))

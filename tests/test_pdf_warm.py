@@ -8,6 +8,7 @@ check the next conversion still works.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -182,7 +183,10 @@ def test_sigkilled_render_pdf_leaves_no_libreoffice_and_no_staging(warm_pdf, tmp
         time.sleep(0.05)
     assert not [p for p in tree if _alive(p)], "children outlived the killed CLI"
     assert list(out.glob(f"{STAGING_PREFIX}*")), "expected the killed run's staging folder"
-    pdf.docx_to_pdf_many([next(out.glob("*.docx"))], out)
+    assert not list(out.glob("*.docx")), "a killed render publishes nothing (all or nothing)"
+    source = tmp_path / "mot.docx"
+    shutil.copy(next(out.glob("**/*.docx")), source)  # a DOCX the killed run had staged
+    pdf.docx_to_pdf_many([source], out)
     assert not list(out.glob(f"{STAGING_PREFIX}*")), "the next run should remove the leftover"
 
 

@@ -199,9 +199,13 @@ def _xlsx_rows(ws: Any, source: str) -> Iterator[tuple[int, list[Any]]]:
     """Rows as the sheet numbers them; the limits hold even when <dimension> lied."""
     from openpyxl.utils import get_column_letter
 
+    cells = 0
     for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
         if number > MAX_ROWS:
             raise CongvanError(Problem(f"trang tính có hơn {_so(MAX_ROWS)} dòng (giới hạn)", file=source))
+        cells += len(values)
+        if cells > MAX_CELLS:
+            raise CongvanError(Problem(f"trang tính có hơn {_so(MAX_CELLS)} ô (giới hạn)", file=source, line=number))
         row = list(values)
         if len(row) > MAX_COLUMNS:
             extra = next((i for i in range(len(row) - 1, MAX_COLUMNS - 1, -1) if row[i] is not None), None)

@@ -13,9 +13,12 @@ SQLAlchemy, openpyxl, docxtpl or lxml. To add a command, add one line to
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
+import time
+from pathlib import Path
 
 import click
 
@@ -51,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": (
         "congvan.cli.render_cmd:validate",
         "Kiểm tra hồ sơ YAML (tệp hoặc thư mục) mà không xuất văn bản.",
+    ),
+    "web": (
+        "congvan.cli.web_cmd:web_command",
+        "Mở không gian làm việc trên trình duyệt: soạn, xem trước, duyệt, ban hành, in hàng loạt.",
     ),
 }
 
@@ -125,9 +132,80 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"Lỗi: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
-    except Exception as exc:  # a bug, not a user error: still one line unless debugging
+    except OSError as exc:  # a file or folder the user named: never an internal error
+        click.echo(f"Lỗi: {_os_message(exc)}", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    except Exception as exc:  # a bug, not a user error: one line, the traceback in a log file
         if os.environ.get("CONGVAN_DEBUG"):
             raise
+        log = write_crash_log(exc)
         click.echo(f"Lỗi nội bộ ({type(exc).__name__}): {exc}", err=True)
-        click.echo("Đặt CONGVAN_DEBUG=1 để xem chi tiết.", err=True)
+        where = f"đã ghi vào {log}" if log else "không ghi được tệp nhật ký; đặt CONGVAN_DEBUG=1 để xem"
+        click.echo(f"Đây là lỗi của chương trình, không phải của dữ liệu. Chi tiết cho người bảo trì {where}.",
+                   err=True)  # fmt: skip
         sys.exit(EXIT_INTERNAL)
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "đĩa đầy",
+    errno.EDQUOT: "hết hạn mức dung lượng",
+    errno.EACCES: "không có quyền",
+    errno.EPERM: "không có quyền",
+    errno.EROFS: "ổ đĩa chỉ đọc",
+    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục",
+    errno.EISDIR: "đường dẫn là thư mục, không phải tệp",
+    errno.EEXIST: "đã có tệp cùng tên",
+    errno.ENAMETOOLONG: "tên quá dài",
+    errno.ENOENT: "không tìm thấy đường dẫn",
+    errno.EMFILE: "mở quá nhiều tệp cùng lúc",
+    errno.EIO: "lỗi đọc/ghi đĩa",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A Vietnamese reason for a file-system error a user can cause (full disk, no permission...)."""
+    return _OS_REASONS.get(exc.errno or 0, f"lỗi hệ thống: {exc.strerror or type(exc).__name__}")
+
+
+def _os_message(exc: OSError) -> str:
+    from congvan.errors import display_path
+
+    names = [display_path(n) for n in (exc.filename, exc.filename2) if n]
+    target = f"'{names[0]}'" + (f" → '{names[1]}'" if len(names) > 1 else "") if names else "tệp hoặc thư mục"
+    return f"không đọc/ghi được {target}: {os_reason(exc)}"
+
+
+def log_dir() -> Path:
+    """Where crash logs go: ``CONGVAN_LOG_DIR``, else ``~/.cache/congvan/nhat-ky``."""
+    chosen = os.environ.get("CONGVAN_LOG_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "congvan" / "nhat-ky"
+
+
+def write_crash_log(exc: BaseException) -> Path | None:
+    """Write the traceback of a real bug to a log file the message names; None if nowhere is writable."""
+    import tempfile
+    import traceback
+
+    text = (
+        f"congvan {_version()} {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+        f"argv: {sys.argv!r}\n\n" + "".join(traceback.format_exception(exc))
+    )
+    name = f"loi-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    for folder in (log_dir(), Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def _version() -> str:
+    import congvan
+
+    return congvan.__version__

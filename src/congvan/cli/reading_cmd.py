@@ -35,15 +35,15 @@ def find_docx(paths: tuple[Path, ...]) -> tuple[list[Path], list[Path]]:
 
 
 def _pdfs(files: list[Path], folder: Path) -> dict[Path, Path]:
-    """All files to PDF in ONE LibreOffice call (names made unique by index)."""
-    from congvan.pdf import convert_to_pdf
+    """All files to PDF through the warm LibreOffice workers (names made unique by index)."""
+    from congvan.pdf import docx_to_pdf_many
 
     staged = []
     for i, path in enumerate(files):
         link = folder / f"{i:05d}.docx"
         link.write_bytes(path.read_bytes())
         staged.append(link)
-    pdfs = convert_to_pdf(staged, folder / "pdf")
+    pdfs = docx_to_pdf_many(staged, folder / "pdf")
     return dict(zip(files, pdfs, strict=True))
 
 

@@ -1,18 +1,27 @@
 """``congvan render`` and ``congvan validate``: records to DOCX (and PDF).
 
-All records are validated before anything is written; outputs are written
-atomically, so a bad record never leaves half of a batch or half of a file.
+All or nothing across the whole command: every record is validated, rendered
+(and converted to PDF) into a staging folder inside the output folder before
+any file is published; two records that would write the same file are refused
+before anything is written; the staging folder is removed on every exit path,
+and the next run removes what a killed run left.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from congvan.errors import CongvanError, display_path
+from congvan.cli import os_reason
+from congvan.errors import CongvanError, Problem, display_path
 from congvan.records.loader import find_records, load_record
 from congvan.records.models import VanBanChung
+
+if TYPE_CHECKING:
+    from congvan.render.document import DocumentRenderer
 
 
 def _load_all(paths: tuple[Path, ...]) -> list[tuple[Path, VanBanChung]]:
@@ -67,19 +76,91 @@ def render(
     from congvan.render.document import DEFAULT_TEMPLATE_DIR, DocumentRenderer
 
     records = _load_all(paths)
+    targets = output_names(records, pdf)
+    check_output_dir(out_dir)
     renderer = DocumentRenderer(template_dir or DEFAULT_TEMPLATE_DIR)
-    numbers = _take_numbers(records, db) if cap_so else {}
-    written = []
-    for path, record in records:
-        target = out_dir / f"{path.stem}.docx"
-        renderer.render_to(record, target, base_dir=path.parent, so=numbers.get(path))
-        written.append(target)
+    numbers: dict[Path, int] = {}
+    if cap_so:
+        for path, record in records:  # a template or data error must not cost register numbers
+            renderer.render_bytes(record, base_dir=path.parent)
+        numbers = _take_numbers(records, db)
+    for target in publish_all(out_dir, records, targets, pdf, renderer, numbers):
         click.echo(f"Đã xuất: {display_path(target)}")
-    if pdf:
-        from congvan.pdf import convert_to_pdf
 
-        for target in convert_to_pdf(written, out_dir):
-            click.echo(f"Đã xuất: {display_path(target)}")
+
+def output_names(records: list[tuple[Path, VanBanChung]], pdf: bool) -> dict[Path, str]:
+    """Record -> output stem; two records that would write the same file are refused up front."""
+    seen: dict[str, Path] = {}
+    problems = []
+    for path, _ in records:
+        key = path.stem.casefold()
+        if key in seen:
+            problems.append(
+                Problem(
+                    f"trùng tên văn bản xuất với '{display_path(seen[key])}' (cùng ghi {path.stem}.docx"
+                    f"{' và .pdf' if pdf else ''}); hãy đổi tên một trong hai hồ sơ",
+                    file=display_path(path),
+                )
+            )
+        else:
+            seen[key] = path
+    if problems:
+        raise CongvanError(problems)
+    return {path: path.stem for path, _ in records}
+
+
+def check_output_dir(out_dir: Path) -> None:
+    """The output folder exists (or can be made) and is writable, said in Vietnamese otherwise."""
+    name = display_path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CongvanError(Problem("thư mục xuất là một tệp, không phải thư mục; hãy chọn thư mục khác", file=name))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CongvanError(Problem(f"không tạo được thư mục xuất ({os_reason(exc)})", file=name)) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise CongvanError(Problem("không có quyền ghi vào thư mục xuất", file=name))
+
+
+def publish_all(
+    out_dir: Path,
+    records: list[tuple[Path, VanBanChung]],
+    stems: dict[Path, str],
+    pdf: bool,
+    renderer: DocumentRenderer,
+    numbers: dict[Path, int],
+) -> list[Path]:
+    """Render every record (and its PDF) into a staging folder, then publish them all.
+
+    Nothing reaches *out_dir* unless every record rendered (and converted); the
+    staging folder is removed on every exit path, and a run killed outright leaves
+    one that the next run removes (its lock is free).
+    """
+    from congvan.fileio import write_bytes_atomic
+    from congvan.pdf.procs import staging_dir
+
+    try:
+        with staging_dir(out_dir) as staging:
+            staged = []
+            for path, record in records:
+                data = renderer.render_bytes(record, base_dir=path.parent, so=numbers.get(path))
+                target = staging / f"{stems[path]}.docx"
+                write_bytes_atomic(target, data)
+                staged.append(target)
+            if pdf:
+                from congvan.pdf import convert_to_pdf
+
+                staged += convert_to_pdf(staged, staging)
+            published = []
+            for source in staged:
+                target = out_dir / source.name
+                os.replace(source, target)
+                published.append(target)
+            return published
+    except OSError as exc:
+        raise CongvanError(
+            Problem(f"không ghi được văn bản vào thư mục xuất ({os_reason(exc)})", file=display_path(out_dir))
+        ) from None
 
 
 def _take_numbers(records: list[tuple[Path, VanBanChung]], db: str | None) -> dict[Path, int]:

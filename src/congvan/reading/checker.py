@@ -224,7 +224,7 @@ class _Checker:
             size = max((v for s in sources for v in s.sizes()), default=None)
             if size is None:
                 continue
-            width = max(text_width_mm(s.plain, size, bold=bool(s.bold())) for s in sources)
+            width = max(text_width_mm(x, size, bold=bool(s.bold())) for s in sources for x in s.plain.split("\n"))
             width = min(width, max(s.para.width_mm for s in sources) or width)
             line = self.rec.lines.get(key)
             wanted = (
@@ -262,7 +262,7 @@ class _Checker:
             seg = self.rec.first(key)
             if seg is None or not seg.sizes():
                 continue
-            width = text_width_mm(seg.plain, max(seg.sizes()), bold=bool(seg.bold()))
+            width = max(text_width_mm(x, max(seg.sizes()), bold=bool(seg.bold())) for x in seg.plain.split("\n"))
             room = seg.para.width_mm - seg.para.ind_mm("left") - seg.para.ind_mm("right")
             if room > 0 and width > room + 0.5:
                 rule = self.rule(key)

@@ -17,7 +17,7 @@ import posixpath
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -40,6 +40,7 @@ TOGGLES = ("b", "i", "caps", "strike")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
+@lru_cache(maxsize=256)
 def q(tag: str) -> str:
     return f"{{{W_NS}}}{tag}"
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from congvan.profiles import RuleProfile
 from congvan.reading.docx import Document, Paragraph, Run, Table
 from congvan.render.metrics import text_width_mm
 
 SUPERSCRIPT_SCALE = 0.58  # Word and LibreOffice set superscript at 58 % of the size
-DATE_LINE = re.compile(r",?\s*ngày\s+\S*.*\s+tháng\s+.*\s+năm\s+", re.IGNORECASE)
+DATE_LINE = re.compile(r",?\s*ngày\s+\S*.*\s+tháng\s+.*\s+năm(\s|$)", re.IGNORECASE)
 DOTS = re.compile(r"(\.{5,}|…{2,}|…\.|\.…|…\s*\d|\d\s*…|\.{3}\s*\d+\s*\.{2,})")
 UNDERSCORES = re.compile(r"^\s*_{3,}\s*$")
 AUTHORITY = re.compile(r"^\s*(T\s*/\s*M|K\s*/\s*T|T\s*/\s*L|T\s*U\s*Q|TM|KT|TL|TUQ|Q)(\s*[./:]?)\s+(\S.*)$")
 
 
+@lru_cache(maxsize=4096)
 def norm(text: str) -> str:
     """Upper case, NFC, one space, unified hyphens and old-style 'HOÀ' accents."""
     text = unicodedata.normalize("NFC", text).upper()
@@ -39,6 +41,7 @@ class Segment:
     para: Paragraph
     runs: list[Run]
     column: int = 0
+    split: bool = False  # one of several tab columns of its paragraph
 
     @property
     def text(self) -> str:
@@ -51,6 +54,11 @@ class Segment:
     def plain(self) -> str:
         """Text without superscript note numbers (the mẫu's ¹ ² ³)."""
         return "".join(r.text.upper() if r.caps else r.text for r in self.runs if not r.superscript).strip()
+
+    @property
+    def one_line(self) -> str:
+        """The text with soft line breaks (w:br) read as the spaces they stand for."""
+        return re.sub(r"\s*\n\s*", " ", self.plain).strip()
 
     @property
     def where(self) -> str:
@@ -140,9 +148,12 @@ def segments(para: Paragraph) -> list[Segment]:
                 columns[-1].append(Run(piece, r.bold, r.italic, r.size_pt, r.fonts, r.caps, r.superscript, r.underline))
     texts = ["".join(x.text for x in runs).strip() for runs in columns]
     filled = [i for i, t in enumerate(texts) if t]
-    if len(filled) < 2 or LABEL.match(texts[filled[0]]) or not any(_column_like(texts[i]) for i in filled[1:]):
+    lines = len(filled) >= 2 and all(UNDERSCORES.match(texts[i]) for i in filled)
+    if not lines and (
+        len(filled) < 2 or LABEL.match(texts[filled[0]]) or not any(_column_like(texts[i]) for i in filled[1:])
+    ):
         return [Segment(para, para.runs)]
-    return [Segment(para, columns[i], n) for n, i in enumerate(filled)]
+    return [Segment(para, columns[i], n, split=True) for n, i in enumerate(filled)]
 
 
 LABEL = re.compile(r"^([IVXLC]+\.|\d+(\.\d+)*\.?|[a-zđ]\)|[-+–]|Điều \d+\.?)$")
@@ -159,6 +170,31 @@ def _column_key(where: str) -> str:
     return re.sub(r"hàng \d+, ", "", where.rsplit(", đoạn", 1)[0])
 
 
+def _is_title(seg: Segment) -> bool:
+    return seg.plain.isupper() or bool(AUTHORITY.match(seg.plain))
+
+
+def _split_blocks(group: list[Segment]) -> list[list[Segment]]:
+    """One column of a signature table may hold several blocks: a title after a name starts the next."""
+    out: list[list[Segment]] = [[]]
+    named = False
+    for seg in group:
+        if _is_title(seg) and named:
+            out.append([])
+            named = False
+        out[-1].append(seg)
+        if not _is_title(seg) and not seg.plain.startswith("("):
+            named = True
+    return [b for b in out if b]
+
+
+def _row_col(where: str) -> tuple[int, int]:
+    """(row, column) of the innermost cell named in a location, for reading order of blocks."""
+    rows = re.findall(r"hàng (\d+)", where)
+    cols = re.findall(r"ô (\d+)", where)
+    return (int(rows[-1]) if rows else 0, int(cols[-1]) if cols else 0)
+
+
 def is_blank(seg: Segment) -> bool:
     return not seg.text.strip()
 
@@ -168,8 +204,12 @@ def is_placeholder(text: str, profile: RuleProfile) -> bool:
     if DOTS.search(text):
         return True
     upper = norm(text)
-    words = profile.kiem_tra.cho_trong if profile.kiem_tra else []
-    return any(norm(w) in upper for w in words)
+    return any(w in upper for w in _placeholder_words(tuple(profile.kiem_tra.cho_trong if profile.kiem_tra else ())))
+
+
+@lru_cache(maxsize=8)
+def _placeholder_words(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(norm(w) for w in words)
 
 
 def line_of(seg: Segment) -> RuleLine | None:
@@ -202,6 +242,15 @@ class _Recognizer:
         self.out = Recognized(doc)
         self.segs: list[Segment] = [s for para in doc.paragraphs() for s in segments(para)]
         self.used: set[int] = set()
+        self.tables: dict[int, Table] = {}  # paragraph id -> outermost table holding it
+        self.columns: dict[int, int] = {}  # paragraph id -> column of its outermost table
+        for table in doc.tables():
+            for row in table.rows:
+                for c, cell in enumerate(row):
+                    for para in cell.paragraphs():
+                        if id(para) not in self.tables:
+                            self.tables[id(para)] = table
+                            self.columns[id(para)] = c
 
     def mark(self, key: str, seg: Segment) -> None:
         self.out.elements.setdefault(key, []).append(seg)
@@ -252,22 +301,15 @@ class _Recognizer:
         return max(zone) + 1 if zone else i_qh + 1
 
     def _table_of(self, para: Paragraph) -> Table | None:
-        for table in self.doc.tables():
-            for cell in table.cells():
-                if any(p is para for p in cell.paragraphs()):
-                    return table
-        return None
+        return self.tables.get(id(para))
 
     def _column(self, seg: Segment) -> int:
         """0 for ô 2–3 (left), 1 for ô 1–4 (right): the cell, or the tab column."""
         table = self.out.header_table
-        if table is not None:
-            for row in table.rows:
-                for c, cell in enumerate(row):
-                    if any(p is seg.para for p in cell.paragraphs()):
-                        return min(c, 1)
-        if seg.column:
-            return 1
+        if table is not None and self.tables.get(id(seg.para)) is table:
+            return min(self.columns[id(seg.para)], 1)
+        if seg.split:
+            return min(seg.column, 1)
         qh = self.out.first("quoc_hieu")
         if qh is not None and qh.para is seg.para:
             return 1
@@ -277,10 +319,12 @@ class _Recognizer:
         para = source.para
         if para.border("bottom") and not is_blank(source):
             return RuleLine(border_length_mm(para), "vien", para.where)
-        for j in range(i + 1, min(i + 3, len(self.segs))):
+        for j in range(i + 1, min(i + 4, len(self.segs))):
             seg = self.segs[j]
             if seg.para.container != source.para.container and seg.para.container != "khung":
                 break
+            if (seg.split or source.split) and self._column(seg) != self._column(source):
+                continue  # the other column's line of a tab-typed header
             found = line_of(seg)
             if found is not None:
                 self.used.add(id(seg))
@@ -403,11 +447,12 @@ class _Recognizer:
             if is_blank(seg) or id(seg) in self.used or seg.para.container == "khung":
                 continue
             text = seg.plain
-            if text.startswith(("Căn cứ", "Theo đề nghị")) and not self.out.body:
+            after_can_cu = bool(self.out.elements.get("can_cu")) and seg.italic() is True
+            if (text.startswith(("Căn cứ", "Theo đề nghị")) or after_can_cu) and not self.out.body:
                 self.mark("can_cu", seg)
             elif first and seg.para.jc == "center" and text.isupper() and seg.bold() and not self.out.cong_van:
                 self.mark("tham_quyen", seg)
-            elif norm(text) == norm(self.p.chu_de.quyet_dinh):
+            elif norm(text) in {norm(self.p.chu_de.quyet_dinh), norm(self.p.chu_de.quyet_nghi)}:
                 self.out.quyet_dinh_label = seg
                 self.used.add(id(seg))
             elif text.startswith(kg):
@@ -464,7 +509,6 @@ class _Recognizer:
                     self.out.noi_nhan.append(s)
                 j += 1
         rest = [s for s in self.segs[start:stop] if id(s) not in self.used and not is_blank(s)]
-        rest = [s for s in rest if s.para.container != "khung"]
         self._signatures(rest)
         if appendix_start is not None:
             self._appendices(appendix_start)
@@ -473,9 +517,18 @@ class _Recognizer:
         """Group the signer's lines by cell; the last line of a group is the name."""
         groups: dict[str, list[Segment]] = {}
         for s in segs:
-            key = _column_key(s.para.where) if s.para.container == "o" else "than"
+            if s.para.container == "o":
+                key = _column_key(s.para.where)
+            elif s.para.container == "khung":  # a signature typed in a text box
+                key = s.para.where.rsplit(", đoạn", 1)[0]
+            else:
+                key = "than"
             groups.setdefault(key, []).append(s)
+        blocks: list[tuple[tuple[int, int], str, list[Segment]]] = []
         for where, group in groups.items():
+            for part in _split_blocks(group):
+                blocks.append((_row_col(part[0].para.where), where, part))
+        for _, where, group in sorted(blocks, key=lambda b: b[0]):
             titles = [s for s in group if s.plain.isupper() or AUTHORITY.match(s.plain)]
             notes = [s for s in group if s.plain.startswith("(") or s.plain.lower().startswith("dấu")]
             named = [s for s in group if s not in titles and s not in notes]

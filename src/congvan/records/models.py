@@ -405,6 +405,10 @@ class VanBanChung(_Model):
     )
     phu_luc: list[PhuLuc] = Field(default_factory=list, description="Các phụ lục kèm theo, mỗi phụ lục một phần riêng")
     ban_sao: BanSao | None = Field(None, description="Thông tin bản sao (sao y, sao lục, trích sao; giấy hoặc điện tử)")
+    chua_xep: list[str] = Field(
+        default_factory=list,
+        description="Đoạn nhập từ tệp Word (congvan nhap) chưa xếp được vào phần nào; không được in, cần xếp lại",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -1,12 +1,14 @@
 """Render records to DOCX: pick the template, build the context, lay out, write.
 
-Templates are compiled once per process and reused for every record.
+Templates are compiled once per process (and cached across processes) and reused
+for every record; the layout pass works on the tree the render check parsed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from congvan.fileio import write_bytes_atomic
 from congvan.profiles import RuleProfile, load_profile
@@ -14,7 +16,7 @@ from congvan.records.models import VanBanChung
 from congvan.render.context import build_context
 from congvan.render.engine import CompiledTemplate
 from congvan.render.images import ImageSet
-from congvan.render.layout import fit_lines
+from congvan.render.layout import fit_lines_in
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "templates"
 DOCUMENT = "word/document.xml"
@@ -38,9 +40,11 @@ class DocumentRenderer:
         template = self.template(profile.loai_van_ban[record.loai].mau)
         images = ImageSet()
         context = build_context(record, profile, images, base_dir, so=so)
-        parts = template.render_parts(context, images)
-        parts[DOCUMENT] = fit_lines(parts[DOCUMENT], profile)
-        return template.to_bytes(parts)
+
+        def layout(part: str, root: Any, xml: str) -> str:
+            return fit_lines_in(root, xml, profile) if part == DOCUMENT else xml
+
+        return template.to_bytes(template.render_parts(context, images, hook=layout))
 
     def render_to(
         self, record: VanBanChung, target: Path, *, base_dir: Path = Path("."), so: int | None = None

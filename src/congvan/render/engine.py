@@ -1,45 +1,68 @@
 """Compiled DOCX templates.
 
-A template is loaded, linted, pre-processed and compiled to Jinja code once; each
-render only runs that code and compresses the changed parts. Pre-processing is
-docxtpl's own (``patch_xml`` for ``{%p %}``/``{%tr %}``/``{{r }}`` and split tags,
-``resolve_listing`` for line breaks), so a template renders to the same text as it
-would with docxtpl, only without reloading, recompiling and re-zipping everything.
+A template is loaded, linted, pre-processed and compiled to Jinja code once (and
+the compiled code cached across processes, see :mod:`congvan.render.template_cache`);
+each render only runs that code and compresses the changed parts. Pre-processing
+is docxtpl's own (``patch_xml`` for ``{%p %}``/``{%tr %}``/``{{r }}`` and split
+tags, ``resolve_listing`` for line breaks), so a template renders to the same text
+as it would with docxtpl, only without reloading, recompiling and re-zipping.
+
+Every DOCX written is well-formed whatever the data or the template:
+
+1. statically, every branch of every block (``if``/``for``/``macro``/``set``/
+   ``filter``…) must hold balanced XML, checked on Jinja's own parse tree (so
+   comments and raw blocks are understood), and no construct can switch
+   escaping off (:mod:`congvan.render.jinja_env`);
+2. at render time, under time/size/memory limits, the output is refused if it
+   holds a character XML cannot carry (:mod:`congvan.vi.ky_tu`) and, as the last
+   line of defence, each part is parsed with lxml before anything is written.
+   Every failure is a located Vietnamese error naming the template.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
-from docxtpl import DocxTemplate
-from jinja2 import Template, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import Template, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.sandbox import SecurityError
 
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.fileio import write_bytes_atomic
+from congvan.render import template_cache
 from congvan.render.images import ImageSet
-from congvan.render.jinja_env import make_environment
-from congvan.render.lint import (
-    LintFinding,
-    lint_split_and_quotes,
-    locate_name,
-    part_label,
-    template_names,
+from congvan.render.jinja_env import (
+    DEFAULT_LIMITS,
+    CongvanEnvironment,
+    LimitExceeded,
+    TemplateLimits,
+    make_environment,
+    run_with_budget,
 )
+from congvan.render.lint import LintFinding, locate_name, part_label
 from congvan.render.package import PackageWriter, iter_xml_parts, read_parts
+from congvan.vi.ky_tu import ky_tu_cam_dau_tien, ten_ky_tu
 
-_BLOCK = re.compile(r"\{%-?\s*(\w+)")
-_XML_TAG = re.compile(r"<(/?)([\w:]+)[^>]*?(/?)>")
-_OPENERS = {"if", "for", "macro", "call", "filter", "with", "block", "set_block"}
-_MIDDLES = {"elif", "else"}
+_XML_TAG = re.compile(r"<(/?)([\w:.-]+)[^>]*?(/?)>")
+_XML_SKIP = re.compile(r"<\?.*?\?>|<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.DOTALL)
+_TAGS = re.compile(r"<[^>]*>")
+_IN_TAG = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})")
+
+#: Called with (part, parsed root, xml text) after a part rendered and parsed; returns the final text.
+PartHook = Callable[[str, Any, str], str]
 
 
 def _patch(xml: str) -> str:
     """docxtpl's tag clean-up, plus its one-paragraph-per-line trick for error lines."""
+    from docxtpl import DocxTemplate
+
     xml = DocxTemplate.patch_xml(None, xml)  # type: ignore[arg-type]  # pure regex work
+    # docxtpl unescapes &lt; &gt; inside tags but not &amp; (nor &quot; &apos;): a literal
+    # such as '&' in a tag must be the text the filters see, not its XML escape.
+    xml = _IN_TAG.sub(lambda m: m.group(0).replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&"), xml)
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
 
 
@@ -51,55 +74,152 @@ def _unpatch(xml: str) -> str:
     # every render through docxtpl's (slow) listing pass for nothing.
     start = xml.find("<", 2) if xml.startswith("<?xml") else 0
     if any(xml.find(c, start) >= 0 for c in "\n\t\a\f"):  # str.find: memchr-fast
+        from docxtpl import DocxTemplate
+
         xml = DocxTemplate.resolve_listing(None, xml)  # type: ignore[arg-type]
     return xml
 
 
-def _xml_stack_after(segment: str, stack: list[str]) -> list[str] | str:
-    """Apply the XML tags of *segment* to *stack*; a string result is an error text."""
-    for close, name, selfclose in _XML_TAG.findall(segment):
-        if name.startswith("?") or selfclose:
+# --- static checks -------------------------------------------------------------------
+
+
+class _Unbalanced(Exception):
+    def __init__(self, message: str, lineno: int) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+
+
+def _apply_tags(data: str, stack: list[str], lineno: int) -> None:
+    """Apply the XML tags of one piece of template text to *stack*."""
+    if "<?" in data or "<!" in data:
+        data = _XML_SKIP.sub("", data)
+    for close, name, selfclose in _XML_TAG.findall(data):
+        if selfclose:
             continue
         if close:
             if not stack or stack[-1] != name:
-                return f"thẻ XML </{name}> không khớp"
+                raise _Unbalanced(f"thẻ XML </{name}> không khớp với thẻ đang mở", lineno)
             stack.pop()
         else:
             stack.append(name)
-    return stack
 
 
-def check_block_balance(source: str) -> str | None:
-    """Every branch of every ``{% if %}``/``{% for %}`` must hold balanced XML.
+def _bodies(node: nodes.Node) -> Iterable[list[nodes.Node]]:
+    """The statement lists (branches) a block node holds."""
+    for field in node.fields:
+        value = getattr(node, field, None)
+        if isinstance(value, list) and value and all(isinstance(v, nodes.Stmt) for v in value):
+            yield value
 
-    With autoescape on and no ``safe`` filter, values cannot inject markup, so this
-    static check is what guarantees that *any* data renders to well-formed XML.
+
+_BLOCK_NAMES = {
+    nodes.If: "if",
+    nodes.For: "for",
+    nodes.Macro: "macro",
+    nodes.CallBlock: "call",
+    nodes.FilterBlock: "filter",
+    nodes.With: "with",
+    nodes.AssignBlock: "set",
+}
+
+
+def _balance(body: list[nodes.Node], stack: list[str]) -> None:
+    for node in body:
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                if isinstance(child, nodes.TemplateData):
+                    _apply_tags(child.data, stack, child.lineno)
+            continue
+        for branch in _bodies(node):
+            inner = list(stack)
+            _balance(branch, inner)
+            if inner != stack:
+                word = _BLOCK_NAMES.get(type(node), type(node).__name__.lower())
+                raise _Unbalanced(
+                    f"khối '{{% {word} %}}' mở và đóng ở hai chỗ khác cấp trong văn bản "
+                    "(mỗi nhánh phải chứa trọn đoạn, hàng hoặc ô)",
+                    node.lineno,
+                )
+
+
+def check_balance(ast: nodes.Template) -> tuple[str, int] | None:
+    """Every branch of every block holds balanced XML, and so does the whole part.
+
+    With escaping on for every value and no way to switch it off, this static
+    check is what guarantees that *any* data renders to well-formed XML.
     """
     stack: list[str] = []
-    saved: list[tuple[str, list[str]]] = []
-    pos = 0
-    for m in re.finditer(r"\{%-?\s*(\w+)[^%]*%\}", source):
-        result = _xml_stack_after(source[pos : m.start()], stack)
-        if isinstance(result, str):
-            return result
-        pos = m.end()
-        word = m.group(1)
-        raw = m.group(0)
-        if word == "set" and "=" not in raw:
-            word = "set_block"
-        if word in _OPENERS:
-            saved.append((word, list(stack)))
-        elif word in _MIDDLES or word.startswith("end"):
-            if not saved:
-                return f"thẻ '{raw}' không có thẻ mở tương ứng"
-            opener, before = saved[-1]
-            if stack != before:
-                return f"khối '{{% {opener} %}}' mở và đóng ở hai chỗ khác cấp trong văn bản (thẻ '{raw}')"
-            if word.startswith("end"):
-                saved.pop()
-    if saved:
-        return f"khối '{{% {saved[-1][0]} %}}' không được đóng"
+    try:
+        _balance(ast.body, stack)
+    except _Unbalanced as exc:
+        return str(exc), exc.lineno
+    if stack:
+        return f"thẻ XML <{stack[-1]}> không được đóng", 1
     return None
+
+
+# --- locations -------------------------------------------------------------------------
+
+
+def _line_text(source: str, lineno: int | None) -> str:
+    """The visible text (Jinja tags kept) of one line of the patched source: one paragraph."""
+    if not lineno:
+        return ""
+    lines = source.split("\n")
+    if not 0 < lineno <= len(lines):
+        return ""
+    text = " ".join(_TAGS.sub("", lines[lineno - 1]).split())
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _where(part: str, source: str, lineno: int | None) -> str:
+    text = _line_text(source, lineno)
+    return f"{part_label(part)}, đoạn “{text}”" if text else part_label(part)
+
+
+def _template_lineno(tb: TracebackType | None) -> int | None:
+    """The template line of the innermost template frame of a traceback (Jinja rewrites them)."""
+    lineno = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    return lineno
+
+
+def _output_where(part: str, xml: str, index: int) -> str:
+    """Where in the rendered part a position is: the text of its paragraph."""
+    start = max(xml.rfind("<w:p>", 0, index), xml.rfind("<w:p ", 0, index), 0)
+    end = xml.find("</w:p>", index)
+    text = " ".join(_TAGS.sub("", xml[start : end if end > 0 else index + 80]).split())
+    text = text if len(text) <= 60 else text[:57] + "…"
+    return f"{part_label(part)}, đoạn “{text}”" if text else part_label(part)
+
+
+def _runtime_message(exc: BaseException) -> str:
+    """Vietnamese text for what a template can do wrong while rendering."""
+    if isinstance(exc, LimitExceeded):
+        return str(exc)
+    if isinstance(exc, UndefinedError):
+        return f"mẫu cần dữ liệu không có ({exc.message})"
+    if isinstance(exc, SecurityError):
+        return f"mẫu làm thao tác không được phép ({exc})"
+    if isinstance(exc, RecursionError):
+        return "mẫu gọi lồng nhau quá sâu (macro hoặc vòng lặp đệ quy) nên đã bị dừng"
+    if isinstance(exc, MemoryError):
+        return "mẫu cần quá nhiều bộ nhớ nên đã bị dừng"
+    if isinstance(exc, OverflowError):
+        if "MAX_RANGE" in str(exc):
+            return "range() trong mẫu quá lớn (tối đa 100.000 phần tử)"
+        return "mẫu tính ra số quá lớn"
+    if isinstance(exc, ZeroDivisionError):
+        return "mẫu chia cho 0"
+    if isinstance(exc, TemplateError):
+        return f"lỗi khi điền mẫu ({exc})"
+    return f"lỗi khi điền mẫu: phép tính hoặc bộ lọc nhận giá trị không hợp ({type(exc).__name__}: {exc})"
+
+
+# --- loading -------------------------------------------------------------------------
 
 
 def load_template_parts(path: str | Path) -> dict[str, bytes]:
@@ -109,6 +229,10 @@ def load_template_parts(path: str | Path) -> dict[str, bytes]:
         parts = read_parts(str(path))
     except FileNotFoundError:
         raise CongvanError(Problem("không tìm thấy tệp mẫu", file=name)) from None
+    except IsADirectoryError:
+        raise CongvanError(Problem("đường dẫn mẫu là một thư mục, không phải tệp .docx", file=name)) from None
+    except PermissionError:
+        raise CongvanError(Problem("không có quyền đọc tệp mẫu", file=name)) from None
     except Exception:
         raise CongvanError(Problem("tệp mẫu không phải tệp .docx hợp lệ", file=name)) from None
     if "word/document.xml" not in parts:
@@ -116,23 +240,10 @@ def load_template_parts(path: str | Path) -> dict[str, bytes]:
     return parts
 
 
-def _forbidden_tags(env: ImmutableSandboxedEnvironment, source: str) -> str | None:
-    """Templates are self-contained: no include/import/extends of other files."""
-    from jinja2 import nodes
+def _xml_parser() -> Any:
+    from lxml import etree
 
-    try:
-        ast = env.parse(source)
-    except TemplateSyntaxError:
-        return None  # reported by the compile step with its message
-    for node_type, tag in (
-        (nodes.Include, "include"),
-        (nodes.Import, "import"),
-        (nodes.FromImport, "from ... import"),
-        (nodes.Extends, "extends"),
-    ):
-        if next(ast.find_all(node_type), None) is not None:
-            return f"'{{% {tag} %}}'"
-    return None
+    return etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
 
 
 class CompiledTemplate:
@@ -143,63 +254,96 @@ class CompiledTemplate:
         parts: dict[str, bytes],
         *,
         name: str,
-        env: ImmutableSandboxedEnvironment | None = None,
+        env: CongvanEnvironment | None = None,
         fields: Iterable[str] | None = None,
         strict_lint: bool = False,
+        limits: TemplateLimits = DEFAULT_LIMITS,
+        cache: bool = True,
     ) -> None:
         self.name = name
         self.parts = parts
         self.env = env or make_environment()
+        self.limits = limits
         self.warnings: list[LintFinding] = []
         self.sources: dict[str, str] = {}
         self.compiled: dict[str, Template] = {}
+        key = template_cache.key_for(parts, iter_xml_parts(parts), self.env, strict_lint) if cache else None
+        entry = template_cache.load(key, self.env) if key else None
+        if entry is None:
+            entry = self._compile(strict_lint)
+            if key:
+                template_cache.store(key, entry)
+        self.sources = entry.sources
+        self.warnings = list(entry.warnings)
+        self.used_names, self.used_attrs = set(entry.used_names), set(entry.used_attrs)
+        self.compiled = {
+            part: self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+            for part, code in entry.codes.items()
+        }
+        if fields is not None:
+            self._check_fields(set(fields), strict_lint)
+        self._writer: PackageWriter | None = None
+
+    def _compile(self, strict_lint: bool) -> template_cache.Entry:
+        """Lint, patch, check and compile every templated part (the slow path, cached)."""
+        from congvan.render.lint import lint_split_and_quotes, template_names
+
+        warnings: list[LintFinding] = []
         errors: list[Problem] = []
-        for part in iter_xml_parts(parts):
-            raw = parts[part]
+        sources: dict[str, str] = {}
+        codes: dict[str, Any] = {}
+        for part in iter_xml_parts(self.parts):
+            raw = self.parts[part]
             if b"{" not in raw:
                 continue
             for finding in lint_split_and_quotes(part, raw):
                 if finding.error or strict_lint:
-                    errors.append(Problem(str(finding), file=name))
+                    errors.append(Problem(str(finding), file=self.name))
                 else:
-                    self.warnings.append(finding)
+                    warnings.append(finding)
             source = _patch(raw.decode("utf-8"))
             if "{{" not in source and "{%" not in source:
                 continue
-            balance = check_block_balance(source)
-            if balance:
-                errors.append(Problem(f"{part_label(part)}: {balance}", file=name))
+            try:
+                ast = self.env.parse(source)
+            except TemplateSyntaxError as exc:
+                errors.append(Problem(f"{_where(part, source, exc.lineno)}: {self._syntax_text(exc)}", file=self.name))
                 continue
-            forbidden = _forbidden_tags(self.env, source)
-            if forbidden:
-                errors.append(Problem(f"{part_label(part)}: mẫu không được đọc tệp khác (thẻ {forbidden})", file=name))
+            unbalanced = check_balance(ast)
+            if unbalanced:
+                message, lineno = unbalanced
+                errors.append(Problem(f"{_where(part, source, lineno)}: {message}", file=self.name))
                 continue
             try:
-                self.compiled[part] = self.env.from_string(source)
+                codes[part] = self.env.compile(ast)
             except TemplateSyntaxError as exc:
-                errors.append(Problem(f"{part_label(part)}: thẻ Jinja sai cú pháp: {exc.message}", file=name))
+                errors.append(Problem(f"{_where(part, source, exc.lineno)}: {self._syntax_text(exc)}", file=self.name))
                 continue
-            self.sources[part] = source
+            sources[part] = source
         if errors:
             raise CongvanError(errors)
-        self.used_names, self.used_attrs = self._names()
-        if fields is not None:
-            self._check_fields(set(fields), strict_lint)
-        self._writer = PackageWriter({k: v for k, v in parts.items()})
+        names: set[str] = set()
+        attrs: set[tuple[str, str]] = set()
+        for source in sources.values():
+            top, pairs = template_names(self.env, source)
+            names |= top
+            attrs |= pairs
+        return template_cache.Entry(
+            sources=sources, codes=codes, warnings=warnings, used_names=sorted(names), used_attrs=sorted(attrs)
+        )
+
+    @staticmethod
+    def _syntax_text(exc: TemplateSyntaxError) -> str:
+        from congvan.render.jinja_env import TemplateRefused
+
+        if isinstance(exc, TemplateRefused):
+            return exc.message or ""
+        return f"thẻ Jinja sai cú pháp: {exc.message}"
 
     @classmethod
     def load(cls, path: str | Path, **kwargs: Any) -> CompiledTemplate:
         """Load and compile a .docx template; errors name the file and the place."""
         return cls(load_template_parts(path), name=display_path(path), **kwargs)
-
-    def _names(self) -> tuple[set[str], set[tuple[str, str]]]:
-        names: set[str] = set()
-        attrs: set[tuple[str, str]] = set()
-        for source in self.sources.values():
-            top, pairs = template_names(self.env, source)
-            names |= top
-            attrs |= pairs
-        return names, attrs
 
     def _check_fields(self, fields: set[str], strict: bool) -> None:
         """Variables the data does not have are errors; unused fields are warnings."""
@@ -222,30 +366,73 @@ class CompiledTemplate:
                 raise CongvanError(Problem(str(finding), file=self.name))
             self.warnings.append(finding)
 
-    def render_part(self, part: str, context: Mapping[str, Any]) -> str:
-        """Render one templated part to XML text."""
+    # --- rendering ---------------------------------------------------------------------
+
+    def _fail(self, where: str, message: str) -> CongvanError:
+        return CongvanError(Problem(f"{where}: {message}", file=self.name))
+
+    def _run(self, part: str, context: Mapping[str, Any]) -> str:
         template = self.compiled[part]
         try:
-            return _unpatch(template.render(context))
-        except UndefinedError as exc:
-            raise CongvanError(
-                Problem(f"{part_label(part)}: mẫu cần dữ liệu không có ({exc.message})", file=self.name)
-            ) from None
-        except SecurityError as exc:
-            raise CongvanError(
-                Problem(f"{part_label(part)}: mẫu làm thao tác không được phép ({exc})", file=self.name)
-            ) from None
-        except TemplateError as exc:
-            raise CongvanError(Problem(f"{part_label(part)}: lỗi khi điền mẫu ({exc})", file=self.name)) from None
+            xml = run_with_budget(self.limits, lambda: template.render(context))
+        except Exception as exc:  # anything the template does wrong is the template's error
+            where = _where(part, self.sources.get(part, ""), _template_lineno(exc.__traceback__))
+            raise self._fail(where, _runtime_message(exc)) from None
+        if len(xml) > self.limits.output_chars:
+            raise self._fail(part_label(part), _runtime_message(LimitExceeded(
+                f"văn bản điền từ mẫu dài quá {self.limits.output_chars:,} ký tự".replace(",", ".")
+            )))
+        return _unpatch(xml)
 
-    def render_parts(self, context: Mapping[str, Any], images: ImageSet | None = None) -> dict[str, bytes]:
-        """All changed parts for one document: rendered XML plus any images."""
-        out = {part: self.render_part(part, context).encode("utf-8") for part in self.compiled}
+    def render_checked(self, part: str, context: Mapping[str, Any]) -> tuple[str, Any]:
+        """Render one part and prove it well-formed: (XML text, lxml root)."""
+        from lxml import etree
+
+        xml = self._run(part, context)
+        bad = ky_tu_cam_dau_tien(xml)
+        if bad is not None:
+            index, char = bad
+            raise self._fail(
+                _output_where(part, xml, index),
+                f"văn bản điền từ mẫu có ký tự điều khiển {ten_ky_tu(char)}, không thể đưa vào văn bản; "
+                "hãy xóa ký tự này khỏi dữ liệu hoặc sửa mẫu",
+            )
+        try:
+            root = etree.fromstring(xml.encode("utf-8"), _xml_parser())
+        except etree.XMLSyntaxError as exc:
+            line, column = exc.position
+            index = sum(len(s) + 1 for s in xml.split("\n")[: line - 1]) + max(column - 1, 0)
+            raise self._fail(
+                _output_where(part, xml, min(index, len(xml))),
+                f"mẫu tạo ra XML hỏng, không ghi văn bản ({exc.msg})",
+            ) from None
+        return xml, root
+
+    def render_part(self, part: str, context: Mapping[str, Any]) -> str:
+        """Render one templated part to checked, well-formed XML text."""
+        return self.render_checked(part, context)[0]
+
+    def render_parts(
+        self, context: Mapping[str, Any], images: ImageSet | None = None, hook: PartHook | None = None
+    ) -> dict[str, bytes]:
+        """All changed parts for one document: rendered, checked XML plus any images.
+
+        *hook* (the layout pass) works on the tree the check already parsed, so no
+        part is parsed twice.
+        """
+        out: dict[str, bytes] = {}
+        for part in self.compiled:
+            xml, root = self.render_checked(part, context)
+            if hook is not None:
+                xml = hook(part, root, xml)
+            out[part] = xml.encode("utf-8")
         if images is not None and images:
             out.update(images.package_parts(self.parts))
         return out
 
     def to_bytes(self, changed: Mapping[str, bytes]) -> bytes:
+        if self._writer is None:
+            self._writer = PackageWriter(dict(self.parts))
         return self._writer.to_bytes(changed)
 
     def render_bytes(self, context: Mapping[str, Any], images: ImageSet | None = None) -> bytes:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from docx.image.image import Image
 from markupsafe import Markup
 
 from congvan.errors import CongvanError, Problem, display_path
+
+if TYPE_CHECKING:  # python-docx is imported only when a document has a picture
+    from docx.image.image import Image
 
 EMU_PER_MM = 36000
 _RELS = "word/_rels/document.xml.rels"
@@ -46,6 +49,8 @@ class ImageSet:
     def _add(self, path: str | Path) -> tuple[str, Image]:
         try:
             blob = Path(path).read_bytes()
+            from docx.image.image import Image
+
             image = Image.from_blob(blob)
         except FileNotFoundError:
             raise CongvanError(Problem("không tìm thấy tệp ảnh", file=display_path(path))) from None

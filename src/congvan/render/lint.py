@@ -105,7 +105,7 @@ def lint_split_and_quotes(part: str, xml: bytes) -> list[LintFinding]:
                         f"thẻ '{tag}' có dấu nháy cong (“ ” ‘ ’); hãy dùng nháy thẳng \" hoặc '",
                     )
                 )
-        unclosed = re.search(r"\{[{%](?![^{}]*[}%]\})", text)
+        unclosed = re.search(r"\{[{%#](?![^{}]*[}%#]\})", text)
         if unclosed:
             findings.append(
                 LintFinding(

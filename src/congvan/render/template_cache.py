@@ -1,0 +1,184 @@
+"""Compiled templates cached across processes.
+
+Compiling a DOCX template (lint, docxtpl's patch, Jinja parse, checks, codegen)
+costs ~100 ms; a ``congvan render one.yaml`` should not pay it every time. The
+cache entry of a template is keyed by the content of its templated parts, by
+congvan's version and by the engine's own code (so an edited engine never runs
+stale code), and holds the Jinja bytecode — written and read with Jinja's own
+:class:`jinja2.bccache.Bucket`, whose header carries Jinja's and Python's versions —
+plus what the checks found (lint warnings, names used), as JSON.
+
+An entry that is unreadable, truncated, from another version or for another key
+is ignored and rebuilt, never trusted; a cache folder that cannot be written
+just means no cache. ``CONGVAN_CACHE_DIR`` chooses the folder (``0``/``off``: no cache).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import struct
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+import jinja2
+from jinja2.bccache import Bucket
+
+import congvan
+from congvan.render.lint import LintFinding
+
+MAGIC = b"congvan-mau-1\n"
+_LEN = struct.Struct("<Q")
+_ENGINE_FILES = ("engine.py", "jinja_env.py", "lint.py", "template_cache.py")
+
+
+@dataclass
+class Entry:
+    """What loading a template needs besides its parts."""
+
+    sources: dict[str, str]
+    codes: dict[str, CodeType]
+    warnings: list[LintFinding] = field(default_factory=list)
+    used_names: list[str] = field(default_factory=list)
+    used_attrs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when caching is off."""
+    chosen = os.environ.get("CONGVAN_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "0", "off", "no") else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "congvan" / "mau"
+
+
+def _engine_stamp() -> bytes:
+    here = Path(__file__).resolve().parent
+    stamps = []
+    for name in _ENGINE_FILES:
+        try:
+            stamps.append(f"{name}:{(here / name).stat().st_mtime_ns}")
+        except OSError:
+            stamps.append(f"{name}:?")
+    return ";".join(stamps).encode()
+
+
+def key_for(parts: Mapping[str, bytes], templated: Iterable[str], env: Any, strict_lint: bool) -> str | None:
+    """The cache key of a template, or None when caching is off."""
+    if cache_dir() is None:
+        return None
+    h = hashlib.sha256()
+    for piece in (
+        MAGIC,
+        congvan.__version__.encode(),
+        jinja2.__version__.encode(),
+        sys.version.encode(),
+        _engine_stamp(),
+        repr(sorted(env.filters)).encode(),
+        repr(sorted(env.tests)).encode(),
+        b"strict" if strict_lint else b"lenient",
+    ):
+        h.update(_LEN.pack(len(piece)) + piece)
+    for name in templated:
+        data = parts[name]
+        h.update(_LEN.pack(len(name)) + name.encode() + _LEN.pack(len(data)))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _path(key: str) -> Path | None:
+    folder = cache_dir()
+    return folder / f"{key}.bin" if folder else None
+
+
+def load(key: str, env: Any) -> Entry | None:
+    """The cached entry for *key*, or None if missing, stale or corrupt."""
+    path = _path(key)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        return _decode(data, key, env)
+    except Exception:  # corrupt in any way: rebuild, never trust
+        return None
+
+
+def _decode(data: bytes, key: str, env: Any) -> Entry | None:
+    if not data.startswith(MAGIC):
+        return None
+    pos = len(MAGIC)
+    (size,) = _LEN.unpack_from(data, pos)
+    pos += _LEN.size
+    meta = json.loads(data[pos : pos + size].decode("utf-8"))
+    pos += size
+    if meta.get("key") != key:
+        return None
+    codes: dict[str, CodeType] = {}
+    for part in meta["parts"]:
+        (size,) = _LEN.unpack_from(data, pos)
+        pos += _LEN.size
+        chunk = data[pos : pos + size]
+        if len(chunk) != size:
+            return None
+        pos += size
+        bucket = Bucket(env, key, key)
+        bucket.bytecode_from_string(chunk)
+        if not isinstance(bucket.code, CodeType):
+            return None
+        codes[part] = bucket.code
+    if pos != len(data):
+        return None
+    return Entry(
+        sources={str(k): str(v) for k, v in meta["sources"].items()},
+        codes=codes,
+        warnings=[LintFinding(str(w), str(m), bool(e)) for w, m, e in meta["warnings"]],
+        used_names=[str(n) for n in meta["used_names"]],
+        used_attrs=[(str(a), str(b)) for a, b in meta["used_attrs"]],
+    )
+
+
+def store(key: str, entry: Entry) -> None:
+    """Write *entry* atomically; a cache that cannot be written is silently skipped."""
+    path = _path(key)
+    if path is None:
+        return
+    meta = {
+        "key": key,
+        "parts": list(entry.codes),
+        "sources": entry.sources,
+        "warnings": [[w.where, w.message, w.error] for w in entry.warnings],
+        "used_names": entry.used_names,
+        "used_attrs": [list(p) for p in entry.used_attrs],
+    }
+    blob = bytearray(MAGIC)
+    encoded = json.dumps(meta, ensure_ascii=False).encode("utf-8")
+    blob += _LEN.pack(len(encoded)) + encoded
+    for code in entry.codes.values():
+        bucket = Bucket(None, key, key)  # type: ignore[arg-type]  # the environment is not used to write
+        bucket.code = code
+        chunk = bucket.bytecode_to_string()
+        blob += _LEN.pack(len(chunk)) + chunk
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return
+

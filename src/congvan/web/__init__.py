@@ -1,0 +1,1 @@
+"""The browser workspace (FastAPI + Jinja2 + htmx)."""

@@ -1,0 +1,159 @@
+"""Ban hành: take the number from the register, stamp the date, freeze the version.
+
+The number is taken by the register service in one transaction, keyed by the
+draft (``web:ho-so:<id>``) so a retried or doubled request finds the same number
+instead of taking another. It is first reserved (giữ số); when it differs from
+the provisional number the văn thư saw, the page says so and asks again before
+the document is frozen — the reservation keeps the number for this draft.
+
+Adapter note: :func:`congvan.issuing.take_number` builds the same
+``VanBanDangKy`` but keys it by a record file's path and only issues (no
+reserve); ``_register_args`` mirrors it for a database draft.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from congvan.errors import CongvanError
+from congvan.profiles import load_profile
+from congvan.records.models import CongVan, VanBanChung
+from congvan.records.rules import ma_loai
+from congvan.register import service
+from congvan.render.context import ky_hieu_cua, ten_loai_cua
+from congvan.render.richtext import plain_text
+from congvan.web import drafts, forms, preview, store
+
+
+def khoa(ho_so_id: int) -> str:
+    return f"web:ho-so:{ho_so_id}"
+
+
+def _register_args(record: VanBanChung, ngay: date, key: str | None = None) -> service.VanBanDangKy:
+    profile = load_profile(record.quy_tac)
+    bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
+    return service.VanBanDangKy(
+        so_dang_ky=record.so_dang_ky,
+        co_quan=bodies[0],
+        ma_loai=ma_loai(record, profile),
+        ngay=ngay,
+        trich_yeu=plain_text(record.trich_yeu).replace("\n", " "),
+        ten_loai=ten_loai_cua(record, profile),
+        nguoi_ky=", ".join(ck.ho_ten for ck in record.chu_ky),
+        noi_nhan="; ".join(record.noi_nhan_phang),
+        co_quan_phoi_hop=tuple(bodies[1:]),
+        don_vi=record.don_vi_soan_thao if isinstance(record, CongVan) else None,
+        khoa=key,
+        mat=record.mat,
+        ky_hieu=ky_hieu_cua(record, profile),
+    )
+
+
+def so_tam(db: str, record: VanBanChung, ngay: date) -> int:
+    """The number this draft would most likely get now (shown, never promised)."""
+    vb = _register_args(record, ngay)
+    if vb.so_dang_ky:
+        candidates = [vb.so_dang_ky]
+    else:
+        wanted = "mat" if vb.mat else None
+        regs = [r for r in service.danh_sach_so_dang_ky(db) if r.co_quan_viet_tat == vb.co_quan and r.active]
+        if wanted:
+            regs = [r for r in regs if r.loai_series == wanted]
+        else:
+            series = vb.ma_loai or "CV"
+            regs = [r for r in regs if r.loai_series == series] or [r for r in regs if r.loai_series == "chung"]
+        candidates = [r.ma for r in regs[:1]]
+    if not candidates:
+        return 1
+    try:
+        rows = service.danh_sach(db, ngay.year, so_dang_ky=candidates[0])
+    except CongvanError:
+        return 1
+    return max((r.so for r in rows), default=0) + 1
+
+
+@dataclass
+class KetQua:
+    xong: bool
+    so: int
+    so_ky_hieu: str
+    so_tam: int
+
+
+def record_for_issue(h: drafts.HoSo, ngay: date) -> VanBanChung:
+    data = dict(h.du_lieu)
+    data["ngay_ban_hanh"] = ngay.isoformat()
+    data.pop("so", None)
+    record, problems = drafts.validate(data)
+    if record is None:
+        raise CongvanError(["hồ sơ còn lỗi, chưa ban hành được:", *problems])
+    return record
+
+
+def ban_hanh(db: str, h: drafts.HoSo, *, so_da_thay: int, ngay: date, nguoi: str) -> KetQua:
+    """Reserve (or find) this draft's number; issue and freeze when it is the one shown."""
+    if h.trang_thai != "da_duyet":
+        raise CongvanError(f"hồ sơ đang ở trạng thái '{h.ten_trang_thai}'; chỉ ban hành hồ sơ đã được lãnh đạo duyệt")
+    record = record_for_issue(h, ngay)
+    vb = _register_args(record, ngay, khoa(h.id))
+    reserved = service.giu_so(db, vb, nguoi=nguoi)
+    if reserved.so != so_da_thay:
+        return KetQua(False, reserved.so, reserved.so_ky_hieu, so_da_thay)
+    issued = service.cap_so(db, vb, nguoi=nguoi)
+    if issued.ky_hieu != vb.ky_hieu:  # never print a number the register does not hold
+        raise CongvanError(f"sổ đăng ký giữ số {issued.so_ky_hieu} nhưng văn bản sẽ in ký hiệu {vb.ky_hieu}")
+    _freeze(db, h, record, issued, ngay, nguoi)
+    return KetQua(True, issued.so, issued.so_ky_hieu, so_da_thay)
+
+
+def _freeze(db: str, h: drafts.HoSo, record: VanBanChung, issued: service.CapSo, ngay: date, nguoi: str) -> None:
+    docx = preview.render_docx(record, so=issued.so)
+    data = dict(h.du_lieu)
+    data["ngay_ban_hanh"] = ngay.isoformat()
+    data["so"] = issued.so
+    with store.writing(db) as conn:
+        state = conn.execute(
+            store.ho_so.select().with_only_columns(store.ho_so.c.trang_thai).where(store.ho_so.c.id == h.id)
+        ).scalar()
+        if state != "da_duyet":
+            raise CongvanError("hồ sơ vừa được người khác ban hành hoặc đổi trạng thái")
+        version = drafts._add_version(conn, h.id, data, drafts.to_yaml(data), [], nguoi)
+        conn.execute(
+            store.ho_so.update()
+            .where(store.ho_so.c.id == h.id)
+            .values(
+                trang_thai="da_ban_hanh",
+                du_lieu=json.dumps(data, ensure_ascii=False),
+                yaml_goc=None,
+                so_ky_hieu=issued.so_ky_hieu,
+                phien_ban_ban_hanh=version,
+                docx=docx,
+                pdf=None,
+                nam=ngay.year,
+                sua_luc=store.now(),
+            )
+        )
+        store.ghi_nhat_ky(conn, nguoi, "ban_hanh", id=h.id, so_ky_hieu=issued.so_ky_hieu, phien_ban=version)
+
+
+def tom_tat(record: VanBanChung) -> list[tuple[str, str]]:
+    """What the reviewer checks before signing, as label/value pairs."""
+    profile = load_profile(record.quy_tac)
+    return [
+        ("Loại văn bản", forms.kind_label(record.loai)),
+        ("Tên loại", ten_loai_cua(record, profile)),
+        ("Cơ quan ban hành", "; ".join(cq.ten for cq in record.co_quan_ban_hanh)),
+        ("Trích yếu", plain_text(record.trich_yeu)),
+        ("Địa danh", record.dia_danh),
+        (
+            "Người ký",
+            "; ".join(
+                " ".join(x for x in (ck.quyen_han and ck.quyen_han + ".", ck.thay, ck.chuc_vu, ck.ho_ten) if x)
+                for ck in record.chu_ky
+            ),
+        ),
+        ("Nơi nhận", "; ".join(record.noi_nhan_phang)),
+        ("Văn bản mật", "Có" if record.mat else "Không"),
+    ]

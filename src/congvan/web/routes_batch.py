@@ -1,0 +1,302 @@
+"""Batch in the browser: upload, map columns, see bad rows, run with progress, download.
+
+Each batch gets its own folder ``<data>/dot-in/<random id>/`` (the upload is
+saved there under a fixed name, never the user's path), so two batches never
+share a file. The run is :func:`congvan.batch.run.run_batch` in a worker
+thread; progress is read from what it has written, so it survives a reload.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import shutil
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from congvan.batch.dot import load_dot
+from congvan.batch.models import ROW_MODELS
+from congvan.batch.rows import BadRow, RowStats, map_headers, open_sheet, validate_rows
+from congvan.batch.run import BatchOptions, run_batch
+from congvan.errors import CongvanError
+from congvan.web import store
+from congvan.web.app import DOCX_TYPE, XLSX_TYPE, checked_form, download, page, require, settings_of
+
+MAX_BAD_SHOWN = 500
+LOAI = {"gia-dinh": "Gia đình học tập", "don-vi": "Đơn vị học tập"}
+OUTPUTS = {
+    "quyet_dinh_cong_nhan.docx": "Quyết định công nhận (DOCX)",
+    "giay_cong_nhan_tat_ca.docx": "Tất cả giấy công nhận, một tệp (DOCX)",
+    "giay_cong_nhan.zip": "Giấy công nhận từng dòng (ZIP)",
+    "dong_loi.xlsx": "Danh sách dòng lỗi (XLSX)",
+}
+_running: set[str] = set()
+_lock = threading.Lock()
+
+
+def _folder(request: Request, batch_id: str) -> Path:
+    if not (batch_id.isalnum() and len(batch_id) == 24):
+        raise HTTPException(404, "Không có đợt in này.")
+    return settings_of(request).data_dir / "dot-in" / batch_id
+
+
+def _row(db: str, batch_id: str) -> dict[str, Any]:
+    with store.reading(db) as conn:
+        row = conn.execute(select(store.dot_in).where(store.dot_in.c.id == batch_id)).first()
+    if row is None:
+        raise HTTPException(404, "Không có đợt in này.")
+    return dict(row._mapping)
+
+
+def _update(db: str, batch_id: str, **values: Any) -> None:
+    with store.writing(db) as conn:
+        conn.execute(store.dot_in.update().where(store.dot_in.c.id == batch_id).values(**values))
+
+
+def _data_file(folder: Path) -> Path:
+    for name in ("du-lieu.xlsx", "du-lieu.csv"):
+        if (folder / name).exists():
+            return folder / name
+    raise HTTPException(404, "Đợt in không còn tệp dữ liệu.")
+
+
+def _columns(folder: Path, kind: str, mapping: dict[str, str]) -> dict[str, Any]:
+    """Headers, the mapping in force (user's, else the batch's own rules) and any mapping problem."""
+    model = ROW_MODELS[kind]
+    with open_sheet(_data_file(folder)) as sheet:
+        headers = sheet.headers
+        try:
+            cmap = map_headers(sheet, model, mapping)
+            chosen = {i: f for i, f in cmap.columns.items()}
+            problems: list[str] = []
+        except CongvanError as exc:
+            chosen = {i: mapping.get(h, "") for i, h in enumerate(headers)}
+            problems = [p.message for p in exc.problems]
+    return {"headers": headers, "chosen": chosen, "fields": list(model.model_fields), "problems": problems}
+
+
+def _check(folder: Path, kind: str, mapping: dict[str, str]) -> tuple[RowStats, list[BadRow], list[str]]:
+    model = ROW_MODELS[kind]
+    stats = RowStats()
+    bad: list[BadRow] = []
+    with open_sheet(_data_file(folder)) as sheet:
+        cmap = map_headers(sheet, model, mapping)
+        for row in validate_rows(sheet, cmap, model, stats):
+            if isinstance(row, BadRow) and len(bad) < MAX_BAD_SHOWN:
+                bad.append(row)
+        headers = sheet.headers
+    return stats, bad, headers
+
+
+def _progress(folder: Path, row: dict[str, Any]) -> dict[str, Any]:
+    done = len(list((folder / "ket-qua" / "giay_cong_nhan").glob("*.docx"))) if row["trang_thai"] != "moi" else 0
+    total = max(int(row["tong"] or 0), 1)
+    if row["trang_thai"] == "xong":
+        done = total
+    files = [
+        (name, label)
+        for name, label in OUTPUTS.items()
+        if (name == "giay_cong_nhan.zip" and (folder / "ket-qua" / "giay_cong_nhan").is_dir())
+        or (folder / "ket-qua" / name).is_file()
+    ]
+    return {
+        "done": min(done, total),
+        "total": total,
+        "pct": int(100 * min(done, total) / total),
+        "files": files if row["trang_thai"] in ("xong", "loi") else [],
+    }
+
+
+def _run(db: str, batch_id: str, folder: Path, kind: str, mapping: dict[str, str]) -> None:
+    try:
+        dot_file = folder / "dot.yaml"
+        options = BatchOptions(
+            data=_data_file(folder),
+            outdir=folder / "ket-qua",
+            kind=kind,
+            dot=load_dot(dot_file) if dot_file.exists() else None,
+            column_map=mapping,
+            mode="ca-hai",
+            progress=False,
+        )
+        report = run_batch(options)
+        _update(
+            db,
+            batch_id,
+            trang_thai="xong",
+            thong_bao=f"Xong: {report.stats.good} dòng đúng, {report.stats.bad} dòng lỗi.",
+        )
+    except CongvanError as exc:
+        _update(db, batch_id, trang_thai="loi", thong_bao="\n".join(str(p) for p in exc.problems))
+    except Exception as exc:  # keep the page informative; the log has the rest
+        _update(db, batch_id, trang_thai="loi", thong_bao=f"Đợt in dừng do lỗi ({type(exc).__name__}).")
+    finally:
+        with _lock:
+            _running.discard(batch_id)
+
+
+def _zip(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
+        for path in sorted(folder.glob("*.docx")):
+            z.write(path, path.name)
+    return buffer.getvalue()
+
+
+def _mapping_from(form: Any, headers: list[str]) -> dict[str, str]:
+    out = {}
+    for i, header in enumerate(headers):
+        value = form.get(f"cot.{i}")
+        if isinstance(value, str) and value:
+            out[header] = value
+    return out
+
+
+def install(app: FastAPI) -> None:
+    @app.get("/in-loat", response_class=HTMLResponse)
+    async def batches(request: Request) -> Response:
+        user = require(request, "in_loat")
+        with store.reading(settings_of(request).db) as conn:
+            rows = conn.execute(
+                select(store.dot_in)
+                .where(store.dot_in.c.nguoi == user.ten_dang_nhap)
+                .order_by(store.dot_in.c.tao_luc.desc())
+                .limit(50)
+            ).all()
+        return page(request, "in_loat.html", {"ds": [dict(r._mapping) for r in rows], "loai": LOAI, "loi": ""})
+
+    @app.post("/in-loat")
+    async def upload(request: Request) -> Response:
+        user = require(request, "in_loat")
+        form = await checked_form(request)
+        kind = str(form.get("loai") or "")
+        if kind not in ROW_MODELS:
+            raise HTTPException(400, "Chọn loại danh hiệu.")
+        tep = form.get("tep")
+        if tep is None or isinstance(tep, str) or not tep.filename:
+            raise HTTPException(400, "Chưa chọn tệp bảng tính.")
+        name = tep.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if suffix not in ("xlsx", "csv"):
+            raise HTTPException(400, f"{name}: chỉ nhận bảng tính .xlsx hoặc .csv")
+        batch_id = secrets.token_hex(12)
+        folder = settings_of(request).data_dir / "dot-in" / batch_id
+        folder.mkdir(parents=True)
+        (folder / f"du-lieu.{suffix}").write_bytes(await tep.read())
+        dot = form.get("dot")
+        if dot is not None and not isinstance(dot, str) and dot.filename:
+            (folder / "dot.yaml").write_bytes(await dot.read())
+            try:
+                load_dot(folder / "dot.yaml")
+            except CongvanError as exc:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise CongvanError(
+                    [p.__class__(p.message, file=dot.filename, field=p.field, line=p.line) for p in exc.problems]
+                ) from None
+        with store.writing(settings_of(request).db) as conn:
+            conn.execute(
+                store.dot_in.insert().values(
+                    id=batch_id,
+                    nguoi=user.ten_dang_nhap,
+                    trang_thai="moi",
+                    loai=kind,
+                    ten_tep=name,
+                    anh_xa="{}",
+                    tong=0,
+                    da_xong=0,
+                    thong_bao="",
+                    tao_luc=store.now(),
+                )
+            )
+            store.ghi_nhat_ky(conn, user.ten_dang_nhap, "tai_len_dot_in", id=batch_id, tep=name)
+        return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
+
+    def _own(request: Request, batch_id: str) -> tuple[Any, dict[str, Any], Path]:
+        user = require(request, "in_loat")
+        folder = _folder(request, batch_id)
+        row = _row(settings_of(request).db, batch_id)
+        if row["nguoi"] != user.ten_dang_nhap:
+            raise HTTPException(403, "Đợt in này của người khác.")
+        return user, row, folder
+
+    @app.get("/in-loat/{batch_id}", response_class=HTMLResponse)
+    async def batch_page(request: Request, batch_id: str) -> Response:
+        _, row, folder = _own(request, batch_id)
+        mapping = json.loads(row["anh_xa"])
+        ctx: dict[str, Any] = {"b": row, "loai": LOAI, "bad": None, "stats": None}
+        ctx.update(await run_in_threadpool(_columns, folder, row["loai"], mapping))
+        ctx["tien_do"] = _progress(folder, row)
+        return page(request, "dot_in.html", ctx)
+
+    @app.post("/in-loat/{batch_id}/kiem-tra", response_class=HTMLResponse)
+    async def check(request: Request, batch_id: str) -> Response:
+        _, row, folder = _own(request, batch_id)
+        form = await checked_form(request)
+        cols = await run_in_threadpool(_columns, folder, row["loai"], {})
+        mapping = _mapping_from(form, cols["headers"])
+        db = settings_of(request).db
+        _update(db, batch_id, anh_xa=json.dumps(mapping, ensure_ascii=False))
+        row = _row(db, batch_id)
+        ctx: dict[str, Any] = {"b": row, "loai": LOAI}
+        ctx.update(await run_in_threadpool(_columns, folder, row["loai"], mapping))
+        ctx["tien_do"] = _progress(folder, row)
+        if not ctx["problems"]:
+            stats, bad, _headers = await run_in_threadpool(_check, folder, row["loai"], mapping)
+            _update(db, batch_id, tong=stats.good)
+            ctx.update({"stats": stats, "bad": bad})
+        return page(request, "dot_in.html", ctx)
+
+    @app.post("/in-loat/{batch_id}/chay")
+    async def start(request: Request, batch_id: str) -> Response:
+        _, row, folder = _own(request, batch_id)
+        await checked_form(request)
+        db = settings_of(request).db
+        mapping = json.loads(row["anh_xa"])
+        stats, bad, _ = await run_in_threadpool(_check, folder, row["loai"], mapping)
+        if bad:
+            raise CongvanError(f"bảng tính còn {stats.bad} dòng lỗi; sửa rồi tải lên lại trước khi in")
+        with _lock:
+            if batch_id in _running or row["trang_thai"] == "dang_chay":
+                return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
+            _running.add(batch_id)
+        shutil.rmtree(folder / "ket-qua", ignore_errors=True)
+        _update(db, batch_id, trang_thai="dang_chay", tong=stats.good, thong_bao="")
+        threading.Thread(target=_run, args=(db, batch_id, folder, row["loai"], mapping), daemon=True).start()
+        return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
+
+    @app.get("/in-loat/{batch_id}/tien-do", response_class=HTMLResponse)
+    async def progress(request: Request, batch_id: str) -> Response:
+        _, row, folder = _own(request, batch_id)
+        return page(request, "_tien_do.html", {"b": row, "tien_do": _progress(folder, row)})
+
+    @app.get("/in-loat/{batch_id}/tai/{name}")
+    async def fetch(request: Request, batch_id: str, name: str) -> Response:
+        _, _, folder = _own(request, batch_id)
+        if name not in OUTPUTS:
+            raise HTTPException(404, "Không có tệp này.")
+        out = folder / "ket-qua"
+        if name == "giay_cong_nhan.zip":
+            data = await run_in_threadpool(_zip, out / "giay_cong_nhan")
+            return download(data, f"giay_cong_nhan_{batch_id[:6]}.zip", "application/zip")
+        path = out / name
+        if not path.is_file():
+            raise HTTPException(404, "Tệp chưa có.")
+        return download(path.read_bytes(), name, XLSX_TYPE if name.endswith(".xlsx") else DOCX_TYPE)
+
+
+def mark_interrupted(db: str) -> None:
+    """A server restart ends any running batch: say so instead of spinning forever."""
+    with store.writing(db) as conn:
+        conn.execute(
+            store.dot_in.update()
+            .where(store.dot_in.c.trang_thai == "dang_chay")
+            .values(trang_thai="loi", thong_bao="Đợt in bị gián đoạn (máy chủ khởi động lại); hãy bấm Chạy lại.")
+        )

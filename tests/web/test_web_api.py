@@ -1,0 +1,193 @@
+"""Rights, CSRF, rate limit, uploads, drafts and YAML round trips, through the HTTP API (no browser)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient
+
+from congvan.web import auth, drafts
+from congvan.web.app import Settings, create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDS = sorted((ROOT / "records").glob("*.yaml"))
+PASSWORD = "mat-khau-thu-nghiem"
+pytestmark = pytest.mark.xdist_group("web-api")
+
+
+@pytest.fixture(scope="module")
+def app_db(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("api")
+    db = str(folder / "so.sqlite3")
+    for name, role in [("cv", "chuyen_vien"), ("ld", "lanh_dao"), ("vt", "van_thu"), ("qt", "quan_tri")]:
+        auth.tao_nguoi_dung(db, name, f"Người {name}", role, PASSWORD, boi="kiểm thử")
+    return create_app(Settings(db=db, data_dir=folder / "du-lieu", secret="s" * 48)), db
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="_csrf" value="([^"]+)"', html).group(1)
+
+
+def _client(app_db, name: str | None) -> tuple[TestClient, str]:
+    client = TestClient(app_db[0], follow_redirects=False)
+    token = _csrf(client.get("/dang-nhap").text)
+    if name:
+        r = client.post("/dang-nhap", data={"_csrf": token, "ten_dang_nhap": name, "mat_khau": PASSWORD})
+        assert r.status_code == 303, r.text
+        token = _csrf(client.get("/ho-so/moi" if name != "qt" else "/tai-khoan").text)
+    return client, token
+
+
+def test_not_signed_in_is_sent_to_login(app_db) -> None:
+    client = TestClient(app_db[0], follow_redirects=False)
+    for path in ("/", "/so", "/in-loat", "/tai-khoan", "/ho-so/1", "/ho-so/1/docx"):
+        r = client.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/dang-nhap"), path
+    r = client.post("/ho-so/moi", data={"loai": "ke_hoach"})
+    assert r.status_code in (303, 403)
+
+
+def test_forged_post_without_csrf_is_refused(app_db) -> None:
+    client, token = _client(app_db, "cv")
+    r = client.post("/ho-so/moi", data={"loai": "ke_hoach"})
+    assert r.status_code == 403 and "giả mạo" in r.text
+    r = client.post("/ho-so/moi", data={"loai": "ke_hoach", "_csrf": "sai" + token})
+    assert r.status_code == 403
+    r = client.post("/ho-so/moi", data={"loai": "ke_hoach", "_csrf": token})
+    assert r.status_code == 303
+
+
+def test_roles_are_enforced(app_db) -> None:
+    _, db = app_db
+    hid = drafts.nhap_yaml(db, RECORDS[-1].read_text(encoding="utf-8"), "cv")
+    drafts.doi_trang_thai(db, hid, "cho_duyet", "cv", tu={"nhap"})
+    drafts.doi_trang_thai(db, hid, "da_duyet", "ld", tu={"cho_duyet"})
+    cv, token = _client(app_db, "cv")
+    r = cv.post(f"/ho-so/{hid}/ban-hanh", data={"_csrf": token, "so_tam": "1"})
+    assert r.status_code == 403 and "không có quyền" in r.text
+    assert cv.get("/tai-khoan").status_code == 403
+    assert cv.post("/so/giu", data={"_csrf": token, "co_quan": "X"}).status_code == 403
+    vt, vt_token = _client(app_db, "vt")
+    assert vt.post(f"/ho-so/{hid}/duyet", data={"_csrf": vt_token, "hanh_dong": "duyet"}).status_code == 403
+    assert drafts.lay(db, hid).trang_thai == "da_duyet"
+
+
+def test_login_is_rate_limited(app_db) -> None:
+    client = TestClient(app_db[0], follow_redirects=False)
+    token = _csrf(client.get("/dang-nhap").text)
+    codes = [
+        client.post(
+            "/dang-nhap", data={"_csrf": token, "ten_dang_nhap": "ld", "mat_khau": "sai-mat-khau"}
+        ).status_code
+        for _ in range(6)
+    ]
+    assert codes[:5] == [401] * 5 and codes[5] == 429
+    r = client.post("/dang-nhap", data={"_csrf": token, "ten_dang_nhap": "ld", "mat_khau": PASSWORD})
+    assert r.status_code == 429 and "thử lại sau" in r.text
+
+
+def test_upload_limits(app_db) -> None:
+    client, token = _client(app_db, "cv")
+    r = client.post(
+        "/ho-so/nhap-yaml", data={"_csrf": token}, files={"tep": ("x.exe", b"MZ", "application/octet-stream")}
+    )
+    assert r.status_code == 400 and ".yaml" in r.text
+    big = b"a: " + b"x" * (21 * 1024 * 1024)
+    r = client.post("/ho-so/nhap-yaml", data={"_csrf": token}, files={"tep": ("x.yaml", big, "application/x-yaml")})
+    assert r.status_code == 413
+    r = client.post(
+        "/in-loat",
+        data={"_csrf": token, "loai": "gia-dinh"},
+        files={"tep": ("../../thoat.csv", b"Ho ten\nA\n", "text/csv")},
+    )
+    assert r.status_code == 303
+    folder = app_db[0].state.settings.data_dir / "dot-in"
+    assert not (folder.parent.parent / "thoat.csv").exists()
+    assert all(p.name.startswith("du-lieu.") for d in folder.iterdir() for p in d.iterdir())
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=[p.stem for p in RECORDS])
+def test_yaml_import_export_round_trips_exactly(app_db, path: Path) -> None:
+    client, token = _client(app_db, "cv")
+    text = path.read_text(encoding="utf-8")
+    r = client.post("/ho-so/nhap-yaml", data={"_csrf": token}, files={"tep": (path.name, text.encode(), "x")})
+    assert r.status_code == 303
+    hid = int(r.headers["location"].rsplit("/", 1)[1])
+    assert client.get(f"/ho-so/{hid}/yaml").text == text
+
+
+def test_form_yaml_round_trip_and_versions(app_db) -> None:
+    """A draft made in the form exports YAML that imports back to the same record and bytes."""
+    _, db = app_db
+    data = yaml.safe_load((ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"))
+    data = drafts._jsonable(data)
+    hid = drafts.tao(db, "ke_hoach", "cv")
+    h, problems = drafts.ghi_tam(db, hid, data, "cv", phien_ban_moi=True)
+    assert not problems and h.phien_ban == 1
+    exported = drafts.xuat_yaml(h)
+    again = drafts.lay(db, drafts.nhap_yaml(db, exported, "cv"))
+    assert drafts.xuat_yaml(again) == exported
+    assert drafts.validate(again.du_lieu)[0] == drafts.validate(data)[0]
+    broken = dict(data, noi_nhan=["UBND tỉnh"])
+    h, problems = drafts.ghi_tam(db, hid, broken, "cv", phien_ban_moi=True)
+    assert problems and h.phien_ban == 2 and h.so_loi == len(problems)  # saved even with errors
+    assert drafts.lay(db, hid).du_lieu["noi_nhan"] == ["UBND tỉnh"]
+
+
+def test_list_search_is_accent_insensitive_and_clone(app_db) -> None:
+    client, token = _client(app_db, "cv")
+    _, db = app_db
+    hid = drafts.nhap_yaml(
+        db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv"
+    )
+    title = drafts.lay(db, hid).tieu_de
+    word = title.split()[-1]
+    from congvan.register.fold import khoa_tim_kiem
+
+    r = client.get("/", params={"q": khoa_tim_kiem(word).upper(), "loai": "ke_hoach", "tac_gia": "cv"})
+    assert f'href="/ho-so/{hid}"' in r.text
+    r = client.get("/", params={"q": "khongcochu"})
+    assert f'href="/ho-so/{hid}"' not in r.text
+    r = client.post(f"/ho-so/{hid}/nhan-ban", data={"_csrf": token})
+    clone = drafts.lay(db, int(r.headers["location"].rsplit("/", 1)[1]))
+    assert clone.id != hid and clone.tieu_de == title and "ngay_ban_hanh" not in clone.du_lieu
+
+
+def test_typed_text_is_escaped(app_db) -> None:
+    client, _token = _client(app_db, "cv")
+    _, db = app_db
+    hid = drafts.tao(db, "cong_van", "cv", {"loai": "cong_van", "trich_yeu": "<script>alert(1)</script>"})
+    page = client.get(f"/ho-so/{hid}").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_issue_takes_the_number_and_freezes(app_db) -> None:
+    _, db = app_db
+    hid = drafts.nhap_yaml(
+        db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv"
+    )
+    drafts.doi_trang_thai(db, hid, "cho_duyet", "cv", tu={"nhap"})
+    drafts.doi_trang_thai(db, hid, "da_duyet", "ld", tu={"cho_duyet"})
+    vt, token = _client(app_db, "vt")
+    shown = re.search(r'name="so_tam" value="(\d+)"', vt.get(f"/ho-so/{hid}/ban-hanh").text).group(1)
+    r = vt.post(f"/ho-so/{hid}/ban-hanh", data={"_csrf": token, "so_tam": str(int(shown) + 5)})
+    assert r.status_code == 200 and "đã được người khác lấy" in r.text  # the shown number differs: say so first
+    assert drafts.lay(db, hid).trang_thai == "da_duyet"
+    got = re.search(r'name="so_tam" value="(\d+)"', r.text).group(1)
+    assert vt.post(f"/ho-so/{hid}/ban-hanh", data={"_csrf": token, "so_tam": got}).status_code == 303
+    h = drafts.lay(db, hid)
+    assert h.trang_thai == "da_ban_hanh" and h.so_ky_hieu.startswith(f"{int(got):02d}/")
+    from congvan.register import service
+
+    rows = [d for d in service.danh_sach(db, h.nam) if d.so_ky_hieu == h.so_ky_hieu]
+    assert len(rows) == 1 and rows[0].trang_thai == "da_cap"
+    assert any(e["nguoi"] == "Người vt (vt)" for e in service.nhat_ky(db))  # the signed-in person is audited
+    assert vt.get(f"/ho-so/{hid}/docx").content[:2] == b"PK"
+    cv, cv_token = _client(app_db, "cv")
+    r = cv.post(f"/ho-so/{hid}/luu", data={"_csrf": cv_token, "f.trich_yeu": "đổi"})
+    assert r.status_code == 400 and "không sửa được" in r.text
