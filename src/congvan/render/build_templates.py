@@ -572,7 +572,7 @@ def appendices(p: RuleProfile, *, break_first: bool = True) -> str:
         brk
         + _if("pl.nhan", _var("CVPhuLucNhan", "pl.nhan"))
         + _var("CVPhuLucTen", "pl.ten")
-        + _rich("CVPhuLucKemTheo", "pl.kem_theo")
+        + _var("CVPhuLucKemTheo", "pl.kem_theo")
         + _whole("pl.duong_ke")
         + body_loop("pl.doan"),
     )
@@ -590,7 +590,7 @@ def issued_document(p: RuleProfile) -> str:
         + head
         + _var("CVTenLoai", "van_ban_kem_theo.ten_loai")
         + _loop("x", "van_ban_kem_theo.trich_yeu", _rich("CVTrichYeu", "x"))
-        + _rich("CVPhuLucKemTheo", "van_ban_kem_theo.kem_theo")
+        + _var("CVPhuLucKemTheo", "van_ban_kem_theo.kem_theo")
         + _whole("van_ban_kem_theo.duong_ke")
         + body_loop("van_ban_kem_theo.doan"),
     )
@@ -613,7 +613,10 @@ def copy_block(p: RuleProfile) -> str:
     )
     return _if(
         "ban_sao",
-        para("CVDuongKeBanSao") + table([left, right], head, indent=twips(p.bang_tieu_de.lui_trai_mm)) + sign,
+        para("CVDuongKeBanSao")
+        + table([left, right], head, indent=twips(p.bang_tieu_de.lui_trai_mm))
+        + para("CVThan", "", "<w:keepNext/>")  # the gap of mẫu 3.1 between Số and Nơi nhận / signer
+        + sign,
     )
 
 

@@ -405,7 +405,7 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
             {
                 "nhan": _appendix_label(pl.nhan, i, many, p),
                 "ten": viet_hoa(pl.tieu_de) if pl.viet_hoa_tieu_de else pl.tieu_de,
-                "kem_theo": Markup(run(kem_theo)),
+                "kem_theo": kem_theo,
                 "duong_ke": short_line(pl.tieu_de, p.co_chu.phu_luc_ten, p.duong_ke.trich_yeu, p),
                 "doan": doan,
             }
@@ -422,12 +422,8 @@ def issued_document(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> dict[st
     return {
         "ten_loai": ten,
         "trich_yeu": trich_yeu_lines(kt.trich_yeu, p),
-        "kem_theo": Markup(
-            run(
-                kt.kem_theo
-                or p.cau_mau("ban_hanh_kem_theo", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb))
-            )
-        ),
+        "kem_theo": kt.kem_theo
+        or p.cau_mau("ban_hanh_kem_theo", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb)),
         "duong_ke": short_line(kt.trich_yeu.split("\n")[0], p.co_chu.trich_yeu, p.duong_ke.trich_yeu, p),
         "doan": body_paragraphs(kt.noi_dung, p, close=True),
     }
