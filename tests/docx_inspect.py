@@ -57,7 +57,10 @@ class Para:
 
     @property
     def text(self) -> str:
-        return "".join(t.text or "" for t in self.el.iter(q("t")))
+        # w:noBreakHyphen is a "-" (số ký hiệu are kept on one line with it)
+        return "".join(
+            "-" if t.tag == q("noBreakHyphen") else t.text or "" for t in self.el.iter(q("t"), q("noBreakHyphen"))
+        )
 
     def runs(self) -> list[etree._Element]:
         return [r for r in self.el.iter(q("r")) if r.find("w:t", NS) is not None and (r.find("w:t", NS).text or "")]

@@ -36,6 +36,7 @@ SEED_FILES = sorted(p.name for p in SEEDS.glob("*.txt"))
 _WS = re.compile(r"\s+")  # in Python 3 str patterns, \s covers NBSP and other Unicode spaces
 _HEADING = re.compile(r"^\s*#{2,3}\s*")
 W_P, W_T, W_TBL = qn("w:p"), qn("w:t"), qn("w:tbl")
+W_NBH = qn("w:noBreakHyphen")
 
 
 def norm(text: str) -> str:
@@ -97,7 +98,10 @@ def seed(name: str) -> Seed:
 
 def _own_text(p) -> str:
     """Text of the w:t runs of *p* itself, not of paragraphs nested in it (text boxes)."""
-    return "".join(t.text or "" for t in p.iter(W_T) if next(t.iterancestors(W_P), None) is p)
+    # w:noBreakHyphen is the "-" of a số ký hiệu kept on one line
+    return "".join(
+        "-" if t.tag == W_NBH else t.text or "" for t in p.iter(W_T, W_NBH) if next(t.iterancestors(W_P), None) is p
+    )
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Tạo bản đăng ký danh hiệu của năm, điền sẵn cho từng gia đình hoặc đơn vị.",
     ),
     "kiem-tra": ("congvan.cli.reading_cmd:kiem_tra", "Kiểm tra thể thức tệp Word (.docx, hoặc thư mục) theo NĐ30."),
+    "mau": ("congvan.cli.mau_cmd:mau", "In hồ sơ YAML mẫu có chú thích cho một loại văn bản."),
     "nhap": ("congvan.cli.reading_cmd:nhap", "Nhập tệp Word (.docx) thành hồ sơ YAML để sửa và xuất lại."),
     "render": (
         "congvan.cli.render_cmd:render",

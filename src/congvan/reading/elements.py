@@ -130,7 +130,8 @@ class Recognized:
         return found[0] if found else None
 
     def text(self, key: str) -> str:
-        return " ".join(s.plain for s in self.elements.get(key, []))
+        """The element's text on one line: a line break inside it (w:br in ô 2) reads as a space."""
+        return " ".join(" ".join(s.plain for s in self.elements.get(key, [])).split())
 
 
 def segments(para: Paragraph) -> list[Segment]:

@@ -35,9 +35,16 @@ class CoQuan(_Model):
     ten: str = Field(
         min_length=1,
         description="Tên cơ quan, tổ chức ban hành, in hoa; xuống dòng bằng '\\n' hoặc để tự ngắt dòng cân đối",
+        examples=["LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE"],
     )
-    viet_tat: str = Field(min_length=1, description="Chữ viết tắt tên cơ quan dùng trong ký hiệu (ví dụ LĐLĐ, UBND)")
-    co_quan_chu_quan: str | None = Field(None, description="Tên cơ quan, tổ chức chủ quản trực tiếp (nếu có)")
+    viet_tat: str = Field(
+        min_length=1, description="Chữ viết tắt tên cơ quan dùng trong ký hiệu (ví dụ LĐLĐ, UBND)", examples=["LĐLĐ"]
+    )
+    co_quan_chu_quan: str | None = Field(
+        None,
+        description="Tên cơ quan, tổ chức chủ quản trực tiếp (nếu có)",
+        examples=["TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM"],
+    )
 
 
 class ChuKy(_Model):
@@ -54,19 +61,31 @@ class ChuKy(_Model):
         None,
         description="Tập thể mà người ký thay mặt, in thành dòng 'TM. <tập thể>' phía trên dòng KT. "
         "(ví dụ ỦY BAN NHÂN DÂN cho 'TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH')",
+        examples=["ỦY BAN NHÂN DÂN"],
     )
     quyen_han: Literal["TM", "KT", "TL", "TUQ", "Q"] | None = Field(
-        None, description="Quyền hạn ký: TM (thay mặt), KT (ký thay), TL (thừa lệnh), TUQ (thừa ủy quyền), Q (quyền)"
+        None,
+        description="Quyền hạn ký: TM (thay mặt), KT (ký thay), TL (thừa lệnh), TUQ (thừa ủy quyền), Q (quyền)",
+        examples=["KT"],
     )
     thay: str | None = Field(
         None,
         description="Phần sau tiền tố quyền hạn: tập thể (TM. BAN THƯỜNG VỤ) hoặc chức danh người đứng đầu "
         "(KT. CHỦ TỊCH); không có quyền hạn thì là dòng chức danh đầu tiên",
+        examples=["CHỦ TỊCH"],
     )
     co_quan: str | None = Field(None, description="Dòng tên cơ quan dưới dòng quyền hạn (nếu cần)")
-    chuc_vu: str | None = Field(None, description="Chức vụ của người ký (bắt buộc với TM., KT., TL., TUQ.)")
-    ho_ten: str = Field(min_length=1, description="Họ và tên người ký, không ghi học hàm, học vị")
-    anh_chu_ky: Path | None = Field(None, description="Ảnh chữ ký (PNG nền trong suốt), đường dẫn tính từ tệp hồ sơ")
+    chuc_vu: str | None = Field(
+        None, description="Chức vụ của người ký (bắt buộc với TM., KT., TL., TUQ.)", examples=["PHÓ CHỦ TỊCH"]
+    )
+    ho_ten: str = Field(
+        min_length=1, description="Họ và tên người ký, không ghi học hàm, học vị", examples=["Nguyễn Văn An"]
+    )
+    anh_chu_ky: Path | None = Field(
+        None,
+        description="Ảnh chữ ký (PNG nền trong suốt), đường dẫn tính từ tệp hồ sơ",
+        examples=["chu-ky/nguyen-van-an.png"],
+    )
     anh_dau: Path | None = Field(None, description="Ảnh dấu (PNG nền trong suốt), đè lên 1/3 bên trái chữ ký")
 
     quyen_han_viet: str | None = Field(
@@ -105,7 +124,9 @@ class Nut(_Model):
     chuong: str | None = Field(None, description="Chương (Chương I), tên chương in hoa, căn giữa")
     muc: str | None = Field(None, description="Mục (Mục 1) trong chương, tên mục in hoa, căn giữa")
     dieu: str | None = Field(None, description="Điều, đánh số liên tục Điều 1., Điều 2.")
-    khoan: str | None = Field(None, description="Khoản, đánh số 1., 2.; có nội dung con thì in đậm như tiêu đề")
+    khoan: str | None = Field(
+        None, description="Khoản, đánh số 1., 2.; có nội dung con thì in đậm như tiêu đề", examples=["Mục đích"]
+    )
     diem: str | None = Field(None, description="Điểm, đánh số a), b), c), d), đ)...")
     gach: str | None = Field(None, description="Ý gạch đầu dòng (-)")
     cong: str | None = Field(None, description="Ý dấu cộng (+)")
@@ -143,8 +164,10 @@ NoiDung = list[Nut | str]
 class NhomNoiNhan(_Model):
     """Recipients that share a note such as "(để b/c)" or "(thực hiện)"."""
 
-    nhom: list[str] = Field(min_length=1, description="Các nơi nhận trong nhóm")
-    ghi_chu: str | None = Field(None, description="Ghi chú in cạnh nhóm, ví dụ 'để b/c', 'thực hiện'")
+    nhom: list[str] = Field(min_length=1, description="Các nơi nhận trong nhóm", examples=[["Các Công đoàn cơ sở"]])
+    ghi_chu: str | None = Field(
+        None, description="Ghi chú in cạnh nhóm, ví dụ 'để b/c', 'thực hiện'", examples=["thực hiện"]
+    )
 
 
 class OBang(_Model):
@@ -166,13 +189,19 @@ class HangBang(_Model):
 class Bang(_Model):
     """A table in the body or in an appendix."""
 
-    cot: list[str] = Field(min_length=1, description="Tên các cột (hàng tiêu đề, lặp lại ở đầu mỗi trang)")
+    cot: list[str] = Field(
+        min_length=1,
+        description="Tên các cột (hàng tiêu đề, lặp lại ở đầu mỗi trang)",
+        examples=[["Đơn vị", "Số tiền (đồng)"]],
+    )
     tieu_de_nhom: list[list[str | OBang]] | None = Field(
         None,
         description="Các hàng tiêu đề phía trên 'cot' có ô gộp: mỗi ô là chữ hoặc {chu, gop_cot, gop_hang}",
     )
     hang: list[list[str | int | float | None] | HangBang] = Field(
-        default_factory=list, description="Các hàng dữ liệu; hàng tổng viết {o: [...], tong: true}"
+        default_factory=list,
+        description="Các hàng dữ liệu; hàng tổng viết {o: [...], tong: true}",
+        examples=[[["Công đoàn cơ sở A", 1250000], {"o": ["Tổng cộng", 1250000], "tong": True}]],
     )
     do_rong: list[float] | None = Field(
         None, description="Độ rộng tương đối của các cột (kể cả cột STT); bỏ trống thì tính theo nội dung"
@@ -203,28 +232,53 @@ class PhuLuc(_Model):
         None,
         description="Dòng nhãn như hồ sơ ghi ('Phụ lục I', 'Phụ lục số 02'); bỏ trống thì tự đánh "
         "'Phụ lục' / 'Phụ lục I, II...'; ghi '' để không in nhãn",
+        examples=["Phụ lục I"],
     )
-    tieu_de: str = Field(min_length=1, description="Tên phụ lục (giữ nguyên chữ hoa/thường như hồ sơ ghi)")
+    tieu_de: str = Field(
+        min_length=1,
+        description="Tên phụ lục (giữ nguyên chữ hoa/thường như hồ sơ ghi)",
+        examples=["Danh sách đơn vị được khen thưởng"],
+    )
     viet_hoa_tieu_de: bool = Field(False, description="In hoa toàn bộ tên phụ lục")
-    kem_theo: str | None = Field(None, description="Dòng '(Kèm theo ...)' tự ghi; bỏ trống thì tự tạo")
-    noi_dung: NoiDung = Field(default_factory=list, description="Nội dung phụ lục (cây nội dung như thân văn bản)")
+    kem_theo: str | None = Field(
+        None,
+        description="Dòng '(Kèm theo ...)' tự ghi; bỏ trống thì tự tạo",
+        examples=["(Kèm theo Kế hoạch số 05/KH-LĐLĐ ngày 20/3/2026 của Liên đoàn Lao động tỉnh)"],
+    )
+    noi_dung: NoiDung = Field(
+        default_factory=list,
+        description="Nội dung phụ lục (cây nội dung như thân văn bản)",
+        examples=[[{"doan": "Nội dung phụ lục."}]],
+    )
     bang: Bang | None = Field(None, description="Bảng của phụ lục (sau nội dung)")
 
 
 class VanBanKemTheo(_Model):
     """The document a Quyết định (quy định gián tiếp) issues: Quy chế, Quy định..."""
 
-    ten_loai: str = Field(min_length=1, description="Tên loại văn bản được ban hành (QUY CHẾ, QUY ĐỊNH...)")
-    trich_yeu: str = Field(min_length=1, description="Trích yếu của văn bản được ban hành")
-    kem_theo: str | None = Field(None, description="Dòng '(Ban hành kèm theo ...)' tự ghi; bỏ trống thì tự tạo")
-    noi_dung: NoiDung = Field(min_length=1, description="Nội dung (chương, điều...)")
+    ten_loai: str = Field(
+        min_length=1, description="Tên loại văn bản được ban hành (QUY CHẾ, QUY ĐỊNH...)", examples=["QUY CHẾ"]
+    )
+    trich_yeu: str = Field(
+        min_length=1, description="Trích yếu của văn bản được ban hành", examples=["Làm việc của Ban Chấp hành"]
+    )
+    kem_theo: str | None = Field(
+        None,
+        description="Dòng '(Ban hành kèm theo ...)' tự ghi; bỏ trống thì tự tạo",
+        examples=["(Ban hành kèm theo Quyết định số 12/QĐ-LĐLĐ ngày 20/3/2026)"],
+    )
+    noi_dung: NoiDung = Field(
+        min_length=1,
+        description="Nội dung (chương, điều...)",
+        examples=[[{"dieu": "Phạm vi điều chỉnh", "noi_dung": ["Quy chế này quy định ..."]}]],
+    )
 
 
 class NguoiHop(_Model):
     """Chair or secretary of a meeting (Biên bản): named in the body, signs at the end."""
 
-    ho_ten: str = Field(min_length=1, description="Họ và tên")
-    chuc_vu: str | None = Field(None, description="Chức vụ, ghi sau tên trong thân biên bản")
+    ho_ten: str = Field(min_length=1, description="Họ và tên", examples=["Nguyễn Văn An"])
+    chuc_vu: str | None = Field(None, description="Chức vụ, ghi sau tên trong thân biên bản", examples=["Chủ tịch"])
     anh_chu_ky: Path | None = Field(None, description="Ảnh chữ ký (PNG nền trong suốt)")
 
 
@@ -232,18 +286,26 @@ class BanSao(_Model):
     """A copy (Phụ lục I Phần II): the copy block of a paper copy, or ô 14 of an electronic one."""
 
     hinh_thuc: Literal["sao_y", "sao_luc", "trich_sao"] = Field(
-        description="Hình thức sao: sao_y (SAO Y), sao_luc (SAO LỤC), trich_sao (TRÍCH SAO)"
+        description="Hình thức sao: sao_y (SAO Y), sao_luc (SAO LỤC), trich_sao (TRÍCH SAO)", examples=["sao_y"]
     )
     dien_tu: bool = Field(
         False, description="Bản sao sang định dạng điện tử: in thông tin chữ ký số ở góc trên bên phải (ô 14)"
     )
-    co_quan: CoQuan = Field(description="Cơ quan, tổ chức sao văn bản")
-    so: int | None = Field(None, ge=1, description="Số của bản sao (sổ bản sao, bắt đầu từ 01 mỗi năm)")
-    dia_danh: str | None = Field(None, description="Địa danh nơi sao (bản sao giấy)")
-    ngay_sao: date | None = Field(None, description="Ngày sao (bản sao giấy)")
-    thoi_gian_ky: datetime | None = Field(None, description="Thời gian ký số của bản sao điện tử (ô 14)")
+    co_quan: CoQuan = Field(
+        description="Cơ quan, tổ chức sao văn bản", examples=[{"ten": "VĂN PHÒNG UBND TỈNH", "viet_tat": "VP"}]
+    )
+    so: int | None = Field(None, ge=1, description="Số của bản sao (sổ bản sao, bắt đầu từ 01 mỗi năm)", examples=[1])
+    dia_danh: str | None = Field(None, description="Địa danh nơi sao (bản sao giấy)", examples=["Bến Tre"])
+    ngay_sao: date | None = Field(None, description="Ngày sao (bản sao giấy)", examples=["2026-03-25"])
+    thoi_gian_ky: datetime | None = Field(
+        None, description="Thời gian ký số của bản sao điện tử (ô 14)", examples=["2026-03-25T10:15:00+07:00"]
+    )
     chu_ky: ChuKy | None = Field(None, description="Khối chữ ký của người sao (bản sao giấy)")
-    noi_nhan: list[str] = Field(default_factory=list, description="Nơi nhận bản sao; mục cuối 'Lưu: VT'")
+    noi_nhan: list[str] = Field(
+        default_factory=list,
+        description="Nơi nhận bản sao; mục cuối 'Lưu: VT'",
+        examples=[["Các sở, ngành tỉnh", "Lưu: VT"]],
+    )
 
     @field_validator("ngay_sao", mode="before")
     @classmethod
@@ -254,11 +316,13 @@ class BanSao(_Model):
 class LienHe(_Model):
     """ô 13: address and contacts printed under a full-width line at the foot of page 1."""
 
-    dia_chi: str | None = Field(None, description="Địa chỉ cơ quan, tổ chức")
-    dien_thoai: str | None = Field(None, description="Số điện thoại")
-    fax: str | None = Field(None, description="Số fax")
-    email: str | None = Field(None, description="Thư điện tử")
-    website: str | None = Field(None, description="Trang thông tin điện tử")
+    dia_chi: str | None = Field(
+        None, description="Địa chỉ cơ quan, tổ chức", examples=["Số 5 đường Đồng Khởi, phường An Hội, tỉnh Bến Tre"]
+    )
+    dien_thoai: str | None = Field(None, description="Số điện thoại", examples=["0275 3822 111"])
+    fax: str | None = Field(None, description="Số fax", examples=["0275 3822 112"])
+    email: str | None = Field(None, description="Thư điện tử", examples=["vanphong@example.vn"])
+    website: str | None = Field(None, description="Trang thông tin điện tử", examples=["example.vn"])
 
 
 class VanBanChung(_Model):
@@ -268,6 +332,8 @@ class VanBanChung(_Model):
     CO_NOI_GUI: ClassVar[bool] = False
     #: Whether the trích yếu is printed under the type name.
     IN_TRICH_YEU: ClassVar[bool] = True
+    #: Vietnamese name of the kind, for ``docs/ho-so.md`` and ``congvan mau``.
+    TEN: ClassVar[str] = "Văn bản"
 
     loai: str = Field(description="Loại hồ sơ (kế hoạch, quyết định, công văn, giấy mời...)")
     quy_tac: str = Field(
@@ -279,45 +345,84 @@ class VanBanChung(_Model):
         ),
     )
     co_quan_ban_hanh: list[CoQuan] = Field(
-        min_length=1, max_length=7, description="Cơ quan ban hành; nhiều cơ quan là văn bản liên tịch (chủ trì trước)"
+        min_length=1,
+        max_length=7,
+        description="Cơ quan ban hành; nhiều cơ quan là văn bản liên tịch (chủ trì trước)",
+        examples=[[{"ten": "LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE", "viet_tat": "LĐLĐ"}]],
     )
     tieu_de_co_quan: list[str] | None = Field(
-        None, description="Tự viết các dòng tiêu đề cơ quan (ô 2), dòng nào in dòng ấy"
+        None,
+        description="Tự viết các dòng tiêu đề cơ quan (ô 2), dòng nào in dòng ấy",
+        examples=[["TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE"]],
     )
-    so: int | None = Field(None, ge=1, description="Số văn bản; bỏ trống nếu chưa có số (hoặc lấy số từ sổ)")
-    ky_hieu: str | None = Field(None, description="Ký hiệu tự ghi (ví dụ KH-LĐLĐ); bỏ trống thì tự tạo")
-    ma_loai: str | None = Field(None, description="Chữ viết tắt tên loại theo Phụ lục III (BC, TB, TTr...)")
-    so_dang_ky: str | None = Field(None, description="Sổ đăng ký văn bản đi dùng để lấy số")
+    so: int | None = Field(
+        None, ge=1, description="Số văn bản; bỏ trống nếu chưa có số (hoặc lấy số từ sổ)", examples=[5]
+    )
+    ky_hieu: str | None = Field(
+        None, description="Ký hiệu tự ghi (ví dụ KH-LĐLĐ); bỏ trống thì tự tạo", examples=["KH-LĐLĐ"]
+    )
+    ma_loai: str | None = Field(
+        None, description="Chữ viết tắt tên loại theo Phụ lục III (BC, TB, TTr...)", examples=["BC"]
+    )
+    so_dang_ky: str | None = Field(None, description="Sổ đăng ký văn bản đi dùng để lấy số", examples=["LDLD-chung"])
     mat: bool = Field(False, description="Văn bản mật: lấy số trong sổ văn bản mật (tự bật khi có do_mat)")
-    do_mat: str | None = Field(None, description="Dấu chỉ độ mật (ô 10a): MẬT, TỐI MẬT hoặc TUYỆT MẬT")
-    do_khan: str | None = Field(None, description="Dấu chỉ mức độ khẩn (ô 10b): KHẨN, THƯỢNG KHẨN hoặc HỎA TỐC")
+    do_mat: str | None = Field(
+        None, description="Dấu chỉ độ mật (ô 10a): MẬT, TỐI MẬT hoặc TUYỆT MẬT", examples=["MẬT"]
+    )
+    do_khan: str | None = Field(
+        None, description="Dấu chỉ mức độ khẩn (ô 10b): KHẨN, THƯỢNG KHẨN hoặc HỎA TỐC", examples=["KHẨN"]
+    )
     pham_vi_luu_hanh: str | None = Field(
-        None, description="Chỉ dẫn phạm vi lưu hành (ô 11): XEM XONG TRẢ LẠI hoặc LƯU HÀNH NỘI BỘ"
+        None,
+        description="Chỉ dẫn phạm vi lưu hành (ô 11): XEM XONG TRẢ LẠI hoặc LƯU HÀNH NỘI BỘ",
+        examples=["LƯU HÀNH NỘI BỘ"],
     )
     du_thao: bool = Field(False, description="In dấu 'DỰ THẢO' ở đầu trang 1 (văn bản chưa ký)")
-    ky_hieu_nguoi_soan: str | None = Field(None, description="Ký hiệu người soạn thảo (ô 12), chữ in hoa, ví dụ PL")
-    so_ban_phat_hanh: int | None = Field(None, ge=1, description="Số lượng bản phát hành (ô 12), ví dụ 300")
-    lien_he: LienHe | None = Field(None, description="Địa chỉ, điện thoại, fax, thư điện tử, website (ô 13)")
-    dia_danh: str = Field(min_length=1, description="Địa danh nơi cơ quan đóng trụ sở (ô 4)")
-    ngay_ban_hanh: date | None = Field(
-        None, description="Ngày ban hành (2026-03-20 hoặc 20/3/2026); bỏ trống để điền tay"
+    ky_hieu_nguoi_soan: str | None = Field(
+        None, description="Ký hiệu người soạn thảo (ô 12), chữ in hoa, ví dụ PL", examples=["PL"]
     )
-    ten_loai: str | None = Field(None, description="Tên loại văn bản (ô 5a), chỉ cần với loai: van_ban")
+    so_ban_phat_hanh: int | None = Field(
+        None, ge=1, description="Số lượng bản phát hành (ô 12), ví dụ 300", examples=[300]
+    )
+    lien_he: LienHe | None = Field(None, description="Địa chỉ, điện thoại, fax, thư điện tử, website (ô 13)")
+    dia_danh: str = Field(min_length=1, description="Địa danh nơi cơ quan đóng trụ sở (ô 4)", examples=["Bến Tre"])
+    ngay_ban_hanh: date | None = Field(
+        None, description="Ngày ban hành (2026-03-20 hoặc 20/3/2026); bỏ trống để điền tay", examples=["2026-03-20"]
+    )
+    ten_loai: str | None = Field(
+        None, description="Tên loại văn bản (ô 5a), chỉ cần với loai: van_ban", examples=["BÁO CÁO"]
+    )
     trich_yeu: str = Field(
-        min_length=1, description="Trích yếu nội dung (ô 5a/5b); xuống dòng bằng '\\n' hoặc để tự ngắt"
+        min_length=1,
+        description="Trích yếu nội dung (ô 5a/5b); xuống dòng bằng '\\n' hoặc để tự ngắt",
+        examples=["Tổ chức Tháng Công nhân năm 2026"],
     )
     kinh_gui: list[str] = Field(
         default_factory=list,
         description="Nơi gửi 'Kính gửi:' (ô 9a): một nơi in trên một dòng, nhiều nơi in thành danh sách",
+        examples=[["Ban Thường vụ Tỉnh ủy"]],
     )
-    can_cu: list[str] = Field(default_factory=list, description="Các căn cứ, in nghiêng; tự thêm ';' và '.' cuối dòng")
-    noi_dung: NoiDung = Field(min_length=1, description="Nội dung (cây: phan, khoan, diem, gach, cong, dieu, bang...)")
+    can_cu: list[str] = Field(
+        default_factory=list,
+        description="Các căn cứ, in nghiêng; tự thêm ';' và '.' cuối dòng",
+        examples=[["Căn cứ Luật Công đoàn năm 2024"]],
+    )
+    noi_dung: NoiDung = Field(
+        min_length=1,
+        description="Nội dung (cây: phan, khoan, diem, gach, cong, dieu, bang...)",
+        examples=[[{"phan": "Mục đích, yêu cầu", "noi_dung": [{"khoan": "Nội dung thứ nhất."}]}]],
+    )
     ket_thuc: bool = Field(True, description="Tự thêm './.' cuối nội dung")
     chu_ky: list[ChuKy] = Field(
-        min_length=1, max_length=7, description="Các khối chữ ký (ô 7); liên tịch: mỗi cơ quan một khối"
+        min_length=1,
+        max_length=7,
+        description="Các khối chữ ký (ô 7); liên tịch: mỗi cơ quan một khối",
+        examples=[[{"quyen_han": "TM", "thay": "BAN THƯỜNG VỤ", "chuc_vu": "CHỦ TỊCH", "ho_ten": "Nguyễn Văn An"}]],
     )
     noi_nhan: list[str | NhomNoiNhan] = Field(
-        min_length=1, description="Nơi nhận (ô 9b); tự thêm '- ' và ';'; mục cuối 'Lưu: VT, <đơn vị>'"
+        min_length=1,
+        description="Nơi nhận (ô 9b); tự thêm '- ' và ';'; mục cuối 'Lưu: VT, <đơn vị>'",
+        examples=[["Tổng Liên đoàn Lao động Việt Nam (để b/c)", "Lưu: VT"]],
     )
     phu_luc: list[PhuLuc] = Field(default_factory=list, description="Các phụ lục kèm theo, mỗi phụ lục một phần riêng")
     ban_sao: BanSao | None = Field(None, description="Thông tin bản sao (sao y, sao lục, trích sao; giấy hoặc điện tử)")
@@ -391,24 +496,46 @@ class VanBanChung(_Model):
 class KeHoach(VanBanChung):
     """Kế hoạch (one body) or Kế hoạch liên tịch/phối hợp (several)."""
 
-    loai: Literal["ke_hoach"] = Field(description="ke_hoach")
+    TEN: ClassVar[str] = "Kế hoạch (mẫu 1.4; một hoặc nhiều cơ quan)"
+
+    loai: Literal["ke_hoach"] = Field(description="Loại hồ sơ: ke_hoach (kế hoạch)")
 
 
 class ChuongTrinhPhoiHop(VanBanChung):
     """Chương trình phối hợp, signed by 2 to 7 bodies."""
 
-    loai: Literal["chuong_trinh_phoi_hop"] = Field(description="chuong_trinh_phoi_hop")
+    TEN: ClassVar[str] = "Chương trình phối hợp (mẫu 1.4, văn bản liên tịch)"
+
+    loai: Literal["chuong_trinh_phoi_hop"] = Field(
+        description="Loại hồ sơ: chuong_trinh_phoi_hop (chương trình phối hợp)"
+    )
     co_quan_ban_hanh: list[CoQuan] = Field(
-        min_length=2, max_length=7, description="Các cơ quan phối hợp (2 đến 7), cơ quan chủ trì trước"
+        min_length=2,
+        max_length=7,
+        description="Các cơ quan phối hợp (2 đến 7), cơ quan chủ trì trước",
+        examples=[
+            [
+                {"ten": "LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE", "viet_tat": "LĐLĐ"},
+                {"ten": "HỘI KHUYẾN HỌC TỈNH BẾN TRE", "viet_tat": "HKH"},
+            ]
+        ],
     )
 
 
 class QuyetDinh(VanBanChung):
     """Quyết định: authority line, căn cứ, "Theo đề nghị của ...", Điều 1..n."""
 
-    loai: Literal["quyet_dinh"] = Field(description="quyet_dinh")
-    tham_quyen: str = Field(min_length=1, description="Thẩm quyền ban hành (dòng in hoa, đậm dưới trích yếu)")
-    theo_de_nghi: str | None = Field(None, description="Dòng 'Theo đề nghị của ...' sau căn cứ")
+    TEN: ClassVar[str] = "Quyết định (mẫu 1.2 quy định trực tiếp, 1.3 quy định gián tiếp)"
+
+    loai: Literal["quyet_dinh"] = Field(description="Loại hồ sơ: quyet_dinh (quyết định)")
+    tham_quyen: str = Field(
+        min_length=1,
+        description="Thẩm quyền ban hành (dòng in hoa, đậm dưới trích yếu)",
+        examples=["BAN THƯỜNG VỤ LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE"],
+    )
+    theo_de_nghi: str | None = Field(
+        None, description="Dòng 'Theo đề nghị của ...' sau căn cứ", examples=["Theo đề nghị của Trưởng Ban Tổ chức"]
+    )
     van_ban_kem_theo: VanBanKemTheo | None = Field(
         None, description="Văn bản được ban hành kèm theo (quyết định quy định gián tiếp: Quy chế, Quy định...)"
     )
@@ -417,7 +544,9 @@ class QuyetDinh(VanBanChung):
 class NghiQuyet(QuyetDinh):
     """Nghị quyết (cá biệt), mẫu 1.1: like a Quyết định, with "QUYẾT NGHỊ:"."""
 
-    loai: Literal["nghi_quyet"] = Field(description="nghi_quyet")  # type: ignore[assignment]
+    TEN: ClassVar[str] = "Nghị quyết cá biệt (mẫu 1.1)"
+
+    loai: Literal["nghi_quyet"] = Field(description="Loại hồ sơ: nghi_quyet (nghị quyết cá biệt)")  # type: ignore[assignment]
 
 
 class CongVan(VanBanChung):
@@ -425,10 +554,16 @@ class CongVan(VanBanChung):
 
     CO_NOI_GUI: ClassVar[bool] = True
 
-    loai: Literal["cong_van"] = Field(description="cong_van")
-    kinh_gui: list[str] = Field(min_length=1, description="Nơi gửi 'Kính gửi:' (bắt buộc với công văn)")
+    TEN: ClassVar[str] = "Công văn (mẫu 1.5)"
+
+    loai: Literal["cong_van"] = Field(description="Loại hồ sơ: cong_van (công văn)")
+    kinh_gui: list[str] = Field(
+        min_length=1,
+        description="Nơi gửi 'Kính gửi:' (bắt buộc với công văn)",
+        examples=[["Các Công đoàn cơ sở trực thuộc"]],
+    )
     don_vi_soan_thao: str | None = Field(
-        None, description="Đơn vị soạn thảo, ghi sau tên cơ quan trong ký hiệu (12/UBND-VX)"
+        None, description="Đơn vị soạn thảo, ghi sau tên cơ quan trong ký hiệu (12/UBND-VX)", examples=["VP"]
     )
 
     @field_validator("trich_yeu", mode="before")
@@ -442,8 +577,12 @@ class CongVan(VanBanChung):
 class VanBanKhac(VanBanChung):
     """Văn bản có tên loại (mẫu 1.4): Báo cáo, Tờ trình, Thông báo, Hướng dẫn, Đề án, Quy chế..."""
 
-    loai: Literal["van_ban"] = Field(description="van_ban")
-    ten_loai: str = Field(min_length=1, description="Tên loại văn bản theo Phụ lục III (BÁO CÁO, TỜ TRÌNH...)")
+    TEN: ClassVar[str] = "Văn bản có tên loại: báo cáo, tờ trình, thông báo, hướng dẫn, đề án… (mẫu 1.4)"
+
+    loai: Literal["van_ban"] = Field(description="Loại hồ sơ: van_ban (văn bản có tên loại)")
+    ten_loai: str = Field(
+        min_length=1, description="Tên loại văn bản theo Phụ lục III (BÁO CÁO, TỜ TRÌNH...)", examples=["BÁO CÁO"]
+    )
 
 
 class CongDien(VanBanChung):
@@ -451,11 +590,19 @@ class CongDien(VanBanChung):
 
     CO_NOI_GUI: ClassVar[bool] = True
 
-    loai: Literal["cong_dien"] = Field(description="cong_dien")
+    TEN: ClassVar[str] = "Công điện (mẫu 1.6)"
+
+    loai: Literal["cong_dien"] = Field(description="Loại hồ sơ: cong_dien (công điện)")
     nguoi_dien: str = Field(
-        min_length=1, description="Cơ quan hoặc chức danh người đứng đầu điện (in trước chữ 'điện:')"
+        min_length=1,
+        description="Cơ quan hoặc chức danh người đứng đầu điện (in trước chữ 'điện:')",
+        examples=["CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH"],
     )
-    kinh_gui: list[str] = Field(min_length=1, description="Các cơ quan nhận điện, mỗi nơi một dòng")
+    kinh_gui: list[str] = Field(
+        min_length=1,
+        description="Các cơ quan nhận điện, mỗi nơi một dòng",
+        examples=[["Ủy ban nhân dân các huyện, thành phố", "Các sở, ban, ngành tỉnh"]],
+    )
 
 
 class GiayMoi(VanBanChung):
@@ -463,16 +610,34 @@ class GiayMoi(VanBanChung):
 
     CO_NOI_GUI: ClassVar[bool] = True
 
-    loai: Literal["giay_moi"] = Field(description="giay_moi")
+    TEN: ClassVar[str] = "Giấy mời (mẫu 1.7)"
+
+    loai: Literal["giay_moi"] = Field(description="Loại hồ sơ: giay_moi (giấy mời)")
     ben_moi: str = Field(
-        min_length=1, description="Bên mời, như viết trong câu ('Ban Thường vụ Liên đoàn Lao động tỉnh')"
+        min_length=1,
+        description="Bên mời, như viết trong câu ('Ban Thường vụ Liên đoàn Lao động tỉnh')",
+        examples=["Ban Thường vụ Liên đoàn Lao động tỉnh Bến Tre"],
     )
-    nguoi_duoc_moi: str = Field(min_length=1, description="Người hoặc cơ quan được mời ('trân trọng kính mời: ...')")
-    toi_du: str = Field(min_length=1, description="Tới dự: tên cuộc họp, hội nghị")
-    chu_tri: str | None = Field(None, description="Người chủ trì")
-    thoi_gian: str = Field(min_length=1, description="Thời gian (ví dụ '08 giờ 00 phút, thứ Năm, ngày 12/3/2026')")
-    dia_diem: str = Field(min_length=1, description="Địa điểm")
-    mang_theo: str | None = Field(None, description="Tài liệu, vật dụng đề nghị mang theo")
+    nguoi_duoc_moi: str = Field(
+        min_length=1,
+        description="Người hoặc cơ quan được mời ('trân trọng kính mời: ...')",
+        examples=["Đồng chí Chủ tịch Công đoàn cơ sở"],
+    )
+    toi_du: str = Field(
+        min_length=1, description="Tới dự: tên cuộc họp, hội nghị", examples=["Hội nghị tổng kết năm 2025"]
+    )
+    chu_tri: str | None = Field(
+        None, description="Người chủ trì", examples=["Đồng chí Chủ tịch Liên đoàn Lao động tỉnh"]
+    )
+    thoi_gian: str = Field(
+        min_length=1,
+        description="Thời gian (ví dụ '08 giờ 00 phút, thứ Năm, ngày 12/3/2026')",
+        examples=["08 giờ 00 phút, thứ Năm, ngày 12/3/2026"],
+    )
+    dia_diem: str = Field(min_length=1, description="Địa điểm", examples=["Hội trường Liên đoàn Lao động tỉnh"])
+    mang_theo: str | None = Field(
+        None, description="Tài liệu, vật dụng đề nghị mang theo", examples=["báo cáo kết quả năm 2025 của đơn vị"]
+    )
     noi_dung: NoiDung = Field(default_factory=list, description="Các đoạn thêm sau địa điểm (nếu cần)")
 
 
@@ -482,16 +647,28 @@ class GiayGioiThieu(VanBanChung):
     CO_NOI_GUI: ClassVar[bool] = True
     IN_TRICH_YEU: ClassVar[bool] = False
 
-    loai: Literal["giay_gioi_thieu"] = Field(description="giay_gioi_thieu")
+    TEN: ClassVar[str] = "Giấy giới thiệu (mẫu 1.8)"
+
+    loai: Literal["giay_gioi_thieu"] = Field(description="Loại hồ sơ: giay_gioi_thieu (giấy giới thiệu)")
     ben_gioi_thieu: str = Field(
-        min_length=1, description="Bên giới thiệu, như viết trong câu ('Liên đoàn Lao động tỉnh')"
+        min_length=1,
+        description="Bên giới thiệu, như viết trong câu ('Liên đoàn Lao động tỉnh')",
+        examples=["Liên đoàn Lao động tỉnh Bến Tre"],
     )
-    nguoi_duoc_gioi_thieu: str = Field(min_length=1, description="Họ và tên người được giới thiệu")
-    danh_xung: Literal["Ông", "Bà"] | None = Field(None, description="Ông hoặc Bà; bỏ trống thì in 'Ông (bà)'")
-    chuc_vu: str = Field(min_length=1, description="Chức vụ của người được giới thiệu")
-    duoc_cu_den: str = Field(min_length=1, description="Cơ quan, tổ chức được cử đến")
-    ve_viec: str = Field(min_length=1, description="Về việc")
-    co_gia_tri_den: date = Field(description="Giấy có giá trị đến hết ngày")
+    nguoi_duoc_gioi_thieu: str = Field(
+        min_length=1, description="Họ và tên người được giới thiệu", examples=["Trần Thị Bình"]
+    )
+    danh_xung: Literal["Ông", "Bà"] | None = Field(
+        None, description="Ông hoặc Bà; bỏ trống thì in 'Ông (bà)'", examples=["Bà"]
+    )
+    chuc_vu: str = Field(
+        min_length=1, description="Chức vụ của người được giới thiệu", examples=["Chuyên viên Ban Tổ chức"]
+    )
+    duoc_cu_den: str = Field(
+        min_length=1, description="Cơ quan, tổ chức được cử đến", examples=["Công đoàn cơ sở Công ty TNHH An Phú"]
+    )
+    ve_viec: str = Field(min_length=1, description="Về việc", examples=["Khảo sát tình hình đoàn viên"])
+    co_gia_tri_den: date = Field(description="Giấy có giá trị đến hết ngày", examples=["2026-04-30"])
     trich_yeu: str = Field("", description="Không in; dùng làm trích yếu trong sổ đăng ký (tự tạo nếu bỏ trống)")
     noi_dung: NoiDung = Field(default_factory=list, description="Các đoạn thêm (nếu cần)")
 
@@ -510,14 +687,33 @@ class GiayGioiThieu(VanBanChung):
 class BienBan(VanBanChung):
     """Biên bản (mẫu 1.9): time, place, attendees, chair, secretary; both sign; no date line."""
 
-    loai: Literal["bien_ban"] = Field(description="bien_ban")
-    thoi_gian_bat_dau: str = Field(min_length=1, description="Thời gian bắt đầu (ví dụ '08 giờ 00, ngày 12/3/2026')")
-    dia_diem: str = Field(min_length=1, description="Địa điểm")
-    thanh_phan: list[str] = Field(min_length=1, description="Thành phần tham dự (một hoặc nhiều dòng)")
-    chu_tri: NguoiHop = Field(description="Chủ trì (chủ tọa): ký bên phải")
-    thu_ky: NguoiHop = Field(description="Thư ký (người ghi biên bản): ký bên trái")
+    TEN: ClassVar[str] = "Biên bản (mẫu 1.9)"
+
+    loai: Literal["bien_ban"] = Field(description="Loại hồ sơ: bien_ban (biên bản)")
+    thoi_gian_bat_dau: str = Field(
+        min_length=1,
+        description="Thời gian bắt đầu (ví dụ '08 giờ 00, ngày 12/3/2026')",
+        examples=["08 giờ 00, ngày 12/3/2026"],
+    )
+    dia_diem: str = Field(min_length=1, description="Địa điểm", examples=["Phòng họp Liên đoàn Lao động tỉnh"])
+    thanh_phan: list[str] = Field(
+        min_length=1,
+        description="Thành phần tham dự (một hoặc nhiều dòng)",
+        examples=[["Các đồng chí Ủy viên Ban Thường vụ"]],
+    )
+    chu_tri: NguoiHop = Field(
+        description="Chủ trì (chủ tọa): ký bên phải", examples=[{"ho_ten": "Nguyễn Văn An", "chuc_vu": "Chủ tịch"}]
+    )
+    thu_ky: NguoiHop = Field(
+        description="Thư ký (người ghi biên bản): ký bên trái",
+        examples=[{"ho_ten": "Trần Thị Bình", "chuc_vu": "Chánh Văn phòng"}],
+    )
     cuoc_hop: str = Field("cuộc họp", description="Tên gọi: cuộc họp, hội nghị, hội thảo")
-    ket_thuc_luc: str = Field(min_length=1, description="Kết thúc vào lúc (ví dụ '11 giờ 30 phút cùng ngày')")
+    ket_thuc_luc: str = Field(
+        min_length=1,
+        description="Kết thúc vào lúc (ví dụ '11 giờ 30 phút cùng ngày')",
+        examples=["11 giờ 30 phút cùng ngày"],
+    )
     chu_ky: list[ChuKy] = Field(default_factory=list, description="Không dùng: thư ký và chủ tọa ký")
     noi_nhan: list[str | NhomNoiNhan] = Field(default_factory=list, description="Nơi nhận (không bắt buộc)")
 
@@ -539,19 +735,31 @@ class GiayNghiPhep(VanBanChung):
 
     IN_TRICH_YEU: ClassVar[bool] = False
 
-    loai: Literal["giay_nghi_phep"] = Field(description="giay_nghi_phep")
+    TEN: ClassVar[str] = "Giấy nghỉ phép (mẫu 1.10)"
+
+    loai: Literal["giay_nghi_phep"] = Field(description="Loại hồ sơ: giay_nghi_phep (giấy nghỉ phép)")
     ben_cap: str = Field(
-        min_length=1, description="Người hoặc cơ quan cấp giấy, như viết trong câu ('Giám đốc Sở Nội vụ')"
+        min_length=1,
+        description="Người hoặc cơ quan cấp giấy, như viết trong câu ('Giám đốc Sở Nội vụ')",
+        examples=["Chủ tịch Liên đoàn Lao động tỉnh Bến Tre"],
     )
-    ngay_don: date = Field(description="Ngày của đơn đề nghị nghỉ phép")
-    nguoi_nghi: str = Field(min_length=1, description="Họ và tên người nghỉ phép")
-    danh_xung: Literal["Ông", "Bà"] | None = Field(None, description="Ông hoặc Bà; bỏ trống thì in 'ông (bà)'")
-    chuc_vu: str = Field(min_length=1, description="Chức vụ, đơn vị công tác của người nghỉ phép")
-    so_ngay: int = Field(ge=1, description="Số ngày nghỉ phép")
-    tu_ngay: date = Field(description="Nghỉ từ ngày")
-    den_ngay: date = Field(description="Nghỉ đến hết ngày")
-    noi_nghi: str = Field(min_length=1, description="Nơi nghỉ phép")
-    tinh_vao: str = Field(min_length=1, description="Số ngày nghỉ tính vào thời gian nào (ví dụ 'nghỉ phép năm 2026')")
+    ngay_don: date = Field(description="Ngày của đơn đề nghị nghỉ phép", examples=["2026-03-10"])
+    nguoi_nghi: str = Field(min_length=1, description="Họ và tên người nghỉ phép", examples=["Trần Thị Bình"])
+    danh_xung: Literal["Ông", "Bà"] | None = Field(
+        None, description="Ông hoặc Bà; bỏ trống thì in 'ông (bà)'", examples=["Bà"]
+    )
+    chuc_vu: str = Field(
+        min_length=1, description="Chức vụ, đơn vị công tác của người nghỉ phép", examples=["Chuyên viên Văn phòng"]
+    )
+    so_ngay: int = Field(ge=1, description="Số ngày nghỉ phép", examples=[5])
+    tu_ngay: date = Field(description="Nghỉ từ ngày", examples=["2026-04-06"])
+    den_ngay: date = Field(description="Nghỉ đến hết ngày", examples=["2026-04-10"])
+    noi_nghi: str = Field(min_length=1, description="Nơi nghỉ phép", examples=["Phường An Hội, tỉnh Bến Tre"])
+    tinh_vao: str = Field(
+        min_length=1,
+        description="Số ngày nghỉ tính vào thời gian nào (ví dụ 'nghỉ phép năm 2026')",
+        examples=["nghỉ phép năm 2026"],
+    )
     xac_nhan_noi_nghi: bool = Field(False, description="In ô xác nhận của cơ quan, chính quyền nơi nghỉ phép")
     trich_yeu: str = Field("", description="Không in; dùng làm trích yếu trong sổ đăng ký (tự tạo nếu bỏ trống)")
     noi_dung: NoiDung = Field(default_factory=list, description="Các đoạn thêm (nếu cần)")
@@ -575,15 +783,27 @@ class PhuLucRieng(VanBanChung):
 
     IN_TRICH_YEU: ClassVar[bool] = False
 
-    loai: Literal["phu_luc"] = Field(description="phu_luc")
-    kem_theo: str = Field(min_length=1, description="Văn bản mà phụ lục kèm theo, như in trong '(Kèm theo ...)'")
-    thoi_gian_ky: datetime | None = Field(None, description="Phụ lục điện tử: thời gian ký số, in ở ô 14")
+    TEN: ClassVar[str] = "Phụ lục thành tệp riêng (mẫu 2.1, 2.2)"
+
+    loai: Literal["phu_luc"] = Field(description="Loại hồ sơ: phu_luc (phụ lục thành tệp riêng)")
+    kem_theo: str = Field(
+        min_length=1,
+        description="Văn bản mà phụ lục kèm theo, như in trong '(Kèm theo ...)'",
+        examples=["Kế hoạch số 05/KH-LĐLĐ ngày 20/3/2026 của Liên đoàn Lao động tỉnh"],
+    )
+    thoi_gian_ky: datetime | None = Field(
+        None, description="Phụ lục điện tử: thời gian ký số, in ở ô 14", examples=["2026-03-20T09:30:00+07:00"]
+    )
     dia_danh: str = Field("", description="Không dùng")
     trich_yeu: str = Field("", description="Không in; trích yếu trong sổ (tự lấy tên phụ lục)")
     noi_dung: NoiDung = Field(default_factory=list, description="Không dùng: nội dung nằm trong phu_luc")
     chu_ky: list[ChuKy] = Field(default_factory=list, description="Không dùng")
     noi_nhan: list[str | NhomNoiNhan] = Field(default_factory=list, description="Không dùng")
-    phu_luc: list[PhuLuc] = Field(min_length=1, description="Các phụ lục của tệp")
+    phu_luc: list[PhuLuc] = Field(
+        min_length=1,
+        description="Các phụ lục của tệp",
+        examples=[[{"tieu_de": "Danh sách đơn vị được khen thưởng", "noi_dung": [{"doan": "Nội dung phụ lục."}]}]],
+    )
 
     @model_validator(mode="after")
     def _trich_yeu_so(self) -> PhuLucRieng:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from congvan.fileio import write_bytes_atomic
 from congvan.profiles import RuleProfile, load_profile
+from congvan.render.metrics import text_width_mm
 from congvan.render.ooxml import (
     ROOT_NS,
     XML_DECL,
@@ -70,6 +71,7 @@ def _ppr(
     line: float | None = None,
     first_line_cm: float | None = None,
     left_mm: float | None = None,
+    hanging_mm: float | None = None,
     keep_next: bool = False,
     bottom_border_pt: float | None = None,
 ) -> str:
@@ -89,6 +91,8 @@ def _ppr(
         ind += f' w:left="{twips(left_mm)}"'
     if first_line_cm is not None:
         ind += f' w:firstLine="{twips(first_line_cm * 10)}"'
+    if hanging_mm is not None:
+        ind += f' w:left="{twips(hanging_mm)}" w:hanging="{twips(hanging_mm)}"'
     if ind:
         out += f"<w:ind{ind}/>"
     if jc:
@@ -187,8 +191,9 @@ def styles_xml(p: RuleProfile) -> str:
                 underline=k.noi_nhan_nhan_gach_chan,
             ),
         ),
-        ("CVNoiNhan", "CV Nơi nhận", _ppr(), _rpr(size=c.noi_nhan)),
-        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center"), _rpr(size=c.chu_ky, bold=True)),
+        # a wrapped item continues under its text, not under the "- " (hanging indent)
+        ("CVNoiNhan", "CV Nơi nhận", _ppr(hanging_mm=text_width_mm("- ", c.noi_nhan)), _rpr(size=c.noi_nhan)),
+        ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center", keep_next=True), _rpr(size=c.chu_ky, bold=True)),
         ("CVChuKyAnh", "CV Chữ ký chỗ ký", _ppr(jc="center"), _rpr(size=c.chu_ky)),
         ("CVChuKyHoTen", "CV Chữ ký họ tên", _ppr(jc="center", after=12), _rpr(size=c.chu_ky, bold=True)),
         ("CVPhuLucNhan", "CV Phụ lục nhãn", _ppr(jc="center", keep_next=True), _rpr(size=c.phu_luc_nhan, bold=True)),
@@ -437,7 +442,10 @@ def body_loop(items: str) -> str:
     out = tag_para(f"{{%p for d in {items} %}}")
     for i, (kind, style) in enumerate(BODY_KINDS.items()):
         keyword = "if" if i == 0 else "elif"
-        out += tag_para(f'{{%p {keyword} d.kieu == "{kind}" %}}') + _rich(style, "d.runs")
+        # The paragraph before the signature keeps with it (keep-with-next): a variant per style.
+        out += tag_para(f'{{%p {keyword} d.kieu == "{kind}" %}}') + tag_para("{%p if d.giu %}")
+        out += para(style, run("{{r d.runs }}"), "<w:keepNext/>") + tag_para("{%p else %}")
+        out += _rich(style, "d.runs") + tag_para("{%p endif %}")
     out += tag_para('{%p elif d.kieu == "bang" %}') + _whole("d.bang")
     out += tag_para("{%p endif %}") + tag_para("{%p endfor %}")
     return out
@@ -626,7 +634,10 @@ def copy_block(p: RuleProfile) -> str:
     )
     return _if(
         "ban_sao",
-        para("CVDuongKeBanSao") + table([left, right], head, indent=twips(p.bang_tieu_de.lui_trai_mm)) + sign,
+        para("CVDuongKeBanSao")
+        + table([left, right], head, indent=twips(p.bang_tieu_de.lui_trai_mm))
+        + para("CVThan", "", "<w:keepNext/>")  # the gap of mẫu 3.1 between Số and Nơi nhận / signer
+        + sign,
     )
 
 
@@ -640,7 +651,7 @@ def ke_hoach_body(p: RuleProfile) -> str:
         header_table(p, cong_van=False)
         + title_block()
         + kinh_gui_block(p)
-        + _loop("x", "can_cu", _var("CVCanCu", "x"))
+        + _loop("x", "can_cu", _rich("CVCanCu", "x"))
         + body_loop("doan")
         + _closing(p)
     )
@@ -652,7 +663,7 @@ def quyet_dinh_body(p: RuleProfile) -> str:
         header_table(p, cong_van=False)
         + title_block()
         + _var("CVThamQuyen", "tham_quyen")
-        + _loop("x", "can_cu", _var("CVCanCu", "x"))
+        + _loop("x", "can_cu", _rich("CVCanCu", "x"))
         + _if("theo_de_nghi", _var("CVCanCu", "theo_de_nghi"))
         + _var("CVQuyetDinhNhan", "nhan_than")
         + body_loop("doan")

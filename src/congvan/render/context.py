@@ -168,17 +168,24 @@ def _last_text(nodes: list[Any]) -> str:
 
 
 def body_paragraphs(nodes: list[Any], p: RuleProfile, close: bool) -> list[dict[str, Any]]:
-    paras = list(_body(nodes, p, _Counters()))
+    paras = [{**x, "giu": False} for x in _body(nodes, p, _Counters())]
     if close and nodes and paras[-1]["kieu"] != "bang":
         _close_body(paras, p.chu_de.ket_thuc, _last_text(nodes))
     return paras
 
 
-def can_cu_lines(vb: VanBanChung) -> list[str]:
+def keep_end_with_signature(paras: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last body paragraph keeps with the signature table, so that never starts a page alone."""
+    if paras and paras[-1]["kieu"] != "bang":
+        paras[-1]["giu"] = True
+    return paras
+
+
+def can_cu_lines(vb: VanBanChung) -> list[Markup]:
     """Căn cứ lines: each ends ";", the last "." (";" when "Theo đề nghị" follows)."""
     lines = [plain_text(c) for c in vb.can_cu]
     follows = isinstance(vb, QuyetDinh) and bool(vb.theo_de_nghi)
-    return [_ends(c, ";" if (i < len(lines) - 1 or follows) else ".") for i, c in enumerate(lines)]
+    return [Markup(run(_ends(c, ";" if (i < len(lines) - 1 or follows) else "."))) for i, c in enumerate(lines)]
 
 
 def _item(text: str, last: bool) -> str:
@@ -268,7 +275,7 @@ _BREAK_PENALTY_MM = 8.0
 def _tokens(text: str, keep: tuple[str, ...], units: tuple[str, ...]) -> list[str]:
     """Words, with each word group of *keep* and each place name after a unit word as one token."""
     words = text.split()
-    folded = [w.casefold() for w in words]
+    folded = [w.casefold().strip("\"“”'‘’(),.;:") for w in words]  # '"Công nhân' keeps its group
     groups = sorted((g.casefold().split() for g in keep), key=len, reverse=True)
     unit_groups = [u.casefold().split() for u in units]
     tokens: list[str] = []
@@ -581,7 +588,7 @@ def build_context(
         "trich_yeu": trich_yeu,
         "duong_ke_ten_loai": short_line(ten_loai, p.co_chu.ten_loai, p.duong_ke.trich_yeu, p),
         "can_cu": can_cu_lines(vb),
-        "doan": body_paragraphs(kind_body(vb, p), p, close=vb.ket_thuc),
+        "doan": keep_end_with_signature(body_paragraphs(kind_body(vb, p), p, close=vb.ket_thuc)),
         **signatures(vb, p, images, base_dir),
         **recipients(vb),
         **kinh_gui(vb, p),

@@ -6,6 +6,7 @@ twips (1/20 pt) for lengths, half-points for font sizes, EMU for drawings.
 
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -37,10 +38,33 @@ def esc_attr(text: str) -> str:
     return escape(text, {'"': "&quot;"})
 
 
+#: Tokens whose hyphens must not end a line: số ký hiệu ("512/QĐ-UBND") and dates ("20-3-2026").
+_KHONG_NGAT = re.compile(r"\b\d+/\w+(?:-\w+)+|\b\d{1,2}-\d{1,2}-\d{4}\b")
+
+
+def run_content(text: str) -> str:
+    """A run's text elements; hyphens inside số ký hiệu and dates become ``w:noBreakHyphen``.
+
+    Word and LibreOffice break a line after a hyphen; the no-break hyphen element keeps
+    "512/QĐ-UBND" on one line yet is still copied and searched as "-" (U+2011 would not be).
+    LibreOffice does not break at the slash of these tokens, so slashes stay as they are.
+    """
+    if "-" not in text or not _KHONG_NGAT.search(text):
+        return f'<w:t xml:space="preserve">{esc(text)}</w:t>'
+    segments, pos = [""], 0
+    for m in _KHONG_NGAT.finditer(text):
+        first, *rest = m.group(0).split("-")
+        segments[-1] += text[pos : m.start()] + first
+        segments += rest
+        pos = m.end()
+    segments[-1] += text[pos:]
+    return "<w:noBreakHyphen/>".join(f'<w:t xml:space="preserve">{esc(x)}</w:t>' if x else "" for x in segments)
+
+
 def run(text: str, rpr: str = "") -> str:
-    """A run of literal text (escaped)."""
+    """A run of literal text (escaped; số ký hiệu kept on one line)."""
     props = f"<w:rPr>{rpr}</w:rPr>" if rpr else ""
-    return f'<w:r>{props}<w:t xml:space="preserve">{esc(text)}</w:t></w:r>'
+    return f"<w:r>{props}{run_content(text)}</w:r>"
 
 
 def para(style: str | None, content: str = "", ppr: str = "") -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from congvan.render.ooxml import esc
+from congvan.render.ooxml import run_content
 
 _TOKEN = re.compile(r"(\*\*.+?\*\*|\*[^*\s][^*]*?\*)")
 
@@ -49,7 +49,7 @@ def runs(spans: list[Span]) -> Markup:
     for s in spans:
         props = ("<w:b/><w:bCs/>" if s.bold else "") + ("<w:i/><w:iCs/>" if s.italic else "")
         rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
-        out.append(f'<w:r>{rpr}<w:t xml:space="preserve">{esc(s.text)}</w:t></w:r>')
+        out.append(f"<w:r>{rpr}{run_content(s.text)}</w:r>")
     return Markup("".join(out))
 
 
