@@ -339,3 +339,23 @@ def test_hand_made_tabs_underscores_text_box():
     # its two faults: a border on the trích yếu paragraph runs the full width (not 1/3–1/2 of the text),
     # and the section's only header (with PAGE) shows on page 1 too
     assert _rules(report.findings) == ["duong_ke.trich_yeu", "so_trang.trang_1"], [f.line() for f in report.findings]
+
+
+KINDS = Path(__file__).resolve().parents[1] / "records" / "kinds"
+
+
+@pytest.mark.parametrize(
+    "stem", ["109-giay-gioi-thieu", "111-giay-nghi-phep", "112-phu-luc-dien-tu", "114-ban-sao-dien-tu"]
+)
+def test_other_kinds_read_clean(renderer, stem):
+    """Giấy giới thiệu / nghỉ phép (no trích yếu: a warning), an appendix file, an electronic copy."""
+    from congvan.records.loader import load_record
+
+    path = KINDS / f"{stem}.yaml"
+    data = renderer.render_bytes(load_record(path), base_dir=path.parent)
+    report = check_file(data, PROFILE, name=stem)
+    assert _rules(report.findings) == [], [f.line() for f in report.findings]
+    if stem.startswith("112"):
+        assert report.rec.attached and report.elements["phu_luc_nhan"] and report.elements["phu_luc_ten"]
+    else:
+        assert report.elements["quoc_hieu"] and report.elements["ho_ten"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from congvan.errors import CongvanError
@@ -75,3 +77,22 @@ def test_messages_never_carry_control_characters_to_the_terminal(tmp_path):
     shown = str(CongvanError(problems))
     assert "\\x9b31m\\x0dhoach" in shown
     assert "\x9b" not in shown and "\r" not in shown
+
+
+def test_union_branches_give_one_message_at_the_right_place(tmp_path):
+    """A table cell or row that fits no branch of its union: one Vietnamese message, its own line."""
+    sample = Path(__file__).resolve().parents[1] / "records" / "100-quyet-dinh-cong-nhan-gia-dinh-hoc-tap.yaml"
+    text = sample.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    row = next(i for i, x in enumerate(lines) if x.strip().startswith("- [") and "Khu phố 3" in x)
+    indent = lines[row][: len(lines[row]) - len(lines[row].lstrip())]
+    lines[row] = indent + '- [{x: 1}, "Khu phố 3, phường 7", Thành phố Bến Tre]'
+    lines[row + 1] = indent + "- {o: [a, b, c], tongg: true}"
+    problems = _problems(tmp_path, "\n".join(lines) + "\n")
+    by_field = {p.field: p for p in problems}
+    cell = next(f for f in by_field if f.endswith(".bang.hang[1][0]"))
+    assert by_field[cell].message == "phải là chuỗi chữ hoặc số nguyên hoặc số"
+    assert by_field[cell].line == row + 1
+    total = next(f for f in by_field if f.endswith(".bang.hang[2].tongg"))
+    assert "có phải là 'tong'?" in by_field[total].message and by_field[total].line == row + 2
+    assert len(problems) == 2, [str(p) for p in problems]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from congvan.errors import CongvanError
 from congvan.records import yaml_source
@@ -56,6 +60,9 @@ def _one(text: str | bytes) -> tuple[str, int | None, str | None]:
         ("0x1F", "0x1F"),
         (".inf", ".inf"),
         ("1e400", "1e400"),  # would overflow to infinity
+        ("1.0e+20", 1.0e20),
+        ("1e5", "1e5"),  # PyYAML writes this text unquoted
+        ("-.5", "-.5"),
         ("9" * 30, "9" * 30),  # too long to be a number
         ("2026-03-20", "2026-03-20"),  # dates are parsed by the record model, with their line
         ("~", None),
@@ -231,3 +238,36 @@ def test_batch_files_refuse_duplicate_keys(tmp_path):
     with pytest.raises(CongvanError) as info:
         parse_mapping_options([], mapping)
     assert "Tab" in str(info.value) and not ENGLISH.search(str(info.value))
+
+
+# --- what PyYAML writes (web drafts, the importer, `congvan mau`), congvan reads back unchanged --------
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=bool(os.environ.get("CI")))
+@given(
+    value=st.recursive(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.text(st.characters(exclude_categories=["Cs", "Cc", "Cn"]), max_size=20),
+            st.sampled_from(["010", "0912345678", "1e5", "1.0e5", "-.5", "yes", "12:30", "~", "00", "+7", "1_000"]),
+        ),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3),
+            st.dictionaries(
+                st.text(st.characters(exclude_categories=["Cs", "Cc", "Cn"]), max_size=5), inner, max_size=3
+            ),
+        ),
+        max_leaves=8,
+    )
+)
+def test_pyyaml_dumps_read_back_unchanged(value):
+    """Every scalar congvan reads as a number, boolean or null is one PyYAML's dumper quotes when it is text."""
+    value = {"a": value}
+    try:
+        text = yaml.safe_dump(value, allow_unicode=True)
+    except yaml.YAMLError:
+        return
+    assert load_yaml_text(text, "x.yaml")[0] == value

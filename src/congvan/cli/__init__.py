@@ -13,9 +13,11 @@ SQLAlchemy, openpyxl, docxtpl or lxml. To add a command, add one line to
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -112,8 +114,16 @@ def cli() -> None:
     """congvan: soạn văn bản hành chính theo Nghị định 30/2020/NĐ-CP từ hồ sơ YAML."""
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP unwind like Ctrl-C, so staging folders and temporary files are removed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map user errors to exit codes."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread: leave signals alone
+            signal.signal(sig, _terminate)
     try:
         cli.main(args=argv, prog_name="congvan", standalone_mode=False)
     except CongvanError as exc:

@@ -193,7 +193,7 @@ class _Checker:
     # ------------------------------------------------------------ presence
     def presence(self) -> None:
         if self.rec.attached:
-            needed = ["ten_loai"]
+            needed = ["phu_luc_nhan"] if "phu_luc_nhan" in self.rec.elements else ["ten_loai"]
         else:
             needed = ["quoc_hieu", "tieu_ngu", "co_quan", "so_ky_hieu", "noi_nhan_nhan", "chu_ky", "ho_ten"]
             needed += ["trich_yeu_cong_van"] if self.rec.cong_van else ["ten_loai", "trich_yeu"]

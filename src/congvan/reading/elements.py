@@ -344,9 +344,9 @@ class _Recognizer:
                 vv = self.p.chu_de.tien_to_vv.lower()
                 if rest and rest[0].plain.lower().startswith(vv):
                     self.out.cong_van = True
-                    for r in rest:
-                        if DATE_LINE.search(r.plain) or line_of(r):
-                            break
+                    for n, r in enumerate(rest):
+                        if DATE_LINE.search(r.plain) or line_of(r) or (n and r.bold()):
+                            break  # the date, a line, or a stamp such as "MẬT" ends the V/v lines
                         self.mark("trich_yeu_cong_van", r)
                 break
             if line_of(seg) is not None:
@@ -501,8 +501,8 @@ class _Recognizer:
                 if in_cell and not _column_key(s.para.where).startswith(column.rstrip(",")):
                     j += 1
                     continue
-                if not in_cell and not (is_blank(s) or s.plain.startswith(("-", "–", "+", "("))):
-                    break
+                if not (is_blank(s) or s.plain.startswith(("-", "–", "+", "("))):
+                    break  # e.g. the "Xác nhận của cơ quan" box under a giấy nghỉ phép's Nơi nhận
                 if not is_blank(s):
                     self.mark("noi_nhan", s)
                     self.out.noi_nhan.append(s)
@@ -549,23 +549,38 @@ class _Recognizer:
                 self.out.unplaced.append(s)
                 self.used.add(id(s))
 
+    def _is_appendix_label(self, s: Segment) -> bool:
+        label = re.escape(norm(self.p.danh_so.phu_luc))
+        return s.para.container == "than" and bool(re.fullmatch(rf"{label}( (SỐ )?[IVXLC\d]+)?", norm(s.plain)))
+
     def _appendix_start(self, start: int) -> int | None:
-        label = norm(self.p.danh_so.phu_luc)
         for i in range(start, len(self.segs)):
-            s = self.segs[i]
-            if s.para.container == "than" and (
-                norm(s.plain) == label or re.fullmatch(rf"{label} [IVXLC]+", norm(s.plain))
-            ):
+            if self._is_appendix_label(self.segs[i]):
                 return i
         return None
 
+    def appendix_file(self) -> bool:
+        """A file that is only a Phụ lục (electronic appendix): label, title, 'Kèm theo', body."""
+        first = next((s for s in self.segs if not is_blank(s)), None)
+        if first is None or not self._is_appendix_label(first):
+            return False
+        self.out.attached = True
+        self.mark("phu_luc_nhan", first)
+        rest = [s for s in self.segs if not is_blank(s) and s is not first]
+        if rest and rest[0].para.container == "than":
+            self.mark("phu_luc_ten", rest.pop(0))
+        if rest and rest[0].plain.startswith("("):
+            self.mark("phu_luc_kem_theo", rest.pop(0))
+        for s in rest:
+            if s.para.container == "than":
+                self.mark("than", s)
+                self.out.body.append(s)
+        return True
+
     def _appendices(self, start: int) -> None:
-        label = norm(self.p.danh_so.phu_luc)
         current: list[Segment] = []
         for s in self.segs[start:]:
-            if s.para.container == "than" and (
-                norm(s.plain) == label or re.fullmatch(rf"{label} [IVXLC]+", norm(s.plain))
-            ):
+            if self._is_appendix_label(s):
                 current = []
                 self.out.appendices.append(current)
                 self.mark("phu_luc_nhan", s)
@@ -575,6 +590,8 @@ class _Recognizer:
                 self.used.add(id(s))
 
     def run(self) -> Recognized:
+        if self.appendix_file():
+            return self.out
         after_header = self.header()
         after_title = self.title(after_header)
         end_body = self.body(after_title)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.profiles import load_profile
+from congvan.records import models
 from congvan.records.models import LOAI_VAN_BAN, VanBan, VanBanChung
 from congvan.records.rules import check_all
 from congvan.records.yaml_source import LineMap, dotted_path, load_yaml_file, without_gc
@@ -98,7 +99,10 @@ def _unknown_field(loc: tuple[Any, ...]) -> str:
     name = str(loc[-1])
     if " " in name:
         return "đoạn văn kết thúc bằng dấu ':' bị YAML hiểu là tên trường; hãy đặt cả đoạn trong dấu nháy \"...\""
-    fields = _fields_at(loc)
+    try:
+        fields = _fields_at(loc)
+    except Exception:  # a model shape this lookup does not know: still a Vietnamese message
+        fields = None
     if not fields:
         return "trường này không có trong mẫu hồ sơ (gõ nhầm tên trường?)"
     return (
@@ -155,44 +159,85 @@ def _step(tp: Any, step: Any) -> Any:
     return None
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """Drop pydantic's union branch names (the discriminator tag, 'Nut', 'str'...)."""
+#: Error types that only say "wrong type": one per union branch, merged into one message.
+_TYPE_ERRORS = frozenset(
+    {
+        "string_type",
+        "int_type",
+        "int_parsing",
+        "float_type",
+        "float_parsing",
+        "bool_type",
+        "bool_parsing",
+        "list_type",
+        "dict_type",
+        "model_type",
+        "model_attributes_type",
+        "date_type",
+        "none_required",
+    }
+)
+#: pydantic-core's names of schema branches for scalar types (field names are never these).
+_SCALAR_BRANCHES = frozenset({"str", "int", "float", "bool", "none", "date", "bytes", "decimal"})
+
+
+@functools.cache
+def _model_names() -> frozenset[str]:
+    """Class names of the record models: pydantic names union branches after them ('Nut', 'HangBang')."""
+    return frozenset(name for name, obj in vars(models).items() if isinstance(obj, type) and issubclass(obj, BaseModel))
+
+
+def _is_branch(part: Any, final: bool, kind: str) -> bool:
+    """A pydantic branch tag, not a field: ``function-after[...]``, ``list[...]``, ``constrained-str``, ``Nut``.
+
+    Field names are snake_case (no '[' or '-'); the last step of an unknown-key error is the user's own
+    key, kept whatever it looks like.
+    """
+    if not isinstance(part, str) or (final and kind in ("extra_forbidden", "invalid_key")):
+        return False
+    return "[" in part or "-" in part or part in _SCALAR_BRANCHES or part in _model_names()
+
+
+def _clean_loc(loc: tuple[Any, ...], kind: str = "") -> tuple[tuple[str | int, ...], bool]:
+    """pydantic's loc as a field path (discriminator tag and branch names dropped), and whether
+    the error belongs to one branch of a union."""
     out: list[str | int] = []
+    branched = False
+    last = len(loc) - 1
     for i, part in enumerate(loc):
-        if i == 0 and part in LOAI_VAN_BAN:
+        if i == 0 and part in _kinds():
             continue
-        if isinstance(part, str) and (
-            part in ("Nut", "str", "NhomNoiNhan", "constrained-str") or part.startswith("function-")
-        ):
+        if _is_branch(part, i == last, kind):
+            branched = True
             continue
         out.append(part)
-    return tuple(out)
+    return tuple(out), branched
 
 
 def _problems_from_pydantic(exc: ValidationError, source: str, lines: LineMap) -> list[Problem]:
-    seen: set[tuple[tuple[str | int, ...], str]] = set()
-    problems = []
+    found: dict[tuple[str | int, ...], dict[str, bool]] = {}  # loc -> message -> "a union branch's type error"
     for err in exc.errors(include_url=False):
-        loc = _clean_loc(err["loc"])
+        loc, branched = _clean_loc(err["loc"], err["type"])
         if err["type"].startswith("union_tag"):
             loc = ("loai",)
-        msg = _message(err)
-        if (loc, msg) in seen:
-            continue
-        seen.add((loc, msg))
-        problems.append(Problem(msg, file=source, field=dotted_path(loc) or None, line=lines.line_for(loc)))
-    return _drop_union_noise(problems)
+        messages = found.setdefault(loc, {})
+        message = _message(err)
+        messages[message] = messages.get(message, True) and branched and err["type"] in _TYPE_ERRORS
+    problems = []
+    for loc, messages in found.items():
+        deeper = any(len(other) > len(loc) and other[: len(loc)] == loc for other in found)
+        plain = [m for m, union_type in messages.items() if not union_type]
+        union = [m for m, union_type in messages.items() if union_type]
+        # One branch of a union erred here and another said more (deeper, or not about the type): keep that one.
+        kept = plain if (plain or deeper) else [_one_of(union)]
+        problems.extend(Problem(m, file=source, field=dotted_path(loc) or None, line=lines.line_for(loc)) for m in kept)
+    return problems
 
 
-def _drop_union_noise(problems: list[Problem]) -> list[Problem]:
-    """A wrong node in a ``Nut | str`` list errs once per branch; keep the useful one."""
-
-    def shadowed(p: Problem) -> bool:
-        return p.message == _MESSAGES["string_type"] and any(
-            q is not p and q.field and p.field and q.field.startswith(p.field) for q in problems
-        )
-
-    return [p for p in problems if not shadowed(p)]
+def _one_of(messages: list[str]) -> str:
+    """'phải là chuỗi chữ' + 'phải là số nguyên' -> 'phải là chuỗi chữ hoặc số nguyên'."""
+    kinds = [m.removeprefix("phải là ") for m in messages]
+    return "phải là " + " hoặc ".join(dict.fromkeys(kinds))
 
 
 def validate_data(data: Any, source: str, lines: LineMap | None = None) -> VanBanChung:

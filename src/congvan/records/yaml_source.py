@@ -18,9 +18,9 @@ column-mapping file) goes through :func:`load_yaml_file`. It
 
 Scalars follow the YAML 1.2 core schema with one tightening, so that nothing is
 guessed: ``null``/``~``/empty, ``true``/``false`` (three spellings each), plain
-decimal integers and floats; everything else — including ``0912345678`` (leading
-zero), ``0x1F``, ``.inf``, ``1_000`` and numbers of more than 18 digits — stays
-text exactly as written. Dates stay text too; pydantic parses them with their
+decimal integers and floats with a dot (``1.5``, ``1.0e+20``); everything else —
+including ``0912345678`` (leading zero), ``0x1F``, ``1e5``, ``.inf``, ``1_000`` and
+numbers of more than 18 digits — stays text exactly as written. Dates stay text too; pydantic parses them with their
 field and line.
 """
 
@@ -78,7 +78,9 @@ _WORDS: dict[str, Any] = {
 _WORD_START = frozenset("~nNtTfF")
 _NUMBER_START = frozenset("0123456789+-.")
 _INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
-_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|(?:0|[1-9][0-9]*)(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+#: A dot is required and an exponent needs its sign, so every float read here is one PyYAML's dumper
+#: quotes when it is text: what the web drafts and the importer write reads back unchanged.
+_FLOAT_RE = re.compile(r"(?:[-+]?(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?")
 _MISSING = object()
 
 

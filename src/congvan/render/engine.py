@@ -22,6 +22,7 @@ Every DOCX written is well-formed whatever the data or the template:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -240,10 +241,17 @@ def load_template_parts(path: str | Path) -> dict[str, bytes]:
     return parts
 
 
-def _xml_parser() -> Any:
-    from lxml import etree
+_PARSERS = threading.local()
 
-    return etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=False)
+
+def _xml_parser() -> Any:
+    """One parser per thread (lxml parsers are not thread-safe; making one costs more than a small parse)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        from lxml import etree
+
+        parser = _PARSERS.parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return parser
 
 
 class CompiledTemplate:

@@ -83,7 +83,7 @@ class RenderBudget:
         self.limits = limits
         self.deadline = time.perf_counter() + limits.seconds
         self.chars_left = limits.output_chars
-        self.rss_limit_kb = _rss_kb() + limits.memory_mb * 1024
+        self.rss_limit_kb = 0  # set at the first memory check: most renders never need one
         self._ticks = 0
 
     def tick(self) -> None:
@@ -92,8 +92,12 @@ class RenderBudget:
                 f"mẫu chạy quá {self.limits.seconds:g} giây (vòng lặp hoặc macro quá lớn) nên đã bị dừng"
             )
         self._ticks += 1
-        if not self._ticks & 63 and _rss_kb() > self.rss_limit_kb:
-            raise LimitExceeded(f"mẫu dùng quá {self.limits.memory_mb} MB bộ nhớ nên đã bị dừng")
+        if not self._ticks & 1023:  # a system call: only renders that loop a lot pay for it
+            rss = _rss_kb()
+            if not self.rss_limit_kb:
+                self.rss_limit_kb = rss + self.limits.memory_mb * 1024
+            elif rss > self.rss_limit_kb:
+                raise LimitExceeded(f"mẫu dùng quá {self.limits.memory_mb} MB bộ nhớ nên đã bị dừng")
 
     def spend(self, chars: int) -> None:
         self.chars_left -= chars

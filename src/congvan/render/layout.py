@@ -8,6 +8,7 @@ Done after Jinja so it also fits names a secretary edits in the template.
 
 from __future__ import annotations
 
+import html
 import re
 
 from lxml import etree
@@ -60,22 +61,117 @@ def _set_indent(line: etree._Element, side_mm: float) -> None:
 
 
 _IS_LINE = "w:pPr/w:pStyle[starts-with(@w:val, 'CVDuongKe')]"
-#: Where templates put rule lines: body paragraphs and cells of body-level tables (fast, shallow).
-_SHALLOW_LINES = etree.XPath(
-    f"/w:document/w:body/w:p[{_IS_LINE}] | /w:document/w:body/w:tbl/w:tr/w:tc/w:p[{_IS_LINE}]",
-    namespaces={"w": W_NS},
-)
-#: Anywhere (a secretary may nest them deeper): used when the shallow search misses some.
 _ALL_LINES = etree.XPath(f"//w:p[{_IS_LINE}]", namespaces={"w": W_NS})
 _MARK = '<w:pStyle w:val="CVDuongKe'
 _PARA_OPEN = re.compile(r"<w:p[ >]")
+_LINE_STYLE = re.compile(r'<w:pStyle w:val="([^"]*)"')
+_PARA_STYLE = re.compile(r'<w:p\b[^>]*>\s*<w:pPr(?: [^>]*)?>\s*<w:pStyle w:val="([^"]*)"')
+_RUN_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_TC_WIDTH = re.compile(r'<w:tcW w:w="(\d+)"')
+_IND = re.compile(r"<w:ind\b[^>]*/>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
 
-def _plan(lines: list[etree._Element], p: RuleProfile) -> list[tuple[etree._Element, float | None]]:
-    """Each rule line, with the side indent it needs (None: no text above it, remove it)."""
+class _Unexpected(Exception):
+    """The text is not shaped as the text pass expects: use the tree."""
+
+
+def _para_start(xml: str, pos: int) -> int:
+    return max(xml.rfind("<w:p>", 0, pos), xml.rfind("<w:p ", 0, pos))
+
+
+def _text_of(segment: str) -> str:
+    return html.unescape("".join(_RUN_TEXT.findall(segment)))
+
+
+def _sources_before(xml: str, start: int, style: str) -> list[str]:
+    """Texts of the paragraphs of *style* right before the one starting at *start*."""
+    texts = []
+    pos = start
+    while True:
+        end = pos
+        while end > 0 and xml[end - 1].isspace():
+            end -= 1
+        if not xml.startswith("</w:p>", end - 6):
+            return texts
+        begin = _para_start(xml, end - 6)
+        if begin < 0 or _PARA_OPEN.search(xml, begin + 1, end):
+            raise _Unexpected  # nested paragraphs (a text box): leave it to the tree
+        found = _PARA_STYLE.match(xml, begin)
+        if not found or found.group(1) != style:
+            return texts
+        texts.append(_text_of(xml[begin:end]))
+        pos = begin
+
+
+def _container_at(xml: str, start: int, text_mm: float) -> float:
+    if xml.count("<w:tbl>", 0, start) + xml.count("<w:tbl ", 0, start) - xml.count("</w:tbl>", 0, start) > 1:
+        raise _Unexpected  # nested tables
+    tc = max(xml.rfind("<w:tc>", 0, start), xml.rfind("<w:tc ", 0, start))
+    if tc < 0 or xml.find("</w:tc>", tc, start) >= 0:
+        return text_mm
+    width = _TC_WIDTH.search(xml, tc, start)
+    if width is None:
+        raise _Unexpected
+    return int(width.group(1)) * 25.4 / 1440 - 2 * CELL_MARGIN_MM
+
+
+def _ind_tag(existing: str | None, side_mm: float) -> str:
+    value = str(max(twips(side_mm), 0))
+    attrs = dict(_ATTR.findall(existing)) if existing else {}
+    attrs["w:left"] = value
+    attrs["w:right"] = value
+    return "<w:ind " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + "/>"
+
+
+def _fit_text(xml: str, p: RuleProfile) -> str:
+    """The pass on the text: find each line by its style mark, edit it in place (last first)."""
+    marks = []
+    pos = xml.find(_MARK)
+    while pos >= 0:
+        marks.append(pos)
+        pos = xml.find(_MARK, pos + 1)
+    edits: list[tuple[int, int, str]] = []
+    for mark in marks:
+        rule = _rule_for(_LINE_STYLE.match(xml, mark).group(1), p)  # type: ignore[union-attr]
+        if not rule:
+            continue
+        source_style, size, share = rule
+        start = _para_start(xml, mark)
+        end = xml.find("</w:p>", mark)
+        if start < 0 or end < 0 or _PARA_OPEN.search(xml, mark, end):
+            raise _Unexpected
+        end += len("</w:p>")
+        sources = _sources_before(xml, start, source_style)
+        if not sources:
+            edits.append((start, end, ""))
+            continue
+        container = _container_at(xml, start, p.trang.rong_chu_mm)
+        widest = max(min(text_width_mm(s, size, bold=True), container) for s in sources)
+        side = (container - widest * share) / 2
+        ppr_end = xml.find("</w:pPr>", mark, end)
+        if ppr_end < 0:
+            raise _Unexpected
+        old = _IND.search(xml, mark, ppr_end)
+        if old:
+            edits.append((old.start(), old.end(), _ind_tag(old.group(0), side)))
+            continue
+        before = (xml.find("<w:jc ", mark, ppr_end), xml.find("<w:rPr", mark, ppr_end))  # schema order
+        at = next((i for i in before if i >= 0), ppr_end)
+        edits.append((at, at, _ind_tag(None, side)))
+    pieces = []
+    last = 0
+    for begin, finish, text in edits:
+        pieces += [xml[last:begin], text]
+        last = finish
+    pieces.append(xml[last:])
+    return "".join(pieces)
+
+
+def _fit_tree(root: etree._Element, p: RuleProfile) -> str:
+    """The pass on the tree, for shapes the text pass does not handle; serialises the part."""
     text_mm = p.trang.rong_chu_mm
-    plan: list[tuple[etree._Element, float | None]] = []
-    for line in lines:
+    for line in _ALL_LINES(root):
         rule = _rule_for(_style(line) or "", p)
         if not rule:
             continue
@@ -87,88 +183,35 @@ def _plan(lines: list[etree._Element], p: RuleProfile) -> list[tuple[etree._Elem
             sources.append(_text(prev))
             prev = prev.getprevious()
         if not sources:
-            plan.append((line, None))
+            line.getparent().remove(line)
             continue
         widest = max(min(text_width_mm(s, size, bold=True), container) for s in sources)
-        plan.append((line, (container - widest * share) / 2))
-    return plan
-
-
-def _ind_text(ind: etree._Element) -> str | None:
-    attrs = []
-    for name, value in ind.attrib.items():
-        if not name.startswith(_W):
-            return None
-        attrs.append(f'w:{name[len(_W):]}="{value}"')
-    return f"<w:ind {' '.join(attrs)}/>"
-
-
-def _splice(xml: str, lines: list[etree._Element], plan: list[tuple[etree._Element, float | None]]) -> str | None:
-    """Apply the plan to the text itself (no re-serialisation); None if the text is not as expected."""
-    marks = []
-    pos = xml.find(_MARK)
-    while pos >= 0:
-        marks.append(pos)
-        pos = xml.find(_MARK, pos + 1)
-    if len(marks) != len(lines):
-        return None
-    order = [id(line) for line in lines]
-    by_id = {id(line): side for line, side in plan}
-    elements = {id(line): line for line, _ in plan}
-    for mark, line_id in sorted(zip(marks, order, strict=True), reverse=True):
-        if line_id not in by_id:
-            continue
-        start = max(xml.rfind("<w:p>", 0, mark), xml.rfind("<w:p ", 0, mark))
-        end = xml.find("</w:p>", mark)
-        if start < 0 or end < 0 or _PARA_OPEN.search(xml, mark, end):
-            return None
-        end += len("</w:p>")
-        side = by_id[line_id]
-        if side is None:
-            xml = xml[:start] + xml[end:]
-            continue
-        line = elements[line_id]
-        _set_indent(line, side)
-        ind = _ind_text(line.find(f"{_W}pPr/{_W}ind"))
-        ppr_end = xml.find("</w:pPr>", mark, end)
-        if ind is None or ppr_end < 0:
-            return None
-        old = re.compile(r"<w:ind\b[^>]*/>").search(xml, mark, ppr_end)
-        if old:
-            xml = xml[: old.start()] + ind + xml[old.end() :]
-            continue
-        jc = xml.find("<w:jc ", mark, ppr_end)
-        at = jc if jc >= 0 else ppr_end
-        xml = xml[:at] + ind + xml[at:]
-    return xml
-
-
-def fit_lines_in(root: etree._Element, xml: str, p: RuleProfile) -> str:
-    """document.xml text with every rule line sized to its text.
-
-    *root* is the tree the render check already parsed from *xml*; the lines are
-    found there with one XPath and the few edits are spliced into the text, so a
-    document with a 10,000-row appendix is neither walked in Python nor serialised
-    again. Should the text not look as expected, the tree is edited and serialised.
-    """
-    lines = _SHALLOW_LINES(root)
-    if len(lines) != xml.count(_MARK):
-        lines = _ALL_LINES(root)
-    plan = _plan(lines, p)
-    if not plan:
-        return xml
-    spliced = _splice(xml, lines, plan)
-    if spliced is not None:
-        return spliced
-    for line, side in plan:
-        if side is None:
-            line.getparent().remove(line)
-        else:
-            _set_indent(line, side)
+        _set_indent(line, (container - widest * share) / 2)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True).decode("utf-8")
 
 
+def fit_lines_in(root: etree._Element | None, xml: str, p: RuleProfile) -> str:
+    """document.xml text with every rule line sized to its text.
+
+    The lines are found by their style mark in the rendered text and the few edits
+    spliced in, so a document with a 10,000-row appendix is neither walked in Python
+    nor parsed or serialised again (the render check already parsed it once, and
+    *root* is that tree: should the text be shaped unexpectedly, nested tables or
+    text boxes, the pass runs on the tree and serialises it).
+    """
+    if _MARK not in xml:
+        return xml
+    try:
+        return _fit_text(xml, p)
+    except _Unexpected:
+        return _fit_tree(root if root is not None else etree.fromstring(xml.encode("utf-8")), p)
+
+
 def fit_lines(document_xml: bytes, p: RuleProfile) -> bytes:
-    """Return document.xml with every rule line sized to its text (parses; for callers without a tree)."""
-    root = etree.fromstring(document_xml)
-    return fit_lines_in(root, document_xml.decode("utf-8"), p).encode("utf-8")
+    """document.xml with every rule line sized to its text, from bytes (parses; the old entry point)."""
+    return fit_lines_in(None, document_xml.decode("utf-8"), p).encode("utf-8")
+
+
+def fit_lines_tree(document_xml: bytes, p: RuleProfile) -> bytes:
+    """The tree pass alone (reference for tests and the benchmark)."""
+    return _fit_tree(etree.fromstring(document_xml), p).encode("utf-8")

@@ -36,6 +36,8 @@ from congvan.render.lint import LintFinding
 
 MAGIC = b"congvan-mau-1\n"
 _LEN = struct.Struct("<Q")
+#: Entries kept; older ones (least recently written) go when a new one is stored.
+MAX_ENTRIES = 200
 _ENGINE_FILES = ("engine.py", "jinja_env.py", "lint.py", "template_cache.py")
 
 
@@ -175,6 +177,7 @@ def store(key: str, entry: Entry) -> None:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(blob)
             os.replace(tmp, path)
+            _prune(path.parent)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -182,3 +185,18 @@ def store(key: str, entry: Entry) -> None:
     except OSError:
         return
 
+
+
+def _prune(folder: Path) -> None:
+    """Keep the cache bounded: templates edited many times must not fill the disk."""
+    entries = list(folder.glob("*.bin"))
+    if len(entries) <= MAX_ENTRIES:
+        return
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+    for old in sorted(entries, key=written)[: len(entries) - MAX_ENTRIES]:
+        with contextlib.suppress(OSError):
+            old.unlink()
