@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from congvan.batch.dot import DotConfig
 from congvan.batch.run import BatchOptions, run_batch
 from congvan.batch.sample_data import HEADERS, families, write_csv
 from congvan.errors import CongvanError
-from tests.test_batch import DOT
 
 pytestmark = pytest.mark.xdist_group("dask")
 ROWS = 90
+DOT = DotConfig(co_quan="Ủy ban nhân dân xã An Bình", dia_danh="An Bình", nam=2026, so_quyet_dinh=215)
 
 
 @pytest.fixture(scope="session")
