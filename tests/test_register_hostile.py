@@ -124,3 +124,50 @@ def test_unreachable_postgresql(tmp_path: Path) -> None:
     res = _congvan("ds", "--nam", "2026", "--db", url, cwd=tmp_path)
     line = _one_vietnamese_line(res, "không kết nối được", "127.0.0.1")
     assert "matkhau-bi-mat" not in line and "***" in line
+
+
+_TAKE_LOOP = """
+import sys
+from datetime import date
+from congvan.register import service
+vb = service.VanBanDangKy(so_dang_ky="LDLD", co_quan="LĐLĐ", ma_loai="KH", ngay=date(2026, 3, 5),
+                          trich_yeu="Bão")
+service.cap_so(sys.argv[1], vb)
+open(sys.argv[2], "w").close()  # at work: the parent may start killing
+while True:
+    service.cap_so(sys.argv[1], vb)
+"""
+
+
+@pytest.mark.slow
+def test_takers_killed_at_random_moments_leave_no_gap_and_no_duplicate(db: str, tmp_path: Path) -> None:
+    """SIGKILL storms: every committed row has its audit line, numbers run 1..N with no gap."""
+    import random
+
+    service.tao_so_dang_ky(db, "LDLD", co_quan="LĐLĐ")
+    rng = random.Random(7)
+    for storm in range(3):
+        markers = [tmp_path / f"at-work-{storm}-{i}" for i in range(3)]
+        procs = [subprocess.Popen([sys.executable, "-c", _TAKE_LOOP, db, str(m)]) for m in markers]
+        try:
+            deadline = time.monotonic() + 60
+            while not all(m.exists() for m in markers):
+                assert all(p.poll() is None for p in procs), "a taker died on its own"
+                assert time.monotonic() < deadline, "takers never got to work"
+                time.sleep(0.02)
+            time.sleep(rng.random() * 0.5)
+            for p in procs:
+                time.sleep(rng.random() * 0.2)
+                os.kill(p.pid, signal.SIGKILL)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                p.wait(timeout=30)
+    after = take(db, so_dang_ky="LDLD", trich_yeu="Sau bão")
+    rows = service.danh_sach(db, 2026)
+    assert len(rows) >= 10  # at least one take per taker per storm, plus the last
+    assert [r.so for r in rows] == list(range(1, len(rows) + 1)) and after.so == len(rows)
+    print(f"{len(rows) - 1} numbers taken between kills")
+    takes = [e for e in service.nhat_ky(db) if e["hanh_dong"] == "cap_so"]
+    assert sorted(e["noi_dung"]["so"] for e in takes) == [r.so for r in rows]  # one line per row

@@ -181,7 +181,7 @@ class Tx:
         return value.isoformat() if self._sqlite and value is not None else value
 
     def moment(self, value: datetime) -> Any:
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self._sqlite else value
+        return value.isoformat(" ", "microseconds") if self._sqlite else value
 
     def read_day(self, value: Any) -> date | None:
         return date.fromisoformat(value) if isinstance(value, str) else value

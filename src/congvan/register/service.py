@@ -42,7 +42,7 @@ from congvan.errors import CongvanError, Problem
 from congvan.register import schema as t
 from congvan.register.db import Conflict, Reconnect, Tx, database
 from congvan.register.fold import khoa_tim_kiem
-from congvan.vi.ky_tu import loi_ky_tu
+from congvan.vi.ky_tu import KY_TU_CAM, loi_ky_tu
 from congvan.vi.so_ky_hieu import ky_hieu_van_ban, loi_ky_hieu, so_va_ky_hieu, tach_so_ky_hieu
 
 # Test hook: when set to a file path, a take pauses inside its transaction right
@@ -185,6 +185,10 @@ def _check_text(**fields: object) -> None:
     A row is kept for years and printed (XLSX/DOCX), so a control character must be
     refused here, naming the field, not discovered when the year is exported.
     """
+    texts = [v for value in fields.values()
+             for v in (value if isinstance(value, (list, tuple)) else (value,)) if isinstance(v, str)]
+    if not KY_TU_CAM.search("\n".join(texts)):  # the common case: one scan, nothing found
+        return
     problems = []
     for name, value in fields.items():
         values = value if isinstance(value, (list, tuple)) else [value]
@@ -216,10 +220,12 @@ def _nguoi(nguoi: str | None) -> str:
 
 
 def _audit(
-    tx: Tx, nguoi: str, hanh_dong: str, so_dang_ky_id: int | None, luc: datetime, **payload: Any
+    tx: Tx, nguoi: str, hanh_dong: str, so_dang_ky_id: int | None, luc: datetime | str,
+    **payload: Any,
 ) -> None:
     tx.execute(_AUDIT, {
-        "luc": tx.moment(luc), "nguoi": nguoi, "hanh_dong": hanh_dong, "r": so_dang_ky_id,
+        "luc": tx.moment(luc) if isinstance(luc, datetime) else luc, "nguoi": nguoi,
+        "hanh_dong": hanh_dong, "r": so_dang_ky_id,
         "noi_dung": json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True),
     })
 
@@ -482,6 +488,7 @@ def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) ->
         _pause_hook()
         so_ky_hieu = so_va_ky_hieu(so, ky_hieu)
         now = _now()
+        luc = tx.moment(now)
         trich_yeu = (vb.trich_yeu or "").strip()
         tx.execute(_INSERT_ROW, {
             "r": reg.id, "nam": nam, "so": so, "ky_hieu": ky_hieu, "so_ky_hieu": so_ky_hieu,
@@ -489,21 +496,31 @@ def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) ->
             "trich_yeu": trich_yeu, "khong_dau": khoa_tim_kiem(trich_yeu),
             "nguoi_ky": vb.nguoi_ky or "", "noi_nhan": vb.noi_nhan or "",
             "don_vi": vb.don_vi or "", "so_ban": vb.so_ban, "trang_thai": trang_thai,
-            "khoa": vb.khoa, "nguoi": nguoi, "luc": tx.moment(now),
+            "khoa": vb.khoa, "nguoi": nguoi, "luc": luc,
         })
         action = "cap_so" if trang_thai == t.TRANG_THAI_DA_CAP else "giu_so"
-        _audit(tx, nguoi, action, reg.id, now, nam=nam, so=so, so_ky_hieu=so_ky_hieu,
+        _audit(tx, nguoi, action, reg.id, luc, nam=nam, so=so, so_ky_hieu=so_ky_hieu,
                ngay=vb.ngay.isoformat(), trich_yeu=vb.trich_yeu, khoa=vb.khoa,
                ma_loai=ma_loai or "", loai_series=reg.loai_series)
         return CapSo(so, nam, ky_hieu, so_ky_hieu, True, reg.id, reg.ma, trang_thai, vb.ngay)
 
 
 def _build_ky_hieu(reg: SoDangKy, ma_loai: str | None, vb: VanBanDangKy) -> str:
-    if vb.ky_hieu and vb.ky_hieu.strip():
-        ky_hieu = vb.ky_hieu.strip()
+    return _ky_hieu(reg.co_quan_viet_tat, ma_loai, tuple(vb.co_quan_phoi_hop), vb.don_vi,
+                    vb.ky_hieu)
+
+
+@lru_cache(maxsize=256)
+def _ky_hieu(
+    co_quan: str, ma_loai: str | None, phoi_hop: tuple[str, ...], don_vi: str | None,
+    own: str | None,
+) -> str:
+    """The checked symbol (pure, so cached: a process keeps taking the same few)."""
+    if own and own.strip():
+        ky_hieu = own.strip()
     else:
-        bodies = [reg.co_quan_viet_tat, *[p.strip() for p in vb.co_quan_phoi_hop if p.strip()]]
-        ky_hieu = ky_hieu_van_ban(ma_loai, bodies, (vb.don_vi or "").strip() or None)
+        bodies = [co_quan, *[p.strip() for p in phoi_hop if p.strip()]]
+        ky_hieu = ky_hieu_van_ban(ma_loai, bodies, (don_vi or "").strip() or None)
     problem = loi_ky_hieu(ky_hieu, [ma_loai] if ma_loai else [])
     if problem:
         raise CongvanError(problem)

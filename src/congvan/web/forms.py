@@ -110,7 +110,8 @@ def words(name: str, s: dict[str, Any]) -> tuple[str, str]:
         label = label.rsplit(",", 1)[0].strip()
     if not label or len(label) > 60:
         label = name.replace("_", " ").capitalize()
-    return label, desc if desc != label else ""
+    rest = desc[len(label) :].lstrip(" ;,:.") if desc.startswith(label) else desc
+    return label, rest[:1].upper() + rest[1:] if rest else ""
 
 
 # --------------------------------------------------------------------------- nodes
@@ -167,9 +168,11 @@ class FormBuilder:
             nodes.append(self.node(f"{PREFIX}.{prop}", prop, ps, data.get(prop), prop in required, 0))
         return nodes
 
-    def node(self, name: str, prop: str, s: dict[str, Any], value: Any, required: bool, depth: int) -> Node:
+    def node(
+        self, name: str, prop: str, s: dict[str, Any], value: Any, required: bool, depth: int, item: str = ""
+    ) -> Node:
         self.slots.add(name)
-        label, help_ = words(prop, s)
+        label, help_ = (item, "") if item else words(prop, s)
         alts, _nullable = self.schema.branches(s)
         if len(alts) == 1:
             return self._single(name, prop, alts[0], value, required, depth, label, help_)
@@ -190,7 +193,7 @@ class FormBuilder:
         kind = s.get("type")
         if "enum" in s or "const" in s:
             values = s.get("enum") or [s["const"]]
-            options = [("", "(không chọn)")] if not required else []
+            options = [("", "(không chọn)")]  # also when required: its parent may be optional
             options += [(str(v), str(v)) for v in values]
             return Node(
                 "select", name, label, help_, required, "" if value is None else str(value), options, depth=depth
@@ -211,7 +214,9 @@ class FormBuilder:
             node = Node("list", name, label, help_, required, count=len(items), depth=depth)
             item_schema = s.get("items", {})
             for i, item in enumerate(items):
-                node.children.append(self.node(f"{name}.{i}", prop, item_schema, item, True, depth + 1))
+                node.children.append(
+                    self.node(f"{name}.{i}", prop, item_schema, item, True, depth + 1, f"{label} {i + 1}")
+                )
             return node
         if kind == "boolean":
             checked = value if isinstance(value, bool) else s.get("default", False)
@@ -366,7 +371,9 @@ class FormReader:
             return [self.value(f"{name}.{i}", s.get("items", {})) for i in range(count)]
         if kind == "boolean":
             raw = self.get(name)
-            return None if raw is None else raw == "1"
+            if raw is None or (raw == "1") == s.get("default", False):
+                return None  # the default is not written (YAML stays as short as typed)
+            return raw == "1"
         if kind == "integer":
             text = self._text(name)
             if text is None:
@@ -529,7 +536,7 @@ def clean(value: Any) -> Any:
         out = {}
         for k, v in value.items():
             v = clean(v)
-            if v is None or v == "" or v == []:
+            if v is None or v == "" or v == [] or v == {}:
                 continue
             out[k] = v
         return out

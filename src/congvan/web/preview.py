@@ -1,4 +1,4 @@
-"""Preview: record -> DOCX (the one renderer) -> PDF -> page PNGs, plus readable text.
+"""Preview: record -> DOCX (the one renderer) -> PDF -> page images, plus readable text.
 
 The PDF step uses ``congvan.pdf.docx_bytes_to_pdf`` (a kept-warm LibreOffice)
 when the installed congvan has it; otherwise a thin adapter over
@@ -25,7 +25,7 @@ from congvan.records.models import VanBanChung
 from congvan.render.document import DocumentRenderer
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-PNG_DPI = 60
+IMAGE_DPI = 80
 MAX_CACHED = 40
 _renderer = DocumentRenderer()
 _render_lock = threading.Lock()
@@ -52,7 +52,8 @@ def docx_to_pdf(data: bytes, timeout: float = 60.0) -> bytes:
         return made.read_bytes()
 
 
-def pdf_to_pngs(pdf_bytes: bytes, folder: Path, dpi: int = PNG_DPI) -> list[Path]:
+def pdf_to_images(pdf_bytes: bytes, folder: Path, dpi: int = IMAGE_DPI) -> list[Path]:
+    """Page images of a PDF (JPEG: poppler's PNG encoder is ~9x slower here for no visible gain on text)."""
     if shutil.which("pdftoppm") is None:
         raise CongvanError("thiếu công cụ pdftoppm để xem trước; cài gói poppler-utils")
     folder.mkdir(parents=True, exist_ok=True)
@@ -60,15 +61,15 @@ def pdf_to_pngs(pdf_bytes: bytes, folder: Path, dpi: int = PNG_DPI) -> list[Path
         src = Path(tmp) / "x.pdf"
         src.write_bytes(pdf_bytes)
         subprocess.run(
-            ["pdftoppm", "-png", "-r", str(dpi), str(src), str(Path(tmp) / "trang")],
+            ["pdftoppm", "-jpeg", "-jpegopt", "quality=88", "-r", str(dpi), str(src), str(Path(tmp) / "trang")],
             check=True,
             capture_output=True,
             timeout=60,
         )
-        pages = sorted(Path(tmp).glob("trang-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+        pages = sorted(Path(tmp).glob("trang-*.jpg"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
         out = []
         for i, page in enumerate(pages, start=1):
-            target = folder / f"{i}.png"
+            target = folder / f"{i}.jpg"
             page.replace(target)
             out.append(target)
     return out
@@ -96,7 +97,7 @@ class Preview:
 
 
 class PreviewCache:
-    """Page images by DOCX hash in ``folder/<hash>/<n>.png``; oldest dropped first."""
+    """Page images by DOCX hash in ``folder/<hash>/<n>.jpg``; oldest dropped first."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -107,23 +108,23 @@ class PreviewCache:
         key = hashlib.sha256(docx).hexdigest()[:32]
         target = self.folder / key
         text = docx_text(docx)
-        if not (target / "1.png").exists():
+        if not (target / "1.jpg").exists():
             pdf_bytes = docx_to_pdf(docx)
             staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=".tam-"))
-            pdf_to_pngs(pdf_bytes, staging)
+            pdf_to_images(pdf_bytes, staging)
             with self._lock:
                 if target.exists():
                     shutil.rmtree(staging, ignore_errors=True)
                 else:
                     staging.rename(target)
                 self._trim()
-        pages = len(list(target.glob("*.png")))
+        pages = len(list(target.glob("*.jpg")))
         return Preview(key, pages, text)
 
     def page(self, key: str, number: int) -> Path | None:
         if not key.isalnum() or len(key) != 32:
             return None
-        path = self.folder / key / f"{int(number)}.png"
+        path = self.folder / key / f"{int(number)}.jpg"
         return path if path.is_file() else None
 
     def _trim(self) -> None:

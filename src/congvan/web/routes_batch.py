@@ -80,7 +80,16 @@ def _columns(folder: Path, kind: str, mapping: dict[str, str]) -> dict[str, Any]
         except CongvanError as exc:
             chosen = {i: mapping.get(h, "") for i, h in enumerate(headers)}
             problems = [p.message for p in exc.problems]
-    return {"headers": headers, "chosen": chosen, "fields": list(model.model_fields), "problems": problems}
+    fields = [(f, _field_label(model, f)) for f in model.model_fields]
+    return {"headers": headers, "chosen": chosen, "fields": fields, "problems": problems}
+
+
+def _field_label(model: type, name: str) -> str:
+    """A row field as the secretary knows it: its usual header, else its description, else its name."""
+    aliases = getattr(model, "HEADERS", {}).get(name, ())
+    info = model.model_fields[name]
+    words = aliases[0] if aliases else (info.description or "")
+    return f"{words[:1].upper()}{words[1:]} ({name})" if words else name
 
 
 def _check(folder: Path, kind: str, mapping: dict[str, str]) -> tuple[RowStats, list[BadRow], list[str]]:

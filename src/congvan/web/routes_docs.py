@@ -160,7 +160,9 @@ def install(app: FastAPI) -> None:
         h = _get(request, ho_so_id)
         _, data = await _read(request, h)
         h, problems = drafts.ghi_tam(settings_of(request).db, ho_so_id, data, user.ten_dang_nhap, phien_ban_moi=False)
-        return page(request, "_editor.html", _editor_context(h, h.du_lieu, problems))
+        response = page(request, "_editor.html", _editor_context(h, h.du_lieu, problems))
+        response.headers["HX-Trigger"] = "form-changed"  # the preview follows structure changes too
+        return response
 
     @app.post("/ho-so/{ho_so_id}/luu", response_class=HTMLResponse)
     async def save(request: Request, ho_so_id: int) -> Response:
@@ -192,13 +194,13 @@ def install(app: FastAPI) -> None:
                 ctx["problems"] = problems_text(exc.problems)
         return page(request, "_xem_truoc.html", ctx)
 
-    @app.get("/ho-so/{ho_so_id}/trang/{key}/{so}.png")
+    @app.get("/ho-so/{ho_so_id}/trang/{key}/{so}.jpg")
     async def page_image(request: Request, ho_so_id: int, key: str, so: int) -> Response:
         require(request)
         path = request.app.state.previews.page(key, so)
         if path is None:
             raise HTTPException(404, "Không có trang này.")
-        return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+        return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/ho-so/{ho_so_id}/docx")
     async def get_docx(request: Request, ho_so_id: int) -> Response:

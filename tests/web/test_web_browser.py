@@ -1,0 +1,248 @@
+"""The whole job in a real Chromium: draft with live preview, review, issue, register, batch, a11y.
+
+One server and one browser for the run (conftest session fixtures); screenshots of
+the main pages go to output/web-screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+from pathlib import Path
+
+import pytest
+from web_helpers import ROOT, browser, login, server, shot
+
+__all__ = ["browser", "server"]  # session fixtures
+
+from congvan.web import drafts
+
+pytestmark = pytest.mark.xdist_group("web")
+
+KE_HOACH = ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml"
+
+
+def _fill_plan(page) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#i-f-co_quan_ban_hanh-0-ten", "LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE")
+    page.fill("#i-f-co_quan_ban_hanh-0-viet_tat", "LĐLĐ")
+    page.fill("#i-f-dia_danh", "Bến Tre")
+    page.fill("#i-f-trich_yeu", "Tổ chức Tháng Công nhân năm 2026")
+    page.fill("#i-f-noi_dung-0-__text", "Ban Thường vụ xây dựng kế hoạch tổ chức Tháng Công nhân như sau.")
+    page.fill("#i-f-chu_ky-0-chuc_vu", "CHỦ TỊCH")
+    page.fill("#i-f-chu_ky-0-ho_ten", "Nguyễn Văn An")
+    page.fill("#i-f-noi_nhan-0", "Các công đoàn cơ sở")
+
+
+def _preview_key(page) -> str:  # type: ignore[no-untyped-def]
+    page.wait_for_selector("#xem-truoc .pages img", timeout=60_000)
+    return page.get_attribute("#xem-truoc .pages", "data-key") or ""
+
+
+def test_clerk_drafts_leader_reviews_clerk_issues(browser, server) -> None:
+    import test_format_rules as rules
+    from docx_inspect import Docx
+
+    ctx, page = login(browser, server, "chuyenvien")
+    page.goto(server.url + "/ho-so/moi")
+    page.select_option("#loai", "ke_hoach")
+    page.click("text=Tạo hồ sơ")
+    page.wait_for_selector("#hs-form")
+    shot(page, "01-bieu-mau-trong")
+    _fill_plan(page)
+    # The last recipient must be "Lưu: VT, ...": the same message as the CLI, at the field and in the summary.
+    page.wait_for_function("() => (document.querySelector('#e-f-noi_nhan-0') || {}).innerText.includes('Lưu')")
+    message = page.inner_text("#e-f-noi_nhan-0 .msg")
+    assert "Lưu" in message
+    assert message in page.inner_text("#tom-tat-loi")
+    shot(page, "02-loi-noi-nhan")
+    page.click("button[value='add:f.noi_nhan']")
+    page.wait_for_selector("#i-f-noi_nhan-1")
+    page.fill("#i-f-noi_nhan-1", "Lưu: VT, TG.")
+    first = _preview_key(page)
+    assert "Hồ sơ hợp lệ" in page.inner_text("#tom-tat-loi")
+    assert "THÁNG CÔNG NHÂN" in page.inner_text(".doc-text").upper()
+    page.fill("#i-f-trich_yeu", "Tổ chức Tháng Công nhân và Tháng hành động năm 2026")
+    page.wait_for_function(
+        "k => (document.querySelector('#xem-truoc .pages') || {dataset: {}}).dataset.key !== k",
+        arg=first,
+        timeout=60_000,
+    )
+    assert "THÁNG HÀNH ĐỘNG" in page.inner_text(".doc-text").upper()
+    shot(page, "03-xem-truoc")
+    page.click("#nut-luu")
+    page.wait_for_selector("#da-luu")
+    hid = int(page.get_attribute("#hs-form", "action").split("/")[2])
+    page.click("#nut-trinh")
+    page.wait_for_selector("text=Chờ duyệt")
+    ctx.close()
+
+    ctx, page = login(browser, server, "lanhdao")
+    page.goto(f"{server.url}/ho-so/{hid}/duyet")
+    page.wait_for_selector(".pages img")
+    shot(page, "04-duyet")
+    page.fill("#y_kien", "Đồng ý.")
+    page.click("#nut-dong-y")
+    page.wait_for_selector("text=Đã duyệt")
+    ctx.close()
+
+    ctx, page = login(browser, server, "vanthu1")
+    page.goto(f"{server.url}/ho-so/{hid}")
+    page.click("#nut-ban-hanh")
+    page.wait_for_selector("#so-tam")
+    shot(page, "05-ban-hanh")
+    page.click("#nut-xac-nhan")
+    page.wait_for_selector("#so-ky-hieu")
+    symbol = page.inner_text("#so-ky-hieu strong")
+    assert symbol.endswith("/KH-LĐLĐ")
+    shot(page, "06-da-ban-hanh")
+    with page.expect_download() as got:
+        page.click("#tai-docx")
+    data = Path(got.value.path()).read_bytes()
+    with page.expect_download() as got_pdf:
+        page.click("#tai-pdf")
+    assert Path(got_pdf.value.path()).read_bytes().startswith(b"%PDF")
+    ctx.close()
+
+    assert drafts.lay(server.db, hid).trang_thai == "da_ban_hanh"
+    with pytest.raises(Exception, match="không sửa được"):
+        drafts.ghi_tam(server.db, hid, {"loai": "ke_hoach"}, "chuyenvien", phien_ban_moi=True)
+    record, problems = drafts.validate(drafts.lay(server.db, hid).du_lieu)
+    assert record is not None and not problems and record.so is not None
+    doc = Docx(data)
+    assert any(symbol in text for text in doc.texts())
+    checks = [
+        f
+        for n, f in vars(rules).items()
+        if n.startswith("test_") and list(inspect.signature(f).parameters) == ["sample"]
+    ]
+    assert len(checks) >= 15
+    for check in checks:
+        check((record, doc))
+
+
+def _approved(db: str, title: str) -> int:
+    hid = drafts.nhap_yaml(db, KE_HOACH.read_text(encoding="utf-8").replace("trao học bổng", title), "chuyenvien")
+    drafts.doi_trang_thai(db, hid, "cho_duyet", "chuyenvien", tu={"nhap"})
+    drafts.doi_trang_thai(db, hid, "da_duyet", "lanhdao", tu={"cho_duyet"})
+    return hid
+
+
+def test_two_clerks_issue_at_the_same_moment_get_different_numbers(browser, server) -> None:
+    first, second = _approved(server.db, "đợt một"), _approved(server.db, "đợt hai")
+    c1, p1 = login(browser, server, "vanthu1")
+    c2, p2 = login(browser, server, "vanthu2")
+    p1.goto(f"{server.url}/ho-so/{first}/ban-hanh")
+    p2.goto(f"{server.url}/ho-so/{second}/ban-hanh")
+    assert p1.inner_text("#so-tam").split()[0] == p2.inner_text("#so-tam").split()[0]
+    # Both submit before either response comes back.
+    p1.evaluate("document.querySelector('#nut-xac-nhan').click()")
+    p2.evaluate("document.querySelector('#nut-xac-nhan').click()")
+    for page in (p1, p2):
+        page.wait_for_selector("#so-ky-hieu, #bao-doi-so", timeout=60_000)
+    noticed = [p for p in (p1, p2) if p.query_selector("#bao-doi-so")]
+    assert len(noticed) == 1, "exactly one of the two must be told that the shown number was taken"
+    shot(noticed[0], "07-so-da-bi-lay")
+    assert "đã được người khác lấy" in noticed[0].inner_text("#bao-doi-so")
+    noticed[0].click("#nut-xac-nhan")
+    noticed[0].wait_for_selector("#so-ky-hieu")
+    numbers = {drafts.lay(server.db, hid).so_ky_hieu for hid in (first, second)}
+    assert len(numbers) == 2 and None not in numbers
+    c1.close()
+    c2.close()
+
+
+def test_batch_upload_shows_bad_rows_before_anything_is_made(browser, server, tmp_path) -> None:
+    ctx, page = login(browser, server, "vanthu1")
+    page.goto(server.url + "/in-loat")
+    page.set_input_files("#b-tep", str(ROOT / "records" / "batch" / "gia_dinh_loi.csv"))
+    page.click("text=Tải lên")
+    page.wait_for_selector("#nut-kiem-tra")
+    bad_batch = page.url.rsplit("/", 1)[1]
+    page.click("#nut-kiem-tra")
+    page.wait_for_selector("#dong-loi")
+    rows = page.query_selector_all("#dong-loi tbody tr")
+    assert rows and all(r.query_selector_all("td")[0].inner_text().strip().isdigit() for r in rows)
+    assert page.query_selector("#nut-chay") is None
+    assert not (server.data_dir / "dot-in" / bad_batch / "ket-qua").exists()
+    shot(page, "08-dong-loi")
+
+    good = tmp_path / "tot.csv"
+    with good.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["STT", "Họ và tên chủ hộ", "Địa chỉ", "Năm sinh"])
+        for i in range(1, 7):
+            w.writerow([i, f"Nguyễn Văn Hộ {i}", f"Thôn {i}, xã An Bình", 1970 + i])
+    page.goto(server.url + "/in-loat")
+    page.set_input_files("#b-tep", str(good))
+    page.set_input_files("#b-dot", str(ROOT / "records" / "batch" / "dot_2026.yaml"))
+    page.click("text=Tải lên")
+    page.click("#nut-kiem-tra")
+    assert "6 dòng đúng, 0 dòng lỗi" in page.inner_text("#thong-ke")
+    page.click("#nut-chay")
+    page.reload()  # progress survives a reload
+    page.wait_for_selector("#tien-do a[href$='giay_cong_nhan.zip']", timeout=60_000)
+    assert page.get_attribute("#thanh-tien-do", "value") == page.get_attribute("#thanh-tien-do", "max") == "6"
+    shot(page, "09-in-loat-xong")
+    with page.expect_download() as got:
+        page.click("#tien-do a[href$='giay_cong_nhan.zip']")
+    import zipfile
+
+    names = zipfile.ZipFile(got.value.path()).namelist()
+    assert len(names) == 6 and all("Nguyễn Văn Hộ" in n for n in names)
+    assert bad_batch not in page.url
+    ctx.close()
+
+
+def test_every_page_has_no_serious_accessibility_violation(browser, server) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    only = {
+        "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+        "resultTypes": ["violations"],
+    }
+    hid = _approved(server.db, "kiểm tra truy cập")
+    draft = drafts.nhap_yaml(server.db, KE_HOACH.read_text(encoding="utf-8"), "chuyenvien")
+    pages = {
+        "chuyenvien": ["/", "/ho-so/moi", f"/ho-so/{draft}", "/so", "/in-loat"],
+        "lanhdao": [f"/ho-so/{hid}/duyet", f"/ho-so/{hid}"],
+        "vanthu1": [f"/ho-so/{hid}/ban-hanh", "/so", "/in-loat"],
+        "quantri": ["/tai-khoan", "/nhat-ky"],
+    }
+    found = {}
+    ctx = browser.new_context()
+    anon = ctx.new_page()
+    anon.goto(server.url + "/dang-nhap")
+    found["/dang-nhap"] = _serious(axe.run(anon, options=only))
+    ctx.close()
+    for user, paths in pages.items():
+        ctx, page = login(browser, server, user)
+        for path in paths:
+            page.goto(server.url + path)
+            if path == f"/ho-so/{draft}":
+                page.wait_for_selector("#xem-truoc .pages img", timeout=60_000)
+            found[f"{user} {path}"] = _serious(axe.run(page, options=only))
+        ctx.close()
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, bad
+
+
+def _serious(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in result.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def test_unsigned_and_wrong_role_in_the_browser(browser, server) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(server.url + "/so")
+    assert "/dang-nhap" in page.url
+    ctx.close()
+    hid = _approved(server.db, "quyền")
+    ctx, page = login(browser, server, "chuyenvien")
+    response = page.goto(f"{server.url}/ho-so/{hid}/ban-hanh")
+    assert response.status == 403 and "không có quyền" in page.inner_text("main")
+    ctx.close()
