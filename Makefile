@@ -8,6 +8,7 @@ setup:
 
 demo: setup
 	$(PY) -m congvan render records records/kinds -o output --pdf
+	$(PY) -m congvan render records/quy-tac -o output/quy-tac --pdf
 
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadgroup

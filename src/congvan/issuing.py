@@ -55,6 +55,9 @@ def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
         khoa=record_key(path),
         mat=record.mat,
         ky_hieu=printed,
+        noi_so=profile.so_ky_hieu.noi_so,
+        noi_loai=profile.so_ky_hieu.noi_loai,
+        hai_chu_so=profile.so_ky_hieu.hai_chu_so,
     )
     try:
         allocation = cap_so(db, vb)

@@ -127,7 +127,7 @@ class OPhu(_Strict):
 
 class ChuDe(_Strict):
     quoc_hieu: str
-    tieu_ngu: str
+    tieu_ngu: str  # "" when the rule set has no second title line (Party, Đoàn)
     nhan_so: str
     nhan_noi_nhan: str
     nhan_kinh_gui: str
@@ -136,6 +136,29 @@ class ChuDe(_Strict):
     quyet_nghi: str
     ket_thuc: str
     nhu_tren: str
+    # Mark under the issuing body's name instead of the short line ("*" Party, "***" Đoàn).
+    dau_co_quan: str = ""
+    # The last Nơi nhận item: a pattern it must match and the example the error shows.
+    mau_luu: str = r"^\s*-?\s*Lưu\s*:\s*VT\b"
+    vi_du_luu: str = "Lưu: VT, <đơn vị soạn thảo>"
+
+
+class KieuChu(_Strict):
+    """Looks that differ between rule sets where NĐ30 had one fixed look."""
+
+    trich_yeu_cong_van_nghieng: bool = False  # Party: V/v line italic
+    noi_nhan_nhan_dam: bool = True
+    noi_nhan_nhan_nghieng: bool = True
+    noi_nhan_nhan_gach_chan: bool = False  # Party: "Nơi nhận:" underlined
+
+
+class SoKyHieu(_Strict):
+    """Number-and-symbol grammar: NĐ30 ``Số: 05/QĐ-UBND``, Party ``Số 127-QĐ/TW``."""
+
+    noi_so: str = "/"  # between the number and the symbol
+    noi_loai: str = "-"  # between the type code and the first body
+    noi_co_quan: str = "-"  # between bodies and the drafting unit
+    hai_chu_so: bool = True  # numbers below 10 get a leading zero
 
 
 class QuyenHan(_Strict):
@@ -251,6 +274,15 @@ class RuleProfile(_Strict):
     ma: str
     ten: str
     ap_dung: list[str]
+    phien_ban: str = ""  # which edition of the guide the values follow
+    ten_ngan: str = "NĐ30"  # short name in template titles
+    # Beginnings of an issuing body's name (or its parent's) that select this rule set
+    # when a record does not name one (quy_tac), e.g. "ĐẢNG ỦY", "TỈNH ĐOÀN".
+    nhan_dien: list[str] = Field(default_factory=list)
+    # Template files of this rule set are named "<mau_tien_to><mau>.docx" by build_templates.
+    mau_tien_to: str = ""
+    so_ky_hieu: SoKyHieu = Field(default_factory=SoKyHieu)
+    kieu_chu: KieuChu = Field(default_factory=KieuChu)
     trang: Trang
     phong_chu: PhongChu
     co_chu: CoChu
@@ -286,6 +318,23 @@ class RuleProfile(_Strict):
         return set(self.ma_loai.values())
 
 
+def all_profiles() -> list[RuleProfile]:
+    """Every bundled profile (to tell a record which rule set a foreign form belongs to)."""
+    return [load_profile(name) for name in available_profiles()]
+
+
+def profile_for_body(names: list[str]) -> str | None:
+    """The rule set whose ``nhan_dien`` one of the body names begins with, if exactly one matches."""
+    found = {
+        p.ma
+        for p in all_profiles()
+        for name in names
+        if any(" ".join(name.split()).upper().startswith(prefix) for prefix in p.nhan_dien)
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+@cache
 def available_profiles() -> list[str]:
     return sorted(
         p.name.removesuffix(".toml") for p in resources.files(__package__).iterdir() if p.name.endswith(".toml")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from congvan.errors import CongvanError, Problem, display_path
-from congvan.profiles import load_profile
+from congvan.profiles import load_profile, profile_for_body
 from congvan.records import models
 from congvan.records.models import LOAI_VAN_BAN, VanBan, VanBanChung
 from congvan.records.rules import check_all
@@ -240,16 +240,43 @@ def _one_of(messages: list[str]) -> str:
     return "phải là " + " hoặc ".join(dict.fromkeys(kinds))
 
 
+def _body_rule_sets(data: dict[str, Any]) -> set[str | None]:
+    """The rule set each issuing body's names (its own, its parent's) point at; None: none does."""
+    bodies = data.get("co_quan_ban_hanh")
+    bodies = [bodies] if isinstance(bodies, dict) else bodies if isinstance(bodies, list) else []
+    found = set()
+    for body in bodies:
+        names = [body.get(k) for k in ("ten", "co_quan_chu_quan")] if isinstance(body, dict) else []
+        found.add(profile_for_body([n for n in names if isinstance(n, str)]))
+    return found
+
+
+def _with_body_rule_set(data: dict[str, Any]) -> dict[str, Any]:
+    """A record without quy_tac takes its issuing bodies' rule set (Đảng ủy -> dang), so a clerk need
+    not repeat it; only when every body points at the same one (a joint state-Đoàn plan stays nd30)."""
+    if "quy_tac" in data:
+        return data
+    found = _body_rule_sets(data)
+    only = found.pop() if len(found) == 1 else None
+    return {**data, "quy_tac": only} if only else data
+
+
 def validate_data(data: Any, source: str, lines: LineMap | None = None) -> VanBanChung:
     """Validate parsed YAML data as a record; raise CongvanError with every problem."""
     lines = lines or LineMap()
     if not isinstance(data, dict):
         raise CongvanError(Problem("hồ sơ phải là một nhóm trường (khóa: giá trị)", file=source))
+    data = _with_body_rule_set(data)
     try:
         record = _ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise CongvanError(_problems_from_pydantic(exc, source, lines)) from None
-    profile = load_profile(record.quy_tac)
+    try:
+        profile = load_profile(record.quy_tac)
+    except CongvanError as exc:
+        line = lines.line_for(("quy_tac",))
+        where = {"file": source, "field": "quy_tac", "line": line}
+        raise CongvanError([Problem(p.message, **where) for p in exc.problems]) from None
     findings = check_all(record, profile)
     if findings:
         raise CongvanError(

@@ -69,12 +69,26 @@ class ChuKy(_Model):
     anh_chu_ky: Path | None = Field(None, description="Ảnh chữ ký (PNG nền trong suốt), đường dẫn tính từ tệp hồ sơ")
     anh_dau: Path | None = Field(None, description="Ảnh dấu (PNG nền trong suốt), đè lên 1/3 bên trái chữ ký")
 
+    quyen_han_viet: str | None = Field(
+        None,
+        exclude=True,
+        description="Tự điền: quyền hạn đúng như đã viết khi có dấu '/' (T/M, K/T), để kiểm tra theo bộ quy tắc",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nho_cach_viet(cls, data: Any) -> Any:
+        """Remember a slash form ("T/M") so the rule set can accept (Party) or refuse (NĐ30) it."""
+        if isinstance(data, dict) and isinstance(data.get("quyen_han"), str) and "/" in data["quyen_han"]:
+            return {**data, "quyen_han_viet": data["quyen_han"].strip()}
+        return data
+
     @field_validator("quyen_han", mode="before")
     @classmethod
     def _bo_dau_cham(cls, value: Any) -> Any:
-        """Accept "TM." / "kt." as written on paper."""
+        """Accept "TM." / "kt." as written on paper, and the Party forms "T/M", "K/T", "T/L"."""
         if isinstance(value, str):
-            return value.strip().rstrip(".").upper() or None
+            return value.strip().rstrip(".").replace("/", "").upper() or None
         return value
 
 
@@ -256,7 +270,14 @@ class VanBanChung(_Model):
     IN_TRICH_YEU: ClassVar[bool] = True
 
     loai: str = Field(description="Loại hồ sơ (kế hoạch, quyết định, công văn, giấy mời...)")
-    quy_tac: str = Field("nd30", description="Bộ quy tắc thể thức (nd30: Nhà nước, Công đoàn, Hội)")
+    quy_tac: str = Field(
+        "nd30",
+        description=(
+            "Bộ quy tắc thể thức: nd30 (Nhà nước, Công đoàn, Hội), dang (văn bản của Đảng), doan (Đoàn TNCS "
+            "Hồ Chí Minh); bỏ trống thì theo tên cơ quan ban hành (Đảng ủy, Chi bộ… là dang; Tỉnh đoàn… là doan), "
+            "còn lại là nd30"
+        ),
+    )
     co_quan_ban_hanh: list[CoQuan] = Field(
         min_length=1, max_length=7, description="Cơ quan ban hành; nhiều cơ quan là văn bản liên tịch (chủ trì trước)"
     )

@@ -12,25 +12,63 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from congvan.profiles import RuleProfile
+from congvan.profiles import RuleProfile, all_profiles
 from congvan.records.models import CongVan, NhomNoiNhan, VanBanChung, VanBanKhac
 from congvan.vi.ky_tu import loi_ky_tu
 from congvan.vi.so_ky_hieu import loi_ky_hieu
 
 Finding = tuple[tuple[str | int, ...], str]
-_LUU = re.compile(r"^\s*-?\s*Lưu\s*:\s*VT\b")
-_PARTY_PREFIX = re.compile(r"^\s*(T/M|K/T|T/L|T/UQ)\b", re.IGNORECASE)
-_PARTY_NUMBER = re.compile(r"^\s*(Số\s*)?\d+\s*-")
-_ANY_PREFIX = re.compile(r"^\s*(TM|KT|TL|TUQ|Q)\.\s", re.IGNORECASE)
-_PARTY_HINT = (
-    "đây là cách viết của văn bản Đảng (HD 36-HD/VPTW); hồ sơ này theo bộ quy tắc Nhà nước "
-    "(quy_tac: nd30). Bộ quy tắc Đảng (quy_tac: dang) sắp có; trong lúc chờ, hãy viết theo NĐ30"
-)
+_NUMBER_FIRST = re.compile(r"^\s*(Số\s*:?\s*)?\d+\s*[-/]")
 _ND30_FORMS = (
     "NĐ30 cho phép: 'TM. <tập thể>' rồi chức vụ; 'KT. <người đứng đầu>' rồi chức vụ cấp phó; "
     "'TM. <tập thể>' / 'KT. <người đứng đầu>' / cấp phó (ghi thay_mat cùng quyen_han: KT); "
     "'TL. <người đứng đầu>' rồi chức vụ; 'TUQ. <người đứng đầu>' rồi chức vụ; 'Q. <chức danh>'"
 )
+
+
+def _rule_set(p: RuleProfile) -> str:
+    return f"{p.ten} (quy_tac: {p.ma})"
+
+
+def _prefix_owners(text: str) -> tuple[list[RuleProfile], str | None]:
+    """Which rule sets write *text*'s leading authority prefix ("T/M", "TM."), and the prefix."""
+    owners: list[RuleProfile] = []
+    found = None
+    for p in all_profiles():
+        q = p.quyen_han
+        for code in ("TM", "KT", "TL", "TUQ", "Q"):
+            prefix = q.tien_to(code)
+            if re.match(rf"^\s*{re.escape(prefix)}(?=\s|$)", text, re.IGNORECASE):
+                owners.append(p)
+                found = prefix
+                break
+    return owners, found
+
+
+def _foreign_hint(owners: list[RuleProfile], profile: RuleProfile) -> str:
+    names = " hoặc ".join(_rule_set(p) for p in owners)
+    return (
+        f"đây là cách viết của {names}; hồ sơ này theo {_rule_set(profile)}. "
+        f"Nếu đúng là văn bản ấy, ghi quy_tac: {owners[0].ma}"
+    )
+
+
+def _symbol_grammar(profile: RuleProfile) -> str:
+    g = profile.so_ky_hieu
+    return "".join(sorted({g.noi_loai, g.noi_co_quan}))
+
+
+def _symbol_owners(ky_hieu: str, profile: RuleProfile) -> list[RuleProfile]:
+    """Other rule sets whose symbol grammar *ky_hieu* follows ("NQ/ĐU" in an NĐ30 record, "NQ-ĐU" in a Party one)."""
+    rest = _NUMBER_FIRST.sub("", ky_hieu)
+    g = profile.so_ky_hieu
+    legal = {g.noi_loai, g.noi_co_quan}
+    foreign = [c for c in "/-" if c in rest and c not in legal]
+    if foreign:
+        return [p for p in all_profiles() if foreign[0] in (p.so_ky_hieu.noi_loai, p.so_ky_hieu.noi_co_quan)]
+    if g.noi_loai not in rest:
+        return [p for p in all_profiles() if p.so_ky_hieu.noi_loai != g.noi_loai and p.so_ky_hieu.noi_loai in rest]
+    return []
 
 
 def ma_loai(vb: VanBanChung, profile: RuleProfile) -> str | None:
@@ -44,23 +82,36 @@ def ma_loai(vb: VanBanChung, profile: RuleProfile) -> str | None:
 
 def check_ky_hieu(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
     allowed = profile.ma_hop_le
+    seps = _symbol_grammar(profile)
+    g = profile.so_ky_hieu
+    example = f"{profile.chu_de.nhan_so} 12{g.noi_so}NQ{g.noi_loai}ĐU"
     if vb.ky_hieu is not None:
-        if _PARTY_NUMBER.match(vb.ky_hieu) or "/" in vb.ky_hieu:
-            yield ("ky_hieu",), f"ký hiệu '{vb.ky_hieu}' viết kiểu 'Số 12-NQ/ĐU': {_PARTY_HINT}"
+        owners = _symbol_owners(vb.ky_hieu, profile)
+        if _NUMBER_FIRST.match(vb.ky_hieu):
+            yield (
+                ("ky_hieu",),
+                (
+                    f"ký hiệu '{vb.ky_hieu}' có cả số văn bản; chỉ ghi phần ký hiệu (số lấy từ trường so "
+                    f"hoặc từ sổ), in ra thành '{example}'"
+                    + (f"; {_foreign_hint(owners, profile)}" if owners else "")
+                ),
+            )
+        elif owners:
+            yield ("ky_hieu",), f"ký hiệu '{vb.ky_hieu}': {_foreign_hint(owners, profile)}"
         else:
-            why = loi_ky_hieu(vb.ky_hieu, allowed)
+            why = loi_ky_hieu(vb.ky_hieu, allowed, seps)
             if why:
                 yield ("ky_hieu",), why
     if vb.ma_loai and vb.ma_loai not in allowed:
-        why = loi_ky_hieu(vb.ma_loai, allowed)
+        why = loi_ky_hieu(vb.ma_loai, allowed, seps)
         if why:
             yield ("ma_loai",), why
     for i, cq in enumerate(vb.co_quan_ban_hanh):
-        why = loi_ky_hieu(cq.viet_tat, allowed)
+        why = loi_ky_hieu(cq.viet_tat, allowed, seps)
         if why:
             yield ("co_quan_ban_hanh", i, "viet_tat"), why
     if isinstance(vb, CongVan) and vb.don_vi_soan_thao:
-        why = loi_ky_hieu(vb.don_vi_soan_thao, allowed)
+        why = loi_ky_hieu(vb.don_vi_soan_thao, allowed, seps)
         if why:
             yield ("don_vi_soan_thao",), why
 
@@ -68,22 +119,27 @@ def check_ky_hieu(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
 def _check_one_signer(ck: Any, where: tuple[str | int, ...], profile: RuleProfile) -> Iterator[Finding]:
     for name in ("thay_mat", "thay", "co_quan", "chuc_vu"):
         text = getattr(ck, name) or ""
-        if _PARTY_PREFIX.match(text):
-            yield (*where, name), f"'{text}': tiền tố T/M, K/T, T/L {_PARTY_HINT}"
-        elif _ANY_PREFIX.match(text):
-            prefix = text.split(".")[0].upper()
+        owners, prefix = _prefix_owners(text)
+        if owners and all(p.ma != profile.ma for p in owners):
+            yield (*where, name), f"'{text}': tiền tố '{prefix}' {_foreign_hint(owners, profile)}"
+        elif owners:
             yield (
                 (*where, name),
                 (
-                    f"'{text}' đã có tiền tố '{prefix}.'; ghi tiền tố trong quyen_han (hoặc thay_mat cho dòng TM.), "
-                    "không viết lại trong chữ, kẻo in hai lần"
+                    f"'{text}' đã có tiền tố '{prefix}'; ghi tiền tố trong quyen_han (hoặc thay_mat cho dòng "
+                    f"{profile.quyen_han.TM}), không viết lại trong chữ, kẻo in hai lần"
                 ),
             )
+    if ck.quyen_han_viet:
+        owners, prefix = _prefix_owners(ck.quyen_han_viet + " ")
+        if owners and all(p.ma != profile.ma for p in owners):
+            yield (*where, "quyen_han"), f"quyền hạn '{ck.quyen_han_viet}': {_foreign_hint(owners, profile)}"
     if ck.thay_mat and ck.quyen_han == "TM":
         yield (
             (*where, "thay_mat"),
             (
-                f"khối chữ ký có hai dòng TM. ('TM. {ck.thay_mat.upper()}' và 'TM. {(ck.thay or '').upper()}'); "
+                f"khối chữ ký có hai dòng {profile.quyen_han.TM} ('{profile.quyen_han.TM} {ck.thay_mat.upper()}' và "
+                f"'{profile.quyen_han.TM} {(ck.thay or '').upper()}'); "
                 f"{_ND30_FORMS}"
             ),
         )
@@ -122,22 +178,24 @@ def check_chu_ky(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
         yield ("chu_ky",), "văn bản liên tịch có nhiều khối chữ ký hơn số cơ quan ban hành"
 
 
-def _check_list(items: list[str], where: tuple[str | int, ...]) -> Iterator[Finding]:
+def _check_list(items: list[str], where: tuple[str | int, ...], profile: RuleProfile) -> Iterator[Finding]:
+    luu = re.compile(profile.chu_de.mau_luu)
+    example = profile.chu_de.vi_du_luu
     last = items[-1] if items else ""
-    if not _LUU.match(last):
+    if not luu.match(last):
         yield (
             (*where, len(items) - 1),
-            f"mục cuối của Nơi nhận phải là 'Lưu: VT, <đơn vị soạn thảo>' (đang là '{last}')",
+            f"mục cuối của Nơi nhận phải là '{example}' (đang là '{last}')",
         )
     for i, item in enumerate(items[:-1]):
-        if _LUU.match(item):
-            yield where, f"mục 'Lưu: VT, ...' phải đứng cuối Nơi nhận (đang ở vị trí {i + 1})"
+        if luu.match(item):
+            yield where, f"mục '{example}' phải đứng cuối Nơi nhận (đang ở vị trí {i + 1})"
 
 
 def check_noi_nhan(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
     items = vb.noi_nhan_phang
     if items:
-        for loc, msg in _check_list(items, ("noi_nhan",)):
+        for loc, msg in _check_list(items, ("noi_nhan",), profile):
             if len(loc) == 2 and loc[1] == len(items) - 1:
                 loc = ("noi_nhan", len(vb.noi_nhan) - 1)
             yield loc, msg
@@ -154,7 +212,7 @@ def check_noi_nhan(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
                 ),
             )
     if vb.ban_sao is not None and not vb.ban_sao.dien_tu and vb.ban_sao.noi_nhan:
-        yield from _check_list(vb.ban_sao.noi_nhan, ("ban_sao", "noi_nhan"))
+        yield from _check_list(vb.ban_sao.noi_nhan, ("ban_sao", "noi_nhan"), profile)
 
 
 def check_loai(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:

@@ -77,6 +77,11 @@ class VanBanDangKy:
     #: The symbol the document prints, when it sets its own; else built from the
     #: type code and the bodies. Either way the register holds what is printed.
     ky_hieu: str | None = None
+    #: The rule set's number grammar (profile ``so_ky_hieu``): NĐ30 ``05/QĐ-UBND``,
+    #: Party ``12-NQ/ĐU`` (noi_so "-", noi_loai "/", no leading zero).
+    noi_so: str = "/"
+    noi_loai: str = "-"
+    hai_chu_so: bool = True
 
 
 @dataclass(frozen=True)
@@ -486,7 +491,7 @@ def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) ->
                 return found
         so = _bump_counter(tx, reg, nam)
         _pause_hook()
-        so_ky_hieu = so_va_ky_hieu(so, ky_hieu)
+        so_ky_hieu = so_va_ky_hieu(so, ky_hieu, noi_so=vb.noi_so, hai_chu_so=vb.hai_chu_so)
         now = _now()
         luc = tx.moment(now)
         trich_yeu = (vb.trich_yeu or "").strip()
@@ -507,21 +512,21 @@ def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) ->
 
 def _build_ky_hieu(reg: SoDangKy, ma_loai: str | None, vb: VanBanDangKy) -> str:
     return _ky_hieu(reg.co_quan_viet_tat, ma_loai, tuple(vb.co_quan_phoi_hop), vb.don_vi,
-                    vb.ky_hieu)
+                    vb.ky_hieu, vb.noi_loai)
 
 
 @lru_cache(maxsize=256)
 def _ky_hieu(
     co_quan: str, ma_loai: str | None, phoi_hop: tuple[str, ...], don_vi: str | None,
-    own: str | None,
+    own: str | None, noi_loai: str = "-",
 ) -> str:
     """The checked symbol (pure, so cached: a process keeps taking the same few)."""
     if own and own.strip():
         ky_hieu = own.strip()
     else:
         bodies = [co_quan, *[p.strip() for p in phoi_hop if p.strip()]]
-        ky_hieu = ky_hieu_van_ban(ma_loai, bodies, (don_vi or "").strip() or None)
-    problem = loi_ky_hieu(ky_hieu, [ma_loai] if ma_loai else [])
+        ky_hieu = ky_hieu_van_ban(ma_loai, bodies, (don_vi or "").strip() or None, noi_loai=noi_loai)
+    problem = loi_ky_hieu(ky_hieu, [ma_loai] if ma_loai else [], "".join(sorted({"-", noi_loai})))
     if problem:
         raise CongvanError(problem)
     return ky_hieu

@@ -51,6 +51,7 @@ BODY_KINDS = {
 LINE_STYLES = {
     "CVDuongKeCoQuan": "CV Đường kẻ cơ quan",
     "CVDuongKeTieuNgu": "CV Đường kẻ tiêu ngữ",
+    "CVDuongKeQuocHieu": "CV Đường kẻ tiêu đề",
     "CVDuongKeTrichYeu": "CV Đường kẻ trích yếu",
     "CVDuongKe": "CV Đường kẻ ngắn",
     "CVDuongKeBanSao": "CV Đường kẻ bản sao",
@@ -106,10 +107,11 @@ def _framed_ppr(*, before: float = 0, after: float = 0) -> str:
     )
 
 
-def _rpr(*, size: float | None = None, bold: bool = False, italic: bool = False) -> str:
+def _rpr(*, size: float | None = None, bold: bool = False, italic: bool = False, underline: bool = False) -> str:
     out = "<w:rPr>"
     out += "<w:b/><w:bCs/>" if bold else ""
     out += "<w:i/><w:iCs/>" if italic else ""
+    out += '<w:u w:val="single"/>' if underline else ""
     if size:
         out += f'<w:sz w:val="{half_points(size)}"/><w:szCs w:val="{half_points(size)}"/>'
     return out + "</w:rPr>"
@@ -127,6 +129,7 @@ def styles_xml(p: RuleProfile) -> str:
     c = p.co_chu
     d = p.doan_van
     o = p.o_phu
+    k = p.kieu_chu
     font = esc_attr(p.phong_chu.ten)
     body = {
         "jc": "both",
@@ -143,7 +146,7 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVTieuNgu", "CV Tiêu ngữ", _ppr(**center0), _rpr(size=c.tieu_ngu, bold=True)),
         ("CVSo", "CV Số ký hiệu", _ppr(jc="center", before=6), _rpr(size=c.so_ky_hieu)),
         ("CVDiaDanhNgay", "CV Địa danh ngày", _ppr(jc="center", before=6), _rpr(size=c.dia_danh_ngay, italic=True)),
-        ("CVTrichYeuCV", "CV Trích yếu công văn", _ppr(jc="center", before=6), _rpr(size=c.trich_yeu_cong_van)),
+        ("CVTrichYeuCV", "CV Trích yếu công văn", _ppr(jc="center", before=6), _rpr(size=c.trich_yeu_cong_van, italic=k.trich_yeu_cong_van_nghieng)),
         ("CVTenLoai", "CV Tên loại", _ppr(jc="center", before=18, keep_next=True), _rpr(size=c.ten_loai, bold=True)),
         ("CVTrichYeu", "CV Trích yếu", _ppr(jc="center", keep_next=True), _rpr(size=c.trich_yeu, bold=True)),
         (
@@ -173,7 +176,17 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVMuc", "CV Mục", _ppr(jc="center", before=12, keep_next=True), _rpr(size=c.than, bold=True)),
         ("CVMucTen", "CV Tên mục", _ppr(jc="center", after=6, keep_next=True), _rpr(size=c.than, bold=True)),
         ("CVDieu", "CV Điều", _ppr(**body), _rpr(size=c.than)),
-        ("CVNoiNhanNhan", "CV Nơi nhận nhãn", _ppr(), _rpr(size=c.noi_nhan_nhan, bold=True, italic=True)),
+        (
+            "CVNoiNhanNhan",
+            "CV Nơi nhận nhãn",
+            _ppr(),
+            _rpr(
+                size=c.noi_nhan_nhan,
+                bold=k.noi_nhan_nhan_dam,
+                italic=k.noi_nhan_nhan_nghieng,
+                underline=k.noi_nhan_nhan_gach_chan,
+            ),
+        ),
         ("CVNoiNhan", "CV Nơi nhận", _ppr(), _rpr(size=c.noi_nhan)),
         ("CVChuKy", "CV Chữ ký chức vụ", _ppr(jc="center"), _rpr(size=c.chu_ky, bold=True)),
         ("CVChuKyAnh", "CV Chữ ký chỗ ký", _ppr(jc="center"), _rpr(size=c.chu_ky)),
@@ -205,12 +218,16 @@ def styles_xml(p: RuleProfile) -> str:
         ("CVPhamVi", "CV Phạm vi lưu hành (ô 11)", _framed_ppr(after=6), _rpr(size=o.co_chu_dau, bold=True)),
         ("CVDuThao", "CV Dự thảo", _framed_ppr(after=6), _rpr(size=o.co_chu_du_thao, bold=True)),
     ]
+    if p.chu_de.dau_co_quan:  # "*" / "***" under the issuing body instead of its line
+        styles.append(("CVDauCoQuan", "CV Dấu dưới cơ quan ban hành", _ppr(jc="center"), _rpr(size=c.co_quan)))
     line_ppr = (
         f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{round(p.duong_ke.do_day_pt * 8)}" w:space="1" w:color="000000"/></w:pBdr>'
         '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:jc w:val="center"/></w:pPr>'
     )
     line_rpr = '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
     for style_id, name in LINE_STYLES.items():
+        if style_id == "CVDuongKeQuocHieu" and p.chu_de.tieu_ngu:
+            continue  # only a lone title (no Tiêu ngữ) has its own line
         styles.append((style_id, name, line_ppr, line_rpr))
     body_xml = "".join(_style(*s) for s in styles)
     return (
@@ -426,17 +443,21 @@ def body_loop(items: str) -> str:
     return out
 
 
-def _names(expr: str = "") -> str:
-    """ô 2: parent body, issuing body, the short line under it."""
+def _names(p: RuleProfile, expr: str = "") -> str:
+    """ô 2: parent body, issuing body, then the short line (NĐ30) or the profile's mark ("*", "***")."""
+    mark = p.chu_de.dau_co_quan
     return (
         _loop("x", f"{expr}dong_chu_quan", _rich("CVCoQuanChuQuan", "x"))
         + _loop("x", f"{expr}dong_co_quan", _rich("CVCoQuan", "x"))
-        + para("CVDuongKeCoQuan")
+        + (para("CVDauCoQuan", run(mark)) if mark else para("CVDuongKeCoQuan"))
     )
 
 
 def _national(p: RuleProfile) -> str:
-    """ô 1: Quốc hiệu, Tiêu ngữ and the line as long as the Tiêu ngữ."""
+    """ô 1: Quốc hiệu and Tiêu ngữ with the line as long as the Tiêu ngữ; or a lone title
+    ("ĐẢNG CỘNG SẢN VIỆT NAM") with the line as long as the title."""
+    if not p.chu_de.tieu_ngu:
+        return para("CVQuocHieu", run(p.chu_de.quoc_hieu)) + para("CVDuongKeQuocHieu")
     return (
         para("CVQuocHieu", run(p.chu_de.quoc_hieu))
         + para("CVTieuNgu", run(p.chu_de.tieu_ngu))
@@ -451,7 +472,7 @@ def header_table(p: RuleProfile, *, cong_van: bool, number_row: bool = True) -> 
     """
     left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
     national = _if("pham_vi_luu_hanh", _whole("pham_vi_luu_hanh")) + _national(p)
-    rows = row(cell(left, _names()) + cell(right, national))
+    rows = row(cell(left, _names(p)) + cell(right, national))
     if number_row:
         number = _var("CVSo", "so_ky_hieu")
         if cong_van:
@@ -574,7 +595,7 @@ def issued_document(p: RuleProfile) -> str:
     """mẫu 1.3: the document a Quyết định issues, in its own section with names | Quốc hiệu."""
     left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
     head = table(
-        [left, right], row(cell(left, _names()) + cell(right, _national(p))), indent=twips(p.bang_tieu_de.lui_trai_mm)
+        [left, right], row(cell(left, _names(p)) + cell(right, _national(p))), indent=twips(p.bang_tieu_de.lui_trai_mm)
     )
     return _if(
         "van_ban_kem_theo",
@@ -592,7 +613,7 @@ def copy_block(p: RuleProfile) -> str:
     """Bản sao giấy (mẫu 3.1): full-width line, copying body | SAO Y, Số | date, Nơi nhận | signer."""
     left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
     sig_left, sig_right = twips(p.bang_chu_ky.cot_trai_mm), twips(p.bang_chu_ky.cot_phai_mm)
-    head = row(cell(left, _names("ban_sao.")) + cell(right, _var("CVHinhThucSao", "ban_sao.hinh_thuc"))) + row(
+    head = row(cell(left, _names(p, "ban_sao.")) + cell(right, _var("CVHinhThucSao", "ban_sao.hinh_thuc"))) + row(
         cell(left, _var("CVSo", "ban_sao.so_ky_hieu")) + cell(right, _var("CVDiaDanhNgay", "ban_sao.dia_danh_ngay"))
     )
     recipients = _if(
@@ -652,24 +673,28 @@ def phu_luc_body(p: RuleProfile) -> str:
 
 
 TEMPLATES = {
-    "ke_hoach": (ke_hoach_body, "Mẫu văn bản có tên loại: kế hoạch, báo cáo, tờ trình, giấy mời… (NĐ30)"),
-    "quyet_dinh": (quyet_dinh_body, "Mẫu quyết định, nghị quyết (NĐ30)"),
-    "cong_van": (cong_van_body, "Mẫu công văn (NĐ30)"),
-    "phu_luc": (phu_luc_body, "Mẫu phụ lục tệp riêng (NĐ30)"),
+    "ke_hoach": (ke_hoach_body, "Mẫu văn bản có tên loại: kế hoạch, báo cáo, tờ trình, giấy mời…"),
+    "quyet_dinh": (quyet_dinh_body, "Mẫu quyết định, nghị quyết"),
+    "cong_van": (cong_van_body, "Mẫu công văn"),
+    "phu_luc": (phu_luc_body, "Mẫu phụ lục tệp riêng"),
 }
+#: Profiles whose administrative templates are generated (each names its files by mau_tien_to).
+PROFILES = ("nd30", "dang", "doan")
 
 
 def build_all(profile_name: str = "nd30", target: Path = TEMPLATE_DIR) -> list[Path]:
     """Write every administrative template for a profile; return their paths."""
     p = load_profile(profile_name)
+    short = p.ten_ngan
     written = []
     for name, (body, title) in TEMPLATES.items():
-        path = target / f"{name}.docx"
-        write_bytes_atomic(path, package(p, body(p), title, sect_pr(p, boxes=True), boxes=True))
+        path = target / f"{p.mau_tien_to}{name}.docx"
+        write_bytes_atomic(path, package(p, body(p), f"{title} ({short})", sect_pr(p, boxes=True), boxes=True))
         written.append(path)
     return written
 
 
 if __name__ == "__main__":
-    for path in build_all(*(sys.argv[1:2] or ["nd30"])):
-        print(path)
+    for name in sys.argv[1:2] or PROFILES:
+        for path in build_all(name):
+            print(path)

@@ -64,7 +64,21 @@ def ky_hieu_cua(vb: VanBanChung, profile: RuleProfile) -> str:
     if vb.ky_hieu:
         return vb.ky_hieu
     don_vi = vb.don_vi_soan_thao if isinstance(vb, CongVan) else None
-    return ky_hieu_van_ban(ma_loai(vb, profile), [cq.viet_tat for cq in vb.co_quan_ban_hanh], don_vi)
+    g = profile.so_ky_hieu
+    codes = [cq.viet_tat for cq in vb.co_quan_ban_hanh]
+    return ky_hieu_van_ban(ma_loai(vb, profile), codes, don_vi, noi_loai=g.noi_loai, noi_co_quan=g.noi_co_quan)
+
+
+def so_ky_hieu_in(number: int | None, ky_hieu: str, profile: RuleProfile) -> str:
+    """``05/QĐ-UBND`` or, in the profile's grammar, ``12-NQ/ĐU`` (as the register and cross-references write it)."""
+    g = profile.so_ky_hieu
+    return so_va_ky_hieu(number, ky_hieu, noi_so=g.noi_so, hai_chu_so=g.hai_chu_so)
+
+
+def dong_so_in(number: int | None, ky_hieu: str, profile: RuleProfile) -> str:
+    """The printed number line: ``Số: 05/QĐ-UBND`` (NĐ30), ``Số 12-NQ/ĐU`` (Party)."""
+    g = profile.so_ky_hieu
+    return dong_so(number, ky_hieu, nhan=profile.chu_de.nhan_so, noi_so=g.noi_so, hai_chu_so=g.hai_chu_so)
 
 
 def ten_loai_cua(vb: VanBanChung, profile: RuleProfile) -> str:
@@ -428,7 +442,7 @@ def copy_block(vb: VanBanChung, p: RuleProfile, images: ImageSet, base_dir: Path
     if bs is None or bs.dien_tu:
         return None
     form = p.ban_sao[bs.hinh_thuc]
-    ky_hieu = ky_hieu_van_ban(form.ma, [bs.co_quan.viet_tat])
+    ky_hieu = ky_hieu_van_ban(form.ma, [bs.co_quan.viet_tat], noi_loai=p.so_ky_hieu.noi_loai)
     builder = SignatureBuilder(p, images, base_dir, p.bang_chu_ky.cot_phai_mm)
     items = [_item(x, i == len(bs.noi_nhan) - 1) for i, x in enumerate(bs.noi_nhan)]
     width = p.bang_tieu_de.cot_trai_mm - 2 * CELL_MARGIN_MM - 1
@@ -438,7 +452,7 @@ def copy_block(vb: VanBanChung, p: RuleProfile, images: ImageSet, base_dir: Path
         else [],
         "dong_co_quan": _name_lines(bs.co_quan.ten, p.co_chu.co_quan, width, p),
         "hinh_thuc": form.ten,
-        "so_ky_hieu": dong_so(bs.so, ky_hieu),
+        "so_ky_hieu": dong_so_in(bs.so, ky_hieu, p),
         "dia_danh_ngay": dong_dia_danh_ngay(bs.dia_danh or vb.dia_danh, bs.ngay_sao),
         "chu_ky": builder.block(bs.chu_ky) if bs.chu_ky else {"dong": [], "anh": Markup(""), "ho_ten": ""},
         "noi_nhan": items,
@@ -556,12 +570,12 @@ def build_context(
     number = so if so is not None else vb.so
     ky_hieu = ky_hieu_cua(vb, p)
     kind = p.loai_van_ban[vb.loai]
-    so_ky_hieu = so_va_ky_hieu(number, ky_hieu)
+    so_ky_hieu = so_ky_hieu_in(number, ky_hieu, p)
     ten_loai = ten_loai_cua(vb, p)
     trich_yeu = trich_yeu_lines(vb.trich_yeu, p) if vb.IN_TRICH_YEU and vb.trich_yeu else []
     ctx: dict[str, Any] = {
         **header_lines(vb, p),
-        "so_ky_hieu": dong_so(number, ky_hieu),
+        "so_ky_hieu": dong_so_in(number, ky_hieu, p),
         "dia_danh_ngay": dong_dia_danh_ngay(vb.dia_danh, vb.ngay_ban_hanh) if kind.co_ngay else "",
         "ten_loai": ten_loai,
         "trich_yeu": trich_yeu,
@@ -585,5 +599,5 @@ def build_context(
         ctx["tham_quyen"] = viet_hoa(vb.tham_quyen)
         ctx["theo_de_nghi"] = _ends(vb.theo_de_nghi, ".") if vb.theo_de_nghi else ""
     if isinstance(vb, CongVan):
-        ctx["trich_yeu_cv"] = f"{p.chu_de.tien_to_vv} {plain_text(vb.trich_yeu)}"
+        ctx["trich_yeu_cv"] = " ".join(x for x in (p.chu_de.tien_to_vv, plain_text(vb.trich_yeu)) if x)
     return ctx

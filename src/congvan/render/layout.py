@@ -43,6 +43,7 @@ def _rule_for(style: str, p: RuleProfile) -> tuple[str, float, float] | None:
     return {
         "CVDuongKeCoQuan": ("CVCoQuan", p.co_chu.co_quan, p.duong_ke.co_quan),
         "CVDuongKeTieuNgu": ("CVTieuNgu", p.co_chu.tieu_ngu, p.duong_ke.tieu_ngu),
+        "CVDuongKeQuocHieu": ("CVQuocHieu", p.co_chu.quoc_hieu, p.duong_ke.tieu_ngu),  # a lone title (Party)
         "CVDuongKeTrichYeu": ("CVTrichYeu", p.co_chu.trich_yeu, p.duong_ke.trich_yeu),
     }.get(style)
 
