@@ -178,7 +178,9 @@ def test_batch_upload_shows_bad_rows_before_anything_is_made(browser, server, tm
     page.click("text=Tải lên")
     page.click("#nut-kiem-tra")
     assert "6 dòng đúng, 0 dòng lỗi" in page.inner_text("#thong-ke")
-    page.click("#nut-chay")
+    with page.expect_navigation():
+        page.click("#nut-chay")
+    page.wait_for_selector("#thanh-tien-do")
     page.reload()  # progress survives a reload
     page.wait_for_selector("#tien-do a[href$='giay_cong_nhan.zip']", timeout=60_000)
     assert page.get_attribute("#thanh-tien-do", "value") == page.get_attribute("#thanh-tien-do", "max") == "6"
