@@ -50,7 +50,7 @@ stamp=.venv/.congvan-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   log "installing congvan and its dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[dev,web]'
+  .venv/bin/python -m pip install -q -e '.[dev,web,dask]'
   touch "$stamp"
 fi
 # unoserver for the system python (which has python3-uno), in a venv inside .venv that sees

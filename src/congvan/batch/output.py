@@ -91,10 +91,19 @@ RenderPart = Callable[[Mapping[str, Any]], str]
 
 def merged_chunks(template: CompiledTemplate, rows: Iterable[Mapping[str, Any]], render: RenderPart) -> Iterator[bytes]:
     """``document.xml`` of all rows, one section per row, as a stream of UTF-8 chunks."""
+    return merged_from_bodies(template, (_Body(render(context)) for context in rows))
+
+
+def render_bodies(rows: Iterable[Mapping[str, Any]], render: RenderPart) -> list[_Body]:
+    """Each row's rendered document part, cut up: what a Dask worker hands back for a chunk."""
+    return [_Body(render(context)) for context in rows]
+
+
+def merged_from_bodies(template: CompiledTemplate, bodies: Iterable[_Body]) -> Iterator[bytes]:
+    """Join rendered bodies in order; drawing ids are numbered here, so they follow the list order."""
     ids = DocPrCounter(template.parts)
     last: _Body | None = None
-    for context in rows:
-        body = _Body(render(context))
+    for body in bodies:
         if last is None:
             yield body.prefix.encode("utf-8")
         else:
@@ -138,10 +147,6 @@ def write_merged(
     first = next(iterator, None)
     if first is None:
         raise CongvanError("không có dòng dữ liệu nào để in")
-    full_first = {**shared, **first}
-    others = {
-        part: template.render_part(part, full_first).encode("utf-8") for part in template.compiled if part != DOCUMENT
-    }
     count = 0
 
     def counted() -> Iterator[Mapping[str, Any]]:
@@ -150,10 +155,35 @@ def write_merged(
             count += 1
             yield context
 
-    writer = PackageWriter(template.parts, level=1)
-    with atomic_writer(target) as fh:
-        writer.write(fh, others, {DOCUMENT: render_ahead(merged_chunks(template, counted(), render))})
+    write_merged_package(template, first, merged_chunks(template, counted(), render), target, shared)
     return count
+
+
+def write_merged_package(
+    template: CompiledTemplate,
+    first: Mapping[str, Any],
+    chunks: Iterator[bytes],
+    target: Path,
+    shared: Mapping[str, Any] | None = None,
+) -> None:
+    """The merged DOCX around a stream of ``document.xml`` chunks; other parts from row 1."""
+    full_first = {**(shared or {}), **first}
+    others = {
+        part: template.render_part(part, full_first).encode("utf-8") for part in template.compiled if part != DOCUMENT
+    }
+    writer = PackageWriter(template.parts, level=1, fixed_time=True)
+    with atomic_writer(target) as fh:
+        writer.write(fh, others, {DOCUMENT: render_ahead(chunks)})
+
+
+def pin_zip_time(template: CompiledTemplate) -> CompiledTemplate:
+    """Give *template* a writer with fixed member times: a row's file bytes depend only on the row.
+
+    Adapter: the engine has no public option for it, so the batch sets the writer it
+    would create lazily (``CompiledTemplate.to_bytes``).
+    """
+    template._writer = PackageWriter(dict(template.parts), fixed_time=True)
+    return template
 
 
 _AHEAD_ROWS = 32

@@ -27,9 +27,12 @@ from congvan.batch.output import (
     FileNamer,
     Journal,
     fingerprint,
+    merged_from_bodies,
+    pin_zip_time,
     remove_stale_parts,
     with_background,
     write_merged,
+    write_merged_package,
     write_quick,
 )
 from congvan.batch.rows import (
@@ -81,6 +84,7 @@ class BatchOptions:
     skip_bad: bool = False
     sheet_name: str | None = None
     progress: bool = True
+    dask: str | None = None  # tcp://HOST:8786 or local:N: render on a Dask cluster
 
 
 @dataclass
@@ -178,6 +182,7 @@ class _Runner:
         self.spool = _Spool()
         self.pdf_jobs: list[Path] = []  # single files (the decision)
         self.row_pdfs: list[tuple[CompiledTemplate, str]] = []  # row documents: template, stem
+        self.fanout: Any = None  # congvan.batch.distributed.Fanout when --dask is given
 
     def _model(self, headers: list[str]) -> type[RowModel]:
         if self.o.kind in ROW_MODELS:
@@ -260,7 +265,7 @@ def _load_template(path: Path, background: Path | None) -> tuple[CompiledTemplat
     parts = load_parts(path)
     if background is not None:
         parts = with_background(parts, background)
-    template = CompiledTemplate(parts, name=display_path(path))
+    template = pin_zip_time(CompiledTemplate(parts, name=display_path(path)))
     return template, list(template.warnings)
 
 
@@ -268,9 +273,15 @@ def run_batch(options: BatchOptions) -> BatchReport:
     """Validate the sheet, then write the requested documents into ``options.outdir``."""
     runner = _Runner(options)
     try:
+        if options.dask:
+            from congvan.batch.distributed import Fanout
+
+            runner.fanout = Fanout(options.dask)
         return _run(runner)
     finally:
         runner.spool.close()
+        if runner.fanout is not None:
+            runner.fanout.close()
 
 
 def _run(runner: _Runner) -> BatchReport:
@@ -381,7 +392,10 @@ def _write_rows(runner: _Runner, document: str) -> None:
     if o.mode in ("gop", "ca-hai"):
         target = o.outdir / f"{stem}_tat_ca.docx"
         rows = (row for _, _, row in runner.good_rows())
-        write_merged(template, rows, target, _fast_document(runner, template), runner.shared)
+        if runner.fanout is not None:
+            _write_merged_dask(runner, template, target)
+        else:
+            write_merged(template, rows, target, _fast_document(runner, template), runner.shared)
         runner.report.outputs.append(target)
     if o.mode in ("tung-dong", "ca-hai"):
         folder = o.outdir / stem
@@ -389,6 +403,22 @@ def _write_rows(runner: _Runner, document: str) -> None:
         runner.report.outputs.append(folder)
     if o.pdf:
         runner.row_pdfs.append((template, stem))
+
+
+def _dask_spec(runner: _Runner, template: CompiledTemplate) -> Any:
+    from congvan.batch.distributed import make_spec
+
+    return make_spec(template, runner.shared, set(runner.model.model_fields) | ROW_NAMES)
+
+
+def _write_merged_dask(runner: _Runner, template: CompiledTemplate, target: Path) -> None:
+    """Bodies rendered on the cluster in chunks; joined here in list order (ids numbered here)."""
+    from congvan.batch.distributed import bodies_task
+
+    first = next(row for _, _, row in runner.good_rows())
+    chunks = runner.fanout.map_chunks(bodies_task, _dask_spec(runner, template), (r for _, _, r in runner.good_rows()))
+    bodies = (body for chunk in chunks for body in chunk)
+    write_merged_package(template, first, merged_from_bodies(template, bodies), target, runner.shared)
 
 
 def _fast_document(runner: _Runner, template: CompiledTemplate) -> Callable[[Mapping[str, Any]], str] | None:
@@ -421,6 +451,9 @@ def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path) ->
     remove_stale_parts(folder)
     journal = Journal(folder, fingerprint(template.parts, repr(sorted(runner.shared.items()))))
     namer = FileNamer()
+    if runner.fanout is not None:
+        _write_per_row_dask(runner, template, folder, journal, namer)
+        return
     try:
         for number, name_text, context in runner.good_rows():
             name = namer.name(number, name_text)
@@ -431,6 +464,38 @@ def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path) ->
                 continue
             write_quick(folder / name, render(context))
             journal.record(name, digest)
+        runner.report.removed_stale += journal.finish(folder)
+    finally:
+        journal.close()
+
+
+def _write_per_row_dask(
+    runner: _Runner, template: CompiledTemplate, folder: Path, journal: Journal, namer: FileNamer
+) -> None:
+    """Names and digests fixed here; only missing or changed rows go to the cluster; written here."""
+    from congvan.batch.distributed import row_files_task
+
+    todo: list[tuple[str, str]] = []
+
+    def pending() -> Iterator[dict[str, Any]]:
+        for number, name_text, context in runner.good_rows():
+            name = namer.name(number, name_text)
+            digest = journal.digest(context)
+            if journal.is_done(folder, name, digest):
+                runner.report.skipped_existing += 1
+                journal.keep(name, digest)
+                continue
+            todo.append((name, digest))
+            yield context
+
+    try:
+        done = 0
+        for chunk in runner.fanout.map_chunks(row_files_task, _dask_spec(runner, template), pending()):
+            for data in chunk:
+                name, digest = todo[done]
+                write_quick(folder / name, data)
+                journal.record(name, digest)
+                done += 1
         runner.report.removed_stale += journal.finish(folder)
     finally:
         journal.close()

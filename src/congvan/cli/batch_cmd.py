@@ -97,6 +97,11 @@ def _options(
 )
 @click.option("--phoi", type=click.Path(path_type=Path), help="Ảnh nền (phôi) PNG/JPEG phủ cả trang giấy công nhận.")
 @click.option("--kiem-tra", is_flag=True, help="Chỉ kiểm tra mẫu và dữ liệu, không tạo tệp.")
+@click.option(
+    "--dask",
+    metavar="tcp://MÁY:8786|local:N",
+    help="Dựng văn bản trên cụm Dask (bộ lập lịch sẵn có, hoặc N tiến trình trên máy này).",
+)
 def batch_command(
     documents: tuple[str, ...], mau: Path | None, phoi: Path | None, kiem_tra: bool, **kwargs: object
 ) -> None:

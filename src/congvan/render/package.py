@@ -55,11 +55,12 @@ class PackageWriter:
     expects); names added per document go last.
     """
 
-    def __init__(self, parts: Mapping[str, bytes], level: int = 6) -> None:
+    def __init__(self, parts: Mapping[str, bytes], level: int = 6, fixed_time: bool = False) -> None:
         self._level = level
         self._order = list(parts)
         self._ready = {name: _Entry.deflate(name, data, level) for name, data in parts.items()}
-        self._time, self._date = _dos_time(time.time())
+        # fixed_time: 1980-01-01 00:00 on every member, so the same input gives the same bytes
+        self._time, self._date = (0, 0x21) if fixed_time else _dos_time(time.time())
 
     def write(
         self,
