@@ -455,18 +455,30 @@ def _write_per_row(runner: _Runner, template: CompiledTemplate, folder: Path) ->
         _write_per_row_dask(runner, template, folder, journal, namer)
         return
     try:
-        for number, name_text, context in runner.good_rows():
-            name = namer.name(number, name_text)
-            digest = journal.digest(context)
-            if journal.is_done(folder, name, digest):
-                runner.report.skipped_existing += 1
-                journal.keep(name, digest)
-                continue
+        for name, digest, context in _rows_to_write(runner, folder, journal, namer):
             write_quick(folder / name, render(context))
             journal.record(name, digest)
         runner.report.removed_stale += journal.finish(folder)
     finally:
         journal.close()
+
+
+def _rows_to_write(
+    runner: _Runner, folder: Path, journal: Journal, namer: FileNamer
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(file name, content digest, context) of each good row whose file is missing or changed.
+
+    Rows whose file already holds the same content are kept in the journal and counted as skipped;
+    the one rule shared by the one-process and the Dask paths, so a re-run converges the same way.
+    """
+    for number, name_text, context in runner.good_rows():
+        name = namer.name(number, name_text)
+        digest = journal.digest(context)
+        if journal.is_done(folder, name, digest):
+            runner.report.skipped_existing += 1
+            journal.keep(name, digest)
+            continue
+        yield name, digest, context
 
 
 def _write_per_row_dask(
@@ -478,13 +490,7 @@ def _write_per_row_dask(
     todo: list[tuple[str, str]] = []
 
     def pending() -> Iterator[dict[str, Any]]:
-        for number, name_text, context in runner.good_rows():
-            name = namer.name(number, name_text)
-            digest = journal.digest(context)
-            if journal.is_done(folder, name, digest):
-                runner.report.skipped_existing += 1
-                journal.keep(name, digest)
-                continue
+        for name, digest, context in _rows_to_write(runner, folder, journal, namer):
             todo.append((name, digest))
             yield context
 
