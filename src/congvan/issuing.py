@@ -10,7 +10,9 @@ changed, is refused with what changed and what to do (the service checks).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.profiles import load_profile
@@ -19,15 +21,44 @@ from congvan.records.rules import ma_loai
 from congvan.render.context import ky_hieu_cua, ten_loai_cua
 from congvan.render.richtext import plain_text
 
+if TYPE_CHECKING:
+    from congvan.register.service import VanBanDangKy
+
 
 def record_key(path: Path) -> str:
     """The register key of a record: its resolved file path."""
     return f"hoso:{path.resolve()}"
 
 
+def van_ban_dang_ky(record: VanBanChung, ngay: date, key: str | None) -> VanBanDangKy:
+    """The register row fields of a record, in its rule set's number form (CLI and web share it)."""
+    from congvan.register.service import VanBanDangKy
+
+    profile = load_profile(record.quy_tac)
+    bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
+    return VanBanDangKy(
+        so_dang_ky=record.so_dang_ky,
+        co_quan=bodies[0],
+        ma_loai=ma_loai(record, profile),
+        ngay=ngay,
+        trich_yeu=plain_text(record.trich_yeu).replace("\n", " "),
+        ten_loai=ten_loai_cua(record, profile),
+        nguoi_ky=", ".join(ck.ho_ten for ck in record.chu_ky),
+        noi_nhan="; ".join(record.noi_nhan_phang),
+        co_quan_phoi_hop=tuple(bodies[1:]),
+        don_vi=record.don_vi_soan_thao if isinstance(record, CongVan) else None,
+        khoa=key,
+        mat=record.mat,
+        ky_hieu=ky_hieu_cua(record, profile),
+        noi_so=profile.so_ky_hieu.noi_so,
+        noi_loai=profile.so_ky_hieu.noi_loai,
+        hai_chu_so=profile.so_ky_hieu.hai_chu_so,
+    )
+
+
 def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
     """The record's number from the register (idempotent per record file)."""
-    from congvan.register.service import VanBanDangKy, cap_so
+    from congvan.register.service import cap_so
 
     where = display_path(path)
     if record.ngay_ban_hanh is None:
@@ -38,27 +69,8 @@ def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
                 field="ngay_ban_hanh",
             )
         )
-    profile = load_profile(record.quy_tac)
-    printed = ky_hieu_cua(record, profile)
-    bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
-    vb = VanBanDangKy(
-        so_dang_ky=record.so_dang_ky,
-        co_quan=bodies[0],
-        ma_loai=ma_loai(record, profile),
-        ngay=record.ngay_ban_hanh,
-        trich_yeu=plain_text(record.trich_yeu).replace("\n", " "),
-        ten_loai=ten_loai_cua(record, profile),
-        nguoi_ky=", ".join(ck.ho_ten for ck in record.chu_ky),
-        noi_nhan="; ".join(record.noi_nhan_phang),
-        co_quan_phoi_hop=tuple(bodies[1:]),
-        don_vi=record.don_vi_soan_thao if isinstance(record, CongVan) else None,
-        khoa=record_key(path),
-        mat=record.mat,
-        ky_hieu=printed,
-        noi_so=profile.so_ky_hieu.noi_so,
-        noi_loai=profile.so_ky_hieu.noi_loai,
-        hai_chu_so=profile.so_ky_hieu.hai_chu_so,
-    )
+    vb = van_ban_dang_ky(record, record.ngay_ban_hanh, record_key(path))
+    printed = vb.ky_hieu
     try:
         allocation = cap_so(db, vb)
     except CongvanError as err:

@@ -8,7 +8,7 @@ the document is frozen — the reservation keeps the number for this draft.
 
 Adapter note: :func:`congvan.issuing.take_number` builds the same
 ``VanBanDangKy`` but keys it by a record file's path and only issues (no
-reserve); ``_register_args`` mirrors it for a database draft.
+reserve); ``_register_args`` takes the same row fields (``issuing.van_ban_dang_ky``) for a database draft.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from congvan.errors import CongvanError
+from congvan.issuing import van_ban_dang_ky
 from congvan.profiles import load_profile
-from congvan.records.models import CongVan, VanBanChung
-from congvan.records.rules import ma_loai
+from congvan.records.models import VanBanChung
 from congvan.register import service
-from congvan.render.context import ky_hieu_cua, ten_loai_cua
+from congvan.render.context import ten_loai_cua
 from congvan.render.richtext import plain_text
 from congvan.web import drafts, forms, preview, store
 
@@ -32,23 +32,7 @@ def khoa(ho_so_id: int) -> str:
 
 
 def _register_args(record: VanBanChung, ngay: date, key: str | None = None) -> service.VanBanDangKy:
-    profile = load_profile(record.quy_tac)
-    bodies = [cq.viet_tat for cq in record.co_quan_ban_hanh]
-    return service.VanBanDangKy(
-        so_dang_ky=record.so_dang_ky,
-        co_quan=bodies[0],
-        ma_loai=ma_loai(record, profile),
-        ngay=ngay,
-        trich_yeu=plain_text(record.trich_yeu).replace("\n", " "),
-        ten_loai=ten_loai_cua(record, profile),
-        nguoi_ky=", ".join(ck.ho_ten for ck in record.chu_ky),
-        noi_nhan="; ".join(record.noi_nhan_phang),
-        co_quan_phoi_hop=tuple(bodies[1:]),
-        don_vi=record.don_vi_soan_thao if isinstance(record, CongVan) else None,
-        khoa=key,
-        mat=record.mat,
-        ky_hieu=ky_hieu_cua(record, profile),
-    )
+    return van_ban_dang_ky(record, ngay, key)
 
 
 def so_tam(db: str, record: VanBanChung, ngay: date) -> int:
