@@ -49,3 +49,29 @@ def test_unexpected_shapes_fall_back_to_the_tree() -> None:
     out = fit_lines_in(etree.fromstring(xml.encode()), xml, profile).encode()
     assert _c14n(out) == _c14n(fit_lines_tree(xml.encode(), profile))
     assert b"w:left=" in out
+
+
+@pytest.mark.parametrize("style", ["CVTrichYeu", "CVCoQuan"])
+def test_line_under_a_broken_paragraph_is_sized_on_its_longest_line(style: str) -> None:
+    """A balanced trích yếu or header name is one paragraph with w:br: 40 % of its longest line, both passes."""
+    from congvan.render.metrics import text_width_mm
+    from congvan.render.ooxml import twips
+
+    profile = load_profile("nd30")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    first, second = "Về việc giao chỉ tiêu xây dựng mô hình", "năm 2027"
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{w}"><w:body>'
+        f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t xml:space="preserve">{first} </w:t></w:r>'
+        f"<w:r><w:br/></w:r><w:r><w:t>{second}</w:t></w:r></w:p>"
+        f'<w:p><w:pPr><w:pStyle w:val="CVDuongKe{style[2:]}"/><w:jc w:val="center"/></w:pPr></w:p>'
+        "</w:body></w:document>"
+    )
+    size = profile.co_chu.trich_yeu if style == "CVTrichYeu" else profile.co_chu.co_quan
+    share = profile.duong_ke.trich_yeu if style == "CVTrichYeu" else profile.duong_ke.co_quan
+    container = profile.trang.rong_chu_mm
+    want = twips((container - text_width_mm(first, size, bold=True) * share) / 2)
+    unbroken = twips((container - text_width_mm(f"{first} {second}", size, bold=True) * share) / 2)
+    assert want != unbroken
+    for out in (fit_lines_in(None, xml, profile).encode(), fit_lines_tree(xml.encode(), profile)):
+        assert f'w:left="{want}"'.encode() in out, out

@@ -15,13 +15,9 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import pdftotext_bbox, sample_ids
-from congvan.profiles import load_profile
 from docx_inspect import Docx
 
 pytestmark = [pytest.mark.pdf, pytest.mark.xdist_group("libreoffice")]
-#: Header-name balancing is behind a profile switch (off until the checker in main accepts it).
-BALANCING = load_profile("nd30").ngat_dong.ngat_ten_co_quan
-needs_balancing = pytest.mark.skipif(not BALANCING, reason="ngat_ten_co_quan = false trong nd30.toml")
 
 BAO_CAO = "bao-cao-ten-dai-vinh-long"
 QUYET_DINH = "quyet-dinh-ubnd-vinh-long-512"
@@ -101,7 +97,6 @@ def layout(pdf_dir, rendered):
     return {stem: pages(pdf_dir / f"{stem}.pdf") for stem in rendered}
 
 
-@needs_balancing
 @pytest.mark.parametrize("stem", sample_ids())
 def test_header_lines_break_between_word_groups(layout, rendered, stem):
     if rendered[stem][0].loai == "phu_luc":
@@ -111,7 +106,6 @@ def test_header_lines_break_between_word_groups(layout, rendered, stem):
         assert (upper.words[-1], lower.words[0]) not in WORD_GROUPS, (upper.text, lower.text)
 
 
-@needs_balancing
 def test_long_header_names_are_balanced_at_phrase_boundaries(layout):
     texts = [ln.text for ln in header_name_lines(layout[BAO_CAO][0])]
     assert texts[:2] == ["TỔNG LIÊN ĐOÀN", "LAO ĐỘNG VIỆT NAM"], texts

@@ -182,23 +182,10 @@ def test_own_output_has_no_blocking_finding(rendered, stem):
 # Faults the checker finds in the renderer's own output, left to the render owners: since the
 # trích yếu is broken into lines with w:br, render/layout.py sizes its rule line on the unbroken
 # text (40 % of the column) instead of 1/3–1/2 of the longest line. Remove a stem once fixed.
-KNOWN_RENDER_FAULTS = {
-    stem: ["duong_ke.trich_yeu"]
-    for stem in (
-        "002-ke-hoach-ubnd-binh-thuan",
-        "103-to-trinh-de-nghi-khen-thuong",
-        "104-bao-cao-ket-qua-khuyen-hoc",
-        "105-nghi-quyet-ban-chap-hanh",
-        "108-giay-moi-hoi-nghi",
-        "lien-tich-ba-co-quan",
-    )
-}
-
-
 @pytest.mark.parametrize("stem", sample_ids())
 def test_every_sample_record_passes(rendered, stem):
     report = check_file(rendered[stem][1], PROFILE, name=stem)
-    assert _rules(report.findings) == KNOWN_RENDER_FAULTS.get(stem, []), [f.line() for f in report.findings]
+    assert _rules(report.findings) == [], [f.line() for f in report.findings]
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))

@@ -7,7 +7,6 @@ import zipfile
 
 import pytest
 from tests.conftest import SAMPLES, sample_ids
-from tests.test_reading_check import KNOWN_RENDER_FAULTS
 
 from congvan.cli import main
 from congvan.errors import CongvanError
@@ -46,7 +45,7 @@ def test_round_trip_same_text_and_passes_check(stem, rendered, renderer, tmp_pat
     redone = renderer.render_bytes(again, base_dir=source.parent)
     assert _texts(redone) == _texts(data)
     report = check_file(redone, PROFILE, name=f"{stem}-lai.docx")
-    assert sorted(f.quy_tac for f in report.findings if f.muc == LOI) == KNOWN_RENDER_FAULTS.get(stem, [])
+    assert sorted(f.quy_tac for f in report.findings if f.muc == LOI) == []
 
 
 def test_body_tree_levels_and_emphasis(rendered):

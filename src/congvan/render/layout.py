@@ -26,8 +26,20 @@ def _style(p: etree._Element) -> str | None:
     return node.get(f"{_W}val") if node is not None else None
 
 
-def _text(p: etree._Element) -> str:
-    return "".join(t.text or "" for t in p.iter(f"{_W}t"))
+def _lines(p: etree._Element) -> list[str]:
+    """The paragraph's lines: a soft line break (``w:br``, not a page break) starts a new one.
+
+    A balanced header name or trích yếu is one paragraph broken with ``w:br``; its line
+    is measured on the longest of those lines, not on the text run together.
+    """
+    out = [""]
+    for node in p.iter(f"{_W}t", f"{_W}br"):
+        if node.tag == f"{_W}br":
+            if node.get(f"{_W}type") in (None, "textWrapping"):
+                out.append("")
+        else:
+            out[-1] += node.text or ""
+    return [x.strip() for x in out if x.strip()]
 
 
 def _container_mm(p: etree._Element, text_mm: float) -> float:
@@ -68,6 +80,7 @@ _PARA_OPEN = re.compile(r"<w:p[ >]")
 _LINE_STYLE = re.compile(r'<w:pStyle w:val="([^"]*)"')
 _PARA_STYLE = re.compile(r'<w:p\b[^>]*>\s*<w:pPr(?: [^>]*)?>\s*<w:pStyle w:val="([^"]*)"')
 _RUN_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+_SOFT_BREAK = re.compile(r'<w:br(?: w:type="textWrapping")?\s*/>')
 _TC_WIDTH = re.compile(r'<w:tcW w:w="(\d+)"')
 _IND = re.compile(r"<w:ind\b[^>]*/>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
@@ -81,12 +94,14 @@ def _para_start(xml: str, pos: int) -> int:
     return max(xml.rfind("<w:p>", 0, pos), xml.rfind("<w:p ", 0, pos))
 
 
-def _text_of(segment: str) -> str:
-    return html.unescape("".join(_RUN_TEXT.findall(segment)))
+def _lines_of(segment: str) -> list[str]:
+    """A paragraph's lines from its text, split at soft line breaks (see :func:`_lines`)."""
+    pieces = (html.unescape("".join(_RUN_TEXT.findall(piece))).strip() for piece in _SOFT_BREAK.split(segment))
+    return [x for x in pieces if x]
 
 
 def _sources_before(xml: str, start: int, style: str) -> list[str]:
-    """Texts of the paragraphs of *style* right before the one starting at *start*."""
+    """Lines of the paragraphs of *style* right before the one starting at *start*."""
     texts = []
     pos = start
     while True:
@@ -101,7 +116,7 @@ def _sources_before(xml: str, start: int, style: str) -> list[str]:
         found = _PARA_STYLE.match(xml, begin)
         if not found or found.group(1) != style:
             return texts
-        texts.append(_text_of(xml[begin:end]))
+        texts += _lines_of(xml[begin:end])
         pos = begin
 
 
@@ -181,7 +196,7 @@ def _fit_tree(root: etree._Element, p: RuleProfile) -> str:
         sources = []
         prev = line.getprevious()
         while prev is not None and prev.tag == f"{_W}p" and _style(prev) == source_style:
-            sources.append(_text(prev))
+            sources += _lines(prev)
             prev = prev.getprevious()
         if not sources:
             line.getparent().remove(line)
