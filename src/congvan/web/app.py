@@ -210,8 +210,8 @@ def _install_auth_routes(app: FastAPI) -> None:
         limiter.xoa(key)
         request.session.clear()
         request.session["uid"] = user.id
-        with store.writing(settings_of(request).db) as conn:
-            store.ghi_nhat_ky(conn, user.ten_dang_nhap, "dang_nhap")
+        with store.writing(settings_of(request).db) as tx:
+            store.ghi_nhat_ky(tx, user.ten_dang_nhap, "dang_nhap")
         return RedirectResponse(tiep, status_code=303)
 
     @app.post("/dang-xuat")

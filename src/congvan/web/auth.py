@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 
 from congvan.errors import CongvanError
 from congvan.vi.ky_tu import loi_ky_tu
@@ -59,8 +58,8 @@ class NguoiDung:
         return VAI_TRO.get(self.vai_tro, self.vai_tro)
 
 
-def _from_row(row) -> NguoiDung:  # type: ignore[no-untyped-def]
-    return NguoiDung(row.id, row.ten_dang_nhap, row.ho_ten, row.vai_tro, bool(row.hoat_dong))
+def _from_row(row: dict) -> NguoiDung:
+    return NguoiDung(row["id"], row["ten_dang_nhap"], row["ho_ten"], row["vai_tro"], bool(row["hoat_dong"]))
 
 
 def _check_new(ten_dang_nhap: str, ho_ten: str, vai_tro: str, mat_khau: str) -> None:
@@ -85,75 +84,69 @@ def tao_nguoi_dung(db: str, ten_dang_nhap: str, ho_ten: str, vai_tro: str, mat_k
     """Create an account; the password is stored only as an argon2 hash."""
     ten_dang_nhap = ten_dang_nhap.strip().lower()
     _check_new(ten_dang_nhap, ho_ten, vai_tro, mat_khau)
-    with store.writing(db) as conn:
-        if conn.execute(
-            select(store.nguoi_dung.c.id).where(store.nguoi_dung.c.ten_dang_nhap == ten_dang_nhap)
-        ).first():
+    with store.writing(db) as tx:
+        if tx.one("SELECT id FROM web_nguoi_dung WHERE ten_dang_nhap = :t", {"t": ten_dang_nhap}):
             raise CongvanError(f"tên đăng nhập '{ten_dang_nhap}' đã có")
-        new_id = conn.execute(
-            store.nguoi_dung.insert().values(
-                ten_dang_nhap=ten_dang_nhap,
-                ho_ten=ho_ten.strip(),
-                vai_tro=vai_tro,
-                mat_khau=_hasher.hash(mat_khau),
-                hoat_dong=True,
-                tao_luc=store.now(),
-            )
-        ).inserted_primary_key[0]
-        store.ghi_nhat_ky(conn, boi, "tao_tai_khoan", ten_dang_nhap=ten_dang_nhap, vai_tro=vai_tro)
+        new_id = store.insert(
+            tx,
+            "web_nguoi_dung",
+            {
+                "ten_dang_nhap": ten_dang_nhap,
+                "ho_ten": ho_ten.strip(),
+                "vai_tro": vai_tro,
+                "mat_khau": _hasher.hash(mat_khau),
+                "hoat_dong": True,
+                "tao_luc": store.now(),
+            },
+        )
+        store.ghi_nhat_ky(tx, boi, "tao_tai_khoan", ten_dang_nhap=ten_dang_nhap, vai_tro=vai_tro)
     return NguoiDung(int(new_id), ten_dang_nhap, ho_ten.strip(), vai_tro, True)
 
 
 def co_quan_tri(db: str) -> bool:
-    with store.reading(db) as conn:
+    with store.reading(db) as tx:
         return (
-            conn.execute(
-                select(store.nguoi_dung.c.id).where(
-                    store.nguoi_dung.c.vai_tro == "quan_tri", store.nguoi_dung.c.hoat_dong.is_(True)
-                )
-            ).first()
+            tx.one("SELECT id FROM web_nguoi_dung WHERE vai_tro = 'quan_tri' AND hoat_dong = :t", {"t": True})
             is not None
         )
 
 
 def danh_sach(db: str) -> list[NguoiDung]:
-    with store.reading(db) as conn:
-        rows = conn.execute(select(store.nguoi_dung).order_by(store.nguoi_dung.c.ten_dang_nhap)).all()
-    return [_from_row(r) for r in rows]
+    with store.reading(db) as tx:
+        found = store.rows(tx, "SELECT * FROM web_nguoi_dung ORDER BY ten_dang_nhap")
+    return [_from_row(r) for r in found]
 
 
 def lay(db: str, user_id: int) -> NguoiDung | None:
-    with store.reading(db) as conn:
-        row = conn.execute(select(store.nguoi_dung).where(store.nguoi_dung.c.id == user_id)).first()
+    with store.reading(db) as tx:
+        row = store.one(tx, "SELECT * FROM web_nguoi_dung WHERE id = :i", {"i": user_id})
     return _from_row(row) if row else None
 
 
 def doi_trang_thai(db: str, user_id: int, hoat_dong: bool, *, boi: str) -> None:
-    with store.writing(db) as conn:
-        conn.execute(store.nguoi_dung.update().where(store.nguoi_dung.c.id == user_id).values(hoat_dong=hoat_dong))
-        store.ghi_nhat_ky(conn, boi, "khoa_tai_khoan" if not hoat_dong else "mo_tai_khoan", id=user_id)
+    with store.writing(db) as tx:
+        store.update(tx, "web_nguoi_dung", {"id": user_id}, {"hoat_dong": hoat_dong})
+        store.ghi_nhat_ky(tx, boi, "khoa_tai_khoan" if not hoat_dong else "mo_tai_khoan", id=user_id)
 
 
 def dat_mat_khau(db: str, user_id: int, mat_khau: str, *, boi: str) -> None:
     check_password(mat_khau)
-    with store.writing(db) as conn:
-        conn.execute(
-            store.nguoi_dung.update().where(store.nguoi_dung.c.id == user_id).values(mat_khau=_hasher.hash(mat_khau))
-        )
-        store.ghi_nhat_ky(conn, boi, "dat_mat_khau", id=user_id)
+    with store.writing(db) as tx:
+        store.update(tx, "web_nguoi_dung", {"id": user_id}, {"mat_khau": _hasher.hash(mat_khau)})
+        store.ghi_nhat_ky(tx, boi, "dat_mat_khau", id=user_id)
 
 
 def xac_thuc(db: str, ten_dang_nhap: str, mat_khau: str) -> NguoiDung | None:
     """The active account for these credentials, or None (same work either way)."""
-    with store.reading(db) as conn:
-        row = conn.execute(
-            select(store.nguoi_dung).where(store.nguoi_dung.c.ten_dang_nhap == ten_dang_nhap.strip().lower())
-        ).first()
+    with store.reading(db) as tx:
+        row = store.one(
+            tx, "SELECT * FROM web_nguoi_dung WHERE ten_dang_nhap = :t", {"t": ten_dang_nhap.strip().lower()}
+        )
     try:
-        _hasher.verify(row.mat_khau if row else _DUMMY_HASH, mat_khau)
+        _hasher.verify(row["mat_khau"] if row else _DUMMY_HASH, mat_khau)
     except (VerificationError, InvalidHashError):
         return None
-    if row is None or not row.hoat_dong:
+    if row is None or not row["hoat_dong"]:
         return None
     return _from_row(row)
 

@@ -14,12 +14,12 @@ from datetime import date
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, Row, func, select
 
 from congvan.errors import CongvanError, Problem
 from congvan.records.loader import validate_data
 from congvan.records.models import VanBanChung
 from congvan.records.yaml_source import LineMap, load_yaml_text
+from congvan.register.db import Tx
 from congvan.register.fold import khoa_tim_kiem
 from congvan.web import forms, store
 
@@ -66,11 +66,15 @@ class HoSo:
         return self.trang_thai in SUA_DUOC
 
 
-_COLUMNS = [c for c in store.ho_so.c if c.name not in ("docx", "pdf")]
+#: every column but the frozen files, plus whether a PDF is stored
+_SELECT = (
+    "SELECT id, loai, trang_thai, tieu_de, nam, tac_gia, du_lieu, yaml_goc, so_loi, phien_ban, "
+    "nguoi_duyet, y_kien, so_ky_hieu, phien_ban_ban_hanh, sua_luc, "
+    "CASE WHEN pdf IS NULL THEN 0 ELSE 1 END AS co_pdf FROM web_ho_so"
+)
 
 
-def _from_row(row: Row[Any]) -> HoSo:
-    m = row._mapping
+def _from_row(m: dict[str, Any]) -> HoSo:
     return HoSo(
         m["id"],
         m["loai"],
@@ -89,10 +93,6 @@ def _from_row(row: Row[Any]) -> HoSo:
         bool(m["co_pdf"]),
         m["sua_luc"],
     )
-
-
-def _select():  # type: ignore[no-untyped-def]
-    return select(*_COLUMNS, store.ho_so.c.pdf.isnot(None).label("co_pdf"))
 
 
 # --------------------------------------------------------------------------- validation
@@ -142,27 +142,29 @@ def tao(db: str, loai: str, nguoi: str, du_lieu: dict[str, Any] | None = None, y
     tieu_de, nam, tim = _summary(data)
     _, problems = validate(data, yaml_goc)
     now = store.now()
-    with store.writing(db) as conn:
-        new_id = conn.execute(
-            store.ho_so.insert().values(
-                loai=loai,
-                trang_thai="nhap",
-                tieu_de=tieu_de,
-                tim_kiem=tim,
-                nam=nam or now.year,
-                tac_gia=nguoi,
-                du_lieu=json.dumps(data, ensure_ascii=False),
-                yaml_goc=yaml_goc,
-                so_loi=len(problems),
-                phien_ban=0,
-                y_kien="",
-                tao_luc=now,
-                sua_luc=now,
-            )
-        ).inserted_primary_key[0]
-        store.ghi_nhat_ky(conn, nguoi, "tao_ho_so", id=new_id, loai=loai)
+    with store.writing(db) as tx:
+        new_id = store.insert(
+            tx,
+            "web_ho_so",
+            {
+                "loai": loai,
+                "trang_thai": "nhap",
+                "tieu_de": tieu_de,
+                "tim_kiem": tim,
+                "nam": nam or now.year,
+                "tac_gia": nguoi,
+                "du_lieu": json.dumps(data, ensure_ascii=False),
+                "yaml_goc": yaml_goc,
+                "so_loi": len(problems),
+                "phien_ban": 0,
+                "y_kien": "",
+                "tao_luc": now,
+                "sua_luc": now,
+            },
+        )
+        store.ghi_nhat_ky(tx, nguoi, "tao_ho_so", id=new_id, loai=loai)
         if yaml_goc is not None:
-            _add_version(conn, int(new_id), data, yaml_goc, problems, nguoi)
+            _add_version(tx, int(new_id), data, yaml_goc, problems, nguoi)
     return int(new_id)
 
 
@@ -196,8 +198,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def lay(db: str, ho_so_id: int) -> HoSo:
-    with store.reading(db) as conn:
-        row = conn.execute(_select().where(store.ho_so.c.id == ho_so_id)).first()
+    with store.reading(db) as tx:
+        row = store.one(tx, f"{_SELECT} WHERE id = :i", {"i": ho_so_id})
     if row is None:
         raise CongvanError(f"không có hồ sơ số {ho_so_id}")
     return _from_row(row)
@@ -225,7 +227,7 @@ def ghi_tam(
         data = current.du_lieu  # the form meant the same thing: keep the file's spelling
     _, problems = validate(data, yaml_goc)
     tieu_de, nam, tim = _summary(data)
-    with store.writing(db) as conn:
+    with store.writing(db) as tx:
         values: dict[str, Any] = dict(
             du_lieu=json.dumps(data, ensure_ascii=False),
             yaml_goc=yaml_goc,
@@ -238,50 +240,48 @@ def ghi_tam(
             values["nam"] = nam
         if current.trang_thai == "cho_duyet" and phien_ban_moi:
             values["trang_thai"] = "nhap"  # changed after submission: submit again
-        conn.execute(store.ho_so.update().where(store.ho_so.c.id == ho_so_id).values(**values))
+        store.update(tx, "web_ho_so", {"id": ho_so_id}, values)
         if phien_ban_moi:
-            _add_version(conn, ho_so_id, data, yaml_goc or to_yaml(data), problems, nguoi)
-            store.ghi_nhat_ky(conn, nguoi, "luu_ho_so", id=ho_so_id, so_loi=len(problems))
+            _add_version(tx, ho_so_id, data, yaml_goc or to_yaml(data), problems, nguoi)
+            store.ghi_nhat_ky(tx, nguoi, "luu_ho_so", id=ho_so_id, so_loi=len(problems))
     return lay(db, ho_so_id), problems
 
 
 def _add_version(
-    conn: Connection, ho_so_id: int, data: dict[str, Any], text: str, problems: list[Problem], nguoi: str
+    tx: Tx, ho_so_id: int, data: dict[str, Any], text: str, problems: list[Problem], nguoi: str
 ) -> int:
-    last = conn.execute(
-        select(func.coalesce(func.max(store.phien_ban.c.so), 0)).where(store.phien_ban.c.ho_so_id == ho_so_id)
-    ).scalar_one()
+    """Write the next numbered version inside the caller's transaction (writers are serialised)."""
+    last = tx.scalar("SELECT COALESCE(MAX(so), 0) FROM web_phien_ban WHERE ho_so_id = :i", {"i": ho_so_id})
     so = int(last) + 1
-    conn.execute(
-        store.phien_ban.insert().values(
-            ho_so_id=ho_so_id,
-            so=so,
-            du_lieu=json.dumps(data, ensure_ascii=False),
-            yaml=text,
-            loi=json.dumps([str(p) for p in problems], ensure_ascii=False),
-            nguoi=nguoi,
-            luc=store.now(),
-        )
+    store.insert(
+        tx,
+        "web_phien_ban",
+        {
+            "ho_so_id": ho_so_id,
+            "so": so,
+            "du_lieu": json.dumps(data, ensure_ascii=False),
+            "yaml": text,
+            "loi": json.dumps([str(p) for p in problems], ensure_ascii=False),
+            "nguoi": nguoi,
+            "luc": store.now(),
+        },
+        returning=None,
     )
-    conn.execute(store.ho_so.update().where(store.ho_so.c.id == ho_so_id).values(phien_ban=so))
+    store.update(tx, "web_ho_so", {"id": ho_so_id}, {"phien_ban": so})
     return so
 
 
 def cac_phien_ban(db: str, ho_so_id: int) -> list[dict[str, Any]]:
-    with store.reading(db) as conn:
-        rows = conn.execute(
-            select(store.phien_ban.c.so, store.phien_ban.c.nguoi, store.phien_ban.c.luc, store.phien_ban.c.loi)
-            .where(store.phien_ban.c.ho_so_id == ho_so_id)
-            .order_by(store.phien_ban.c.so.desc())
-        ).all()
-    return [{"so": r.so, "nguoi": r.nguoi, "luc": r.luc, "so_loi": len(json.loads(r.loi))} for r in rows]
+    with store.reading(db) as tx:
+        found = store.rows(
+            tx, "SELECT so, nguoi, luc, loi FROM web_phien_ban WHERE ho_so_id = :i ORDER BY so DESC", {"i": ho_so_id}
+        )
+    return [{"so": r["so"], "nguoi": r["nguoi"], "luc": r["luc"], "so_loi": len(json.loads(r["loi"]))} for r in found]
 
 
 def phien_ban_yaml(db: str, ho_so_id: int, so: int) -> str:
-    with store.reading(db) as conn:
-        text = conn.execute(
-            select(store.phien_ban.c.yaml).where(store.phien_ban.c.ho_so_id == ho_so_id, store.phien_ban.c.so == so)
-        ).scalar()
+    with store.reading(db) as tx:
+        text = tx.scalar("SELECT yaml FROM web_phien_ban WHERE ho_so_id = :i AND so = :s", {"i": ho_so_id, "s": so})
     if text is None:
         raise CongvanError(f"hồ sơ {ho_so_id} không có phiên bản {so}")
     return text
@@ -313,25 +313,23 @@ def danh_sach(
     tac_gia: str = "",
     limit: int = 200,
 ) -> list[HoSo]:
-    q = _select()
-    for word in khoa_tim_kiem(tu_khoa).split():
-        q = q.where(store.ho_so.c.tim_kiem.contains(word, autoescape=True))
-    if loai:
-        q = q.where(store.ho_so.c.loai == loai)
-    if trang_thai:
-        q = q.where(store.ho_so.c.trang_thai == trang_thai)
-    if nam:
-        q = q.where(store.ho_so.c.nam == nam)
-    if tac_gia:
-        q = q.where(store.ho_so.c.tac_gia == tac_gia)
-    with store.reading(db) as conn:
-        rows = conn.execute(q.order_by(store.ho_so.c.sua_luc.desc(), store.ho_so.c.id.desc()).limit(limit)).all()
-    return [_from_row(r) for r in rows]
+    where: list[str] = []
+    params: dict[str, Any] = {"n": int(limit)}
+    for i, word in enumerate(khoa_tim_kiem(tu_khoa).split()):
+        where.append(f"tim_kiem LIKE :w{i} ESCAPE '!'")
+        params[f"w{i}"] = "%" + word.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    for column, value in (("loai", loai), ("trang_thai", trang_thai), ("nam", nam), ("tac_gia", tac_gia)):
+        if value:
+            where.append(f"{column} = :{column}")
+            params[column] = value
+    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY sua_luc DESC, id DESC LIMIT :n"
+    with store.reading(db) as tx:
+        return [_from_row(r) for r in store.rows(tx, sql, params)]
 
 
 def cac_tac_gia(db: str) -> list[str]:
-    with store.reading(db) as conn:
-        return [r[0] for r in conn.execute(select(store.ho_so.c.tac_gia).distinct().order_by(store.ho_so.c.tac_gia))]
+    with store.reading(db) as tx:
+        return [r[0] for r in tx.all("SELECT DISTINCT tac_gia FROM web_ho_so ORDER BY tac_gia")]
 
 
 # --------------------------------------------------------------------------- review
@@ -339,8 +337,8 @@ def cac_tac_gia(db: str) -> list[str]:
 
 def doi_trang_thai(db: str, ho_so_id: int, moi: str, nguoi: str, *, tu: set[str], y_kien: str | None = None) -> HoSo:
     """Move a draft between states in one transaction, refusing a move from the wrong state."""
-    with store.writing(db) as conn:
-        state = conn.execute(select(store.ho_so.c.trang_thai).where(store.ho_so.c.id == ho_so_id)).scalar()
+    with store.writing(db) as tx:
+        state = tx.scalar("SELECT trang_thai FROM web_ho_so WHERE id = :i", {"i": ho_so_id})
         if state is None:
             raise CongvanError(f"không có hồ sơ số {ho_so_id}")
         if state not in tu:
@@ -350,17 +348,18 @@ def doi_trang_thai(db: str, ho_so_id: int, moi: str, nguoi: str, *, tu: set[str]
             values["y_kien"] = y_kien
         if moi in ("da_duyet", "tra_lai"):
             values["nguoi_duyet"] = nguoi
-        conn.execute(store.ho_so.update().where(store.ho_so.c.id == ho_so_id).values(**values))
-        store.ghi_nhat_ky(conn, nguoi, f"chuyen_{moi}", id=ho_so_id, y_kien=y_kien or "")
+        store.update(tx, "web_ho_so", {"id": ho_so_id}, values)
+        store.ghi_nhat_ky(tx, nguoi, f"chuyen_{moi}", id=ho_so_id, y_kien=y_kien or "")
     return lay(db, ho_so_id)
 
 
 def tep_ban_hanh(db: str, ho_so_id: int, kind: str) -> bytes | None:
-    column = store.ho_so.c.docx if kind == "docx" else store.ho_so.c.pdf
-    with store.reading(db) as conn:
-        return conn.execute(select(column).where(store.ho_so.c.id == ho_so_id)).scalar()
+    column = "docx" if kind == "docx" else "pdf"
+    with store.reading(db) as tx:
+        data = tx.scalar(f"SELECT {column} FROM web_ho_so WHERE id = :i", {"i": ho_so_id})
+    return bytes(data) if data is not None else None
 
 
 def luu_pdf(db: str, ho_so_id: int, data: bytes) -> None:
-    with store.writing(db) as conn:
-        conn.execute(store.ho_so.update().where(store.ho_so.c.id == ho_so_id).values(pdf=data))
+    with store.writing(db) as tx:
+        store.update(tx, "web_ho_so", {"id": ho_so_id}, {"pdf": data})

@@ -97,29 +97,28 @@ def _freeze(db: str, h: drafts.HoSo, record: VanBanChung, issued: service.CapSo,
     data = dict(h.du_lieu)
     data["ngay_ban_hanh"] = ngay.isoformat()
     data["so"] = issued.so
-    with store.writing(db) as conn:
-        state = conn.execute(
-            store.ho_so.select().with_only_columns(store.ho_so.c.trang_thai).where(store.ho_so.c.id == h.id)
-        ).scalar()
+    with store.writing(db) as tx:
+        state = tx.scalar("SELECT trang_thai FROM web_ho_so WHERE id = :i", {"i": h.id})
         if state != "da_duyet":
             raise CongvanError("hồ sơ vừa được người khác ban hành hoặc đổi trạng thái")
-        version = drafts._add_version(conn, h.id, data, drafts.to_yaml(data), [], nguoi)
-        conn.execute(
-            store.ho_so.update()
-            .where(store.ho_so.c.id == h.id)
-            .values(
-                trang_thai="da_ban_hanh",
-                du_lieu=json.dumps(data, ensure_ascii=False),
-                yaml_goc=None,
-                so_ky_hieu=issued.so_ky_hieu,
-                phien_ban_ban_hanh=version,
-                docx=docx,
-                pdf=None,
-                nam=ngay.year,
-                sua_luc=store.now(),
-            )
+        version = drafts._add_version(tx, h.id, data, drafts.to_yaml(data), [], nguoi)
+        store.update(
+            tx,
+            "web_ho_so",
+            {"id": h.id},
+            {
+                "trang_thai": "da_ban_hanh",
+                "du_lieu": json.dumps(data, ensure_ascii=False),
+                "yaml_goc": None,
+                "so_ky_hieu": issued.so_ky_hieu,
+                "phien_ban_ban_hanh": version,
+                "docx": docx,
+                "pdf": None,
+                "nam": ngay.year,
+                "sua_luc": store.now(),
+            },
         )
-        store.ghi_nhat_ky(conn, nguoi, "ban_hanh", id=h.id, so_ky_hieu=issued.so_ky_hieu, phien_ban=version)
+        store.ghi_nhat_ky(tx, nguoi, "ban_hanh", id=h.id, so_ky_hieu=issued.so_ky_hieu, phien_ban=version)
 
 
 def tom_tat(record: VanBanChung) -> list[tuple[str, str]]:

@@ -19,7 +19,6 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from congvan.batch.dot import load_dot
@@ -49,16 +48,16 @@ def _folder(request: Request, batch_id: str) -> Path:
 
 
 def _row(db: str, batch_id: str) -> dict[str, Any]:
-    with store.reading(db) as conn:
-        row = conn.execute(select(store.dot_in).where(store.dot_in.c.id == batch_id)).first()
+    with store.reading(db) as tx:
+        row = store.one(tx, "SELECT * FROM web_dot_in WHERE id = :i", {"i": batch_id})
     if row is None:
         raise HTTPException(404, "Không có đợt in này.")
-    return dict(row._mapping)
+    return row
 
 
 def _update(db: str, batch_id: str, **values: Any) -> None:
-    with store.writing(db) as conn:
-        conn.execute(store.dot_in.update().where(store.dot_in.c.id == batch_id).values(**values))
+    with store.writing(db) as tx:
+        store.update(tx, "web_dot_in", {"id": batch_id}, values)
 
 
 def _data_file(folder: Path) -> Path:
@@ -173,14 +172,13 @@ def install(app: FastAPI) -> None:
     @app.get("/in-loat", response_class=HTMLResponse)
     async def batches(request: Request) -> Response:
         user = require(request, "in_loat")
-        with store.reading(settings_of(request).db) as conn:
-            rows = conn.execute(
-                select(store.dot_in)
-                .where(store.dot_in.c.nguoi == user.ten_dang_nhap)
-                .order_by(store.dot_in.c.tao_luc.desc())
-                .limit(50)
-            ).all()
-        return page(request, "in_loat.html", {"ds": [dict(r._mapping) for r in rows], "loai": LOAI, "loi": ""})
+        with store.reading(settings_of(request).db) as tx:
+            found = store.rows(
+                tx,
+                "SELECT * FROM web_dot_in WHERE nguoi = :n ORDER BY tao_luc DESC, id LIMIT 50",
+                {"n": user.ten_dang_nhap},
+            )
+        return page(request, "in_loat.html", {"ds": found, "loai": LOAI, "loi": ""})
 
     @app.post("/in-loat")
     async def upload(request: Request) -> Response:
@@ -210,22 +208,25 @@ def install(app: FastAPI) -> None:
                 raise CongvanError(
                     [p.__class__(p.message, file=dot.filename, field=p.field, line=p.line) for p in exc.problems]
                 ) from None
-        with store.writing(settings_of(request).db) as conn:
-            conn.execute(
-                store.dot_in.insert().values(
-                    id=batch_id,
-                    nguoi=user.ten_dang_nhap,
-                    trang_thai="moi",
-                    loai=kind,
-                    ten_tep=name,
-                    anh_xa="{}",
-                    tong=0,
-                    da_xong=0,
-                    thong_bao="",
-                    tao_luc=store.now(),
-                )
+        with store.writing(settings_of(request).db) as tx:
+            store.insert(
+                tx,
+                "web_dot_in",
+                {
+                    "id": batch_id,
+                    "nguoi": user.ten_dang_nhap,
+                    "trang_thai": "moi",
+                    "loai": kind,
+                    "ten_tep": name,
+                    "anh_xa": "{}",
+                    "tong": 0,
+                    "da_xong": 0,
+                    "thong_bao": "",
+                    "tao_luc": store.now(),
+                },
+                returning=None,
             )
-            store.ghi_nhat_ky(conn, user.ten_dang_nhap, "tai_len_dot_in", id=batch_id, tep=name)
+            store.ghi_nhat_ky(tx, user.ten_dang_nhap, "tai_len_dot_in", id=batch_id, tep=name)
         return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
 
     def _own(request: Request, batch_id: str) -> tuple[Any, dict[str, Any], Path]:
@@ -303,9 +304,10 @@ def install(app: FastAPI) -> None:
 
 def mark_interrupted(db: str) -> None:
     """A server restart ends any running batch: say so instead of spinning forever."""
-    with store.writing(db) as conn:
-        conn.execute(
-            store.dot_in.update()
-            .where(store.dot_in.c.trang_thai == "dang_chay")
-            .values(trang_thai="loi", thong_bao="Đợt in bị gián đoạn (máy chủ khởi động lại); hãy bấm Chạy lại.")
+    with store.writing(db) as tx:
+        store.update(
+            tx,
+            "web_dot_in",
+            {"trang_thai": "dang_chay"},
+            {"trang_thai": "loi", "thong_bao": "Đợt in bị gián đoạn (máy chủ khởi động lại); hãy bấm Chạy lại."},
         )

@@ -1,11 +1,12 @@
-"""The web workspace's own tables, kept in the same database as the register.
+"""The web workspace's own tables, on the register's database layer.
 
-One database means one back-up file (SQLite) or one server (PostgreSQL); the
-``--db`` value is parsed by :func:`congvan.register.db.parse_db`, so both accept
-the same spellings. The register talks to its tables through the DBAPI driver;
-these tables use SQLAlchemy Core with the same SQLite settings (WAL, FULL sync,
-BEGIN IMMEDIATE for writers). Tables are prefixed ``web_`` so they never
-collide with the register's.
+One database means one back-up file (SQLite) or one server (PostgreSQL), and
+one way to open it: these tables are read and written through
+:mod:`congvan.register.db` (the DBAPI driver, the thread's kept connection,
+the same SQLite settings — WAL, FULL sync, BEGIN IMMEDIATE for writers — and
+the same PostgreSQL timeouts and Vietnamese error messages). SQLAlchemy is
+used only to emit the CREATE statements, as the register's ``schema.py`` does.
+Tables are prefixed ``web_`` so they never collide with the register's.
 
 * ``web_nguoi_dung``: accounts (argon2 hash, role, active flag).
 * ``web_ho_so``: one row per document being drafted: its working copy (JSON),
@@ -24,209 +25,255 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    event,
-    exc,
-    select,
-)
-
 from congvan.errors import CongvanError
-from congvan.register.db import parse_db
+from congvan.register.db import Conflict, Database, Reconnect, Tx, database
 
-metadata = MetaData()
+WEB_SCHEMA_VERSION = "1"
+_VERSION_KEY = "web_schema_version"
+_WEB_SCHEMA_LOCK_KEY = 0x636F6E68  # advisory-lock key for creating the web tables (PostgreSQL)
+#: columns read back as datetimes (SQLite keeps them as ISO text)
+MOMENTS = frozenset({"tao_luc", "sua_luc", "luc"})
 
-nguoi_dung = Table(
-    "web_nguoi_dung",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("ten_dang_nhap", String(64), nullable=False, unique=True),
-    Column("ho_ten", Text, nullable=False),
-    Column("vai_tro", String(16), nullable=False),
-    Column("mat_khau", Text, nullable=False),
-    Column("hoat_dong", Boolean, nullable=False, default=True),
-    Column("tao_luc", DateTime, nullable=False),
-)
-
-ho_so = Table(
-    "web_ho_so",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("loai", String(64), nullable=False),
-    Column("trang_thai", String(16), nullable=False),
-    Column("tieu_de", Text, nullable=False, default=""),
-    Column("tim_kiem", Text, nullable=False, default=""),
-    Column("nam", Integer),
-    Column("tac_gia", String(64), nullable=False),
-    Column("du_lieu", Text, nullable=False),  # JSON working copy, saved even when invalid
-    Column("yaml_goc", Text),  # the imported YAML, exact, while the form has not changed it
-    Column("so_loi", Integer, nullable=False, default=0),
-    Column("phien_ban", Integer, nullable=False, default=0),
-    Column("nguoi_duyet", String(64)),
-    Column("y_kien", Text, nullable=False, default=""),
-    Column("so_ky_hieu", String(160)),
-    Column("phien_ban_ban_hanh", Integer),
-    Column("docx", LargeBinary),
-    Column("pdf", LargeBinary),
-    Column("tao_luc", DateTime, nullable=False),
-    Column("sua_luc", DateTime, nullable=False),
-)
-
-phien_ban = Table(
-    "web_phien_ban",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("ho_so_id", Integer, ForeignKey("web_ho_so.id"), nullable=False),
-    Column("so", Integer, nullable=False),
-    Column("du_lieu", Text, nullable=False),
-    Column("yaml", Text, nullable=False),
-    Column("loi", Text, nullable=False, default="[]"),
-    Column("nguoi", String(64), nullable=False),
-    Column("luc", DateTime, nullable=False),
-    UniqueConstraint("ho_so_id", "so", name="uq_web_phien_ban"),
-)
-
-nhat_ky = Table(
-    "web_nhat_ky",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("luc", DateTime, nullable=False),
-    Column("nguoi", String(64), nullable=False),
-    Column("hanh_dong", String(32), nullable=False),
-    Column("noi_dung", Text, nullable=False, default="{}"),
-)
-
-dot_in = Table(
-    "web_dot_in",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("nguoi", String(64), nullable=False),
-    Column("trang_thai", String(16), nullable=False),  # moi, dang_chay, xong, loi
-    Column("loai", String(16), nullable=False),
-    Column("ten_tep", Text, nullable=False),
-    Column("anh_xa", Text, nullable=False, default="{}"),
-    Column("tong", Integer, nullable=False, default=0),
-    Column("da_xong", Integer, nullable=False, default=0),
-    Column("thong_bao", Text, nullable=False, default=""),
-    Column("tao_luc", DateTime, nullable=False),
-)
-
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
-SQLITE_BUSY_TIMEOUT_S = 30
+_ready_lock = threading.Lock()
 
 
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
-    # Autocommit at the driver level; the "begin" hook below issues the real BEGIN.
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
-    cur.execute("PRAGMA journal_mode = WAL")
-    cur.execute("PRAGMA synchronous = FULL")
-    cur.execute("PRAGMA foreign_keys = ON")
-    cur.close()
-
-
-def _sqlite_on_begin(conn: Connection) -> None:
-    # Writers queue at the start (BEGIN IMMEDIATE), as the register's own connections do.
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("chi_doc") else "BEGIN IMMEDIATE")
-
-
-def _make_engine(db: str) -> Engine:
-    target = parse_db(db)
-    if target.sqlite:
-        engine = create_engine(f"sqlite+pysqlite:///{target.dsn}", connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
-        return engine
-    url = target.dsn.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(
-        url, pool_pre_ping=True, connect_args={"connect_timeout": 10, "application_name": "congvan-web"}
+def metadata() -> Any:
+    """The table definitions (SQLAlchemy imported only to emit their DDL)."""
+    from sqlalchemy import (
+        Boolean,
+        Column,
+        DateTime,
+        ForeignKey,
+        Integer,
+        LargeBinary,
+        MetaData,
+        String,
+        Table,
+        Text,
+        UniqueConstraint,
     )
 
+    md = MetaData()
+    Table(
+        "web_nguoi_dung",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("ten_dang_nhap", String(64), nullable=False, unique=True),
+        Column("ho_ten", Text, nullable=False),
+        Column("vai_tro", String(16), nullable=False),
+        Column("mat_khau", Text, nullable=False),
+        Column("hoat_dong", Boolean, nullable=False, default=True),
+        Column("tao_luc", DateTime, nullable=False),
+    )
+    Table(
+        "web_ho_so",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("loai", String(64), nullable=False),
+        Column("trang_thai", String(16), nullable=False),
+        Column("tieu_de", Text, nullable=False, default=""),
+        Column("tim_kiem", Text, nullable=False, default=""),
+        Column("nam", Integer),
+        Column("tac_gia", String(64), nullable=False),
+        Column("du_lieu", Text, nullable=False),  # JSON working copy, saved even when invalid
+        Column("yaml_goc", Text),  # the imported YAML, exact, while the form has not changed it
+        Column("so_loi", Integer, nullable=False, default=0),
+        Column("phien_ban", Integer, nullable=False, default=0),
+        Column("nguoi_duyet", String(64)),
+        Column("y_kien", Text, nullable=False, default=""),
+        Column("so_ky_hieu", String(160)),
+        Column("phien_ban_ban_hanh", Integer),
+        Column("docx", LargeBinary),
+        Column("pdf", LargeBinary),
+        Column("tao_luc", DateTime, nullable=False),
+        Column("sua_luc", DateTime, nullable=False),
+    )
+    Table(
+        "web_phien_ban",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("ho_so_id", Integer, ForeignKey("web_ho_so.id"), nullable=False),
+        Column("so", Integer, nullable=False),
+        Column("du_lieu", Text, nullable=False),
+        Column("yaml", Text, nullable=False),
+        Column("loi", Text, nullable=False, default="[]"),
+        Column("nguoi", String(64), nullable=False),
+        Column("luc", DateTime, nullable=False),
+        UniqueConstraint("ho_so_id", "so", name="uq_web_phien_ban"),
+    )
+    Table(
+        "web_nhat_ky",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("luc", DateTime, nullable=False),
+        Column("nguoi", String(64), nullable=False),
+        Column("hanh_dong", String(32), nullable=False),
+        Column("noi_dung", Text, nullable=False, default="{}"),
+    )
+    Table(
+        "web_dot_in",
+        md,
+        Column("id", String(32), primary_key=True),
+        Column("nguoi", String(64), nullable=False),
+        Column("trang_thai", String(16), nullable=False),  # moi, dang_chay, xong, loi
+        Column("loai", String(16), nullable=False),
+        Column("ten_tep", Text, nullable=False),
+        Column("anh_xa", Text, nullable=False, default="{}"),
+        Column("tong", Integer, nullable=False, default=0),
+        Column("da_xong", Integer, nullable=False, default=0),
+        Column("thong_bao", Text, nullable=False, default=""),
+        Column("tao_luc", DateTime, nullable=False),
+    )
+    return md
 
-def _error(db: str, err: Exception) -> CongvanError:
-    first = str(getattr(err, "orig", err)).strip().splitlines()[0] if str(err) else type(err).__name__
-    return CongvanError(f"không mở được cơ sở dữ liệu {parse_db(db).where}: {first}")
+
+def schema_ddl(kind: str) -> list[str]:
+    """CREATE … IF NOT EXISTS for every web table (a file made by an earlier version keeps its tables)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    dialect = sqlite.dialect() if kind == "sqlite" else postgresql.psycopg.dialect()
+    out = []
+    for table in metadata().sorted_tables:
+        out.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)).strip())
+        out += [str(CreateIndex(ix, if_not_exists=True).compile(dialect=dialect)).strip() for ix in table.indexes]
+    return out
 
 
-def engine(db: str) -> Engine:
-    """One engine per database per process, with the web tables created."""
-    with _engines_lock:
-        found = _engines.get(db)
-        if found is not None:
-            return found
-        made = _make_engine(db)
-        try:
-            with made.begin() as conn:
-                metadata.create_all(conn, checkfirst=True)
-        except exc.SQLAlchemyError as err:
-            made.dispose()
-            raise _error(db, err) from None
-        _engines[db] = made
-        return made
+# --------------------------------------------------------------------------- opening
+
+
+def _open(db: str) -> Database:
+    """The register's :class:`Database` for ``db``, with the web tables made (once per process)."""
+    d = database(db)
+    if getattr(d, "web_tables_ready", False):  # marked on the object: it lives as long as its connections
+        return d
+    with _ready_lock:
+        if not getattr(d, "web_tables_ready", False):
+            _create_tables(d)
+            d.web_tables_ready = True  # type: ignore[attr-defined]
+    return d
+
+
+def _create_tables(d: Database) -> None:
+    with d.read() as tx:
+        found = tx.scalar("SELECT gia_tri FROM congvan_thong_tin WHERE khoa = :k", {"k": _VERSION_KEY})
+    if found is not None:
+        return
+    with d.write() as tx:
+        if not d.target.sqlite:  # two servers starting at once: one creates, the other waits
+            tx.execute("SELECT pg_advisory_xact_lock(:k)", {"k": _WEB_SCHEMA_LOCK_KEY})
+        if tx.scalar("SELECT gia_tri FROM congvan_thong_tin WHERE khoa = :k", {"k": _VERSION_KEY}) is not None:
+            return
+        for ddl in schema_ddl(d.target.kind):
+            tx.execute(ddl)
+        tx.execute(
+            "INSERT INTO congvan_thong_tin (khoa, gia_tri) VALUES (:k, :v)",
+            {"k": _VERSION_KEY, "v": WEB_SCHEMA_VERSION},
+        )
 
 
 def ensure(db: str) -> None:
     """Open the database and create the web tables next to the register's (cheap once done)."""
-    engine(db)
-
-
-def dispose() -> None:
-    with _engines_lock:
-        for e in _engines.values():
-            e.dispose()
-        _engines.clear()
+    _open(db)
 
 
 @contextmanager
-def writing(db: str) -> Iterator[Connection]:
+def writing(db: str) -> Iterator[Tx]:
+    """A write transaction on the register's layer (commit on success)."""
+    d = _open(db)
     try:
-        with engine(db).begin() as conn:
-            yield conn
-    except exc.OperationalError as err:
-        raise _error(db, err) from None
+        with d.write() as tx:
+            yield tx
+    except (Conflict, Reconnect) as err:
+        raise _retry_later(d, err) from None
 
 
 @contextmanager
-def reading(db: str) -> Iterator[Connection]:
+def reading(db: str) -> Iterator[Tx]:
+    """A read transaction: a consistent snapshot that never waits for a writer."""
+    d = _open(db)
     try:
-        with engine(db).connect().execution_options(chi_doc=True) as conn, conn.begin():
-            yield conn
-    except exc.OperationalError as err:
-        raise _error(db, err) from None
+        with d.read() as tx:
+            yield tx
+    except Reconnect as err:
+        raise _retry_later(d, err) from None
 
 
-def ghi_nhat_ky(conn: Connection, nguoi: str, hanh_dong: str, **noi_dung: Any) -> None:
+def _retry_later(d: Database, err: Exception) -> CongvanError:
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    return CongvanError(
+        f"cơ sở dữ liệu {d.target.where}: thao tác chưa được thực hiện ({first}); hãy thử lại"
+    )
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _row(tx: Tx, cursor: Any, values: tuple[Any, ...]) -> dict[str, Any]:
+    out = {}
+    for col, value in zip(cursor.description, values, strict=True):
+        name = col[0]
+        out[name] = tx.read_moment(value) if name in MOMENTS and value is not None else value
+    return out
+
+
+def one(tx: Tx, sql: str, params: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The first row as a dict by column name (moments as datetimes), or None."""
+    cursor = tx.execute(sql, params)
+    values = cursor.fetchone()
+    return None if values is None else _row(tx, cursor, values)
+
+
+def rows(tx: Tx, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every row as a dict by column name (moments as datetimes)."""
+    cursor = tx.execute(sql, params)
+    return [_row(tx, cursor, values) for values in cursor.fetchall()]
+
+
+def insert(tx: Tx, table: str, values: dict[str, Any], *, returning: str | None = "id") -> Any:
+    """INSERT one row from a dict (datetimes stored as the driver expects); the new id back."""
+    values = {k: tx.moment(v) if isinstance(v, datetime) else v for k, v in values.items()}
+    cols = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
+    if returning is None:
+        tx.execute(sql, values)
+        return None
+    return tx.scalar(f"{sql} RETURNING {returning}", values)
+
+
+def update(tx: Tx, table: str, where: dict[str, Any], values: dict[str, Any]) -> None:
+    """UPDATE the rows matching every ``where`` column."""
+    params = {f"v_{k}": tx.moment(v) if isinstance(v, datetime) else v for k, v in values.items()}
+    params.update({f"w_{k}": v for k, v in where.items()})
+    sets = ", ".join(f"{k} = :v_{k}" for k in values)
+    cond = " AND ".join(f"{k} = :w_{k}" for k in where)
+    tx.execute(f"UPDATE {table} SET {sets} WHERE {cond}", params)
+
+
+# --------------------------------------------------------------------------- audit log
+
+
+def ghi_nhat_ky(tx: Tx, nguoi: str, hanh_dong: str, **noi_dung: Any) -> None:
     """Append one line to the web audit log, inside the caller's transaction."""
-    conn.execute(
-        nhat_ky.insert().values(
-            luc=now(),
-            nguoi=nguoi,
-            hanh_dong=hanh_dong,
-            noi_dung=json.dumps(noi_dung, ensure_ascii=False, default=str, sort_keys=True),
-        )
+    insert(
+        tx,
+        "web_nhat_ky",
+        {
+            "luc": now(),
+            "nguoi": nguoi,
+            "hanh_dong": hanh_dong,
+            "noi_dung": json.dumps(noi_dung, ensure_ascii=False, default=str, sort_keys=True),
+        },
+        returning=None,
     )
 
 
 def doc_nhat_ky(db: str, limit: int = 200) -> list[dict[str, Any]]:
-    with reading(db) as conn:
-        rows = conn.execute(select(nhat_ky).order_by(nhat_ky.c.id.desc()).limit(limit)).all()
-    return [dict(r._mapping) for r in rows]
+    with reading(db) as tx:
+        return rows(tx, "SELECT * FROM web_nhat_ky ORDER BY id DESC LIMIT :n", {"n": int(limit)})
