@@ -39,9 +39,6 @@ def _preview_key(page) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_clerk_drafts_leader_reviews_clerk_issues(browser, server) -> None:
-    import test_format_rules as rules
-    from docx_inspect import Docx
-
     ctx, page = login(browser, server, "chuyenvien")
     page.goto(server.url + "/ho-so/moi")
     page.select_option("#loai", "ke_hoach")
@@ -69,32 +66,46 @@ def test_clerk_drafts_leader_reviews_clerk_issues(browser, server) -> None:
     )
     assert "THÁNG HÀNH ĐỘNG" in page.inner_text(".doc-text").upper()
     shot(page, "03-xem-truoc")
+    hid = _save_and_submit(page)
+    ctx.close()
+    _leader_approves(browser, server, hid, "04-duyet")
+    symbol, data = _clerk_issues(browser, server, hid, "KH-LĐLĐ", "05-ban-hanh", "06-da-ban-hanh")
+    _passes_format_rules(server, hid, symbol, data)
+
+
+def _save_and_submit(page) -> int:  # type: ignore[no-untyped-def]
+    """Save a version, submit for review; the draft's id."""
     page.click("#nut-luu")
     page.wait_for_selector("#da-luu")
     hid = int(page.get_attribute("#hs-form", "action").split("/")[2])
     page.click("#nut-trinh")
     page.wait_for_selector("text=Chờ duyệt")
-    ctx.close()
+    return hid
 
+
+def _leader_approves(browser, server, hid: int, screenshot: str) -> None:  # type: ignore[no-untyped-def]
     ctx, page = login(browser, server, "lanhdao")
     page.goto(f"{server.url}/ho-so/{hid}/duyet")
     page.wait_for_selector(".pages img")
-    shot(page, "04-duyet")
+    shot(page, screenshot)
     page.fill("#y_kien", "Đồng ý.")
     page.click("#nut-dong-y")
     page.wait_for_selector("text=Đã duyệt")
     ctx.close()
 
+
+def _clerk_issues(browser, server, hid: int, suffix: str, *screenshots: str) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+    """A văn thư issues the approved draft; its number and the downloaded DOCX."""
     ctx, page = login(browser, server, "vanthu1")
     page.goto(f"{server.url}/ho-so/{hid}")
     page.click("#nut-ban-hanh")
     page.wait_for_selector("#so-tam")
-    shot(page, "05-ban-hanh")
+    shot(page, screenshots[0])
     page.click("#nut-xac-nhan")
     page.wait_for_selector("#so-ky-hieu")
     symbol = page.inner_text("#so-ky-hieu strong")
-    assert symbol.endswith("/KH-LĐLĐ")
-    shot(page, "06-da-ban-hanh")
+    assert symbol.endswith("/" + suffix), symbol
+    shot(page, screenshots[1])
     with page.expect_download() as got:
         page.click("#tai-docx")
     data = Path(got.value.path()).read_bytes()
@@ -102,11 +113,19 @@ def test_clerk_drafts_leader_reviews_clerk_issues(browser, server) -> None:
         page.click("#tai-pdf")
     assert Path(got_pdf.value.path()).read_bytes().startswith(b"%PDF")
     ctx.close()
+    return symbol, data
 
-    assert drafts.lay(server.db, hid).trang_thai == "da_ban_hanh"
+
+def _passes_format_rules(server, hid: int, symbol: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
+    """The issued document is frozen, and its DOCX passes every format-rule check of the project."""
+    import test_format_rules as rules
+    from docx_inspect import Docx
+
+    h = drafts.lay(server.db, hid)
+    assert h.trang_thai == "da_ban_hanh" and h.so_ky_hieu == symbol
     with pytest.raises(Exception, match="không sửa được"):
-        drafts.ghi_tam(server.db, hid, {"loai": "ke_hoach"}, "chuyenvien", phien_ban_moi=True)
-    record, problems = drafts.validate(drafts.lay(server.db, hid).du_lieu)
+        drafts.ghi_tam(server.db, hid, {"loai": h.loai}, "chuyenvien", phien_ban_moi=True)
+    record, problems = drafts.validate(h.du_lieu)
     assert record is not None and not problems and record.so is not None
     doc = Docx(data)
     assert any(symbol in text for text in doc.texts())
@@ -118,6 +137,61 @@ def test_clerk_drafts_leader_reviews_clerk_issues(browser, server) -> None:
     assert len(checks) >= 15
     for check in checks:
         check((record, doc))
+
+
+GIAY_MOI = {
+    "#i-f-co_quan_ban_hanh-0-ten": "LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE",
+    "#i-f-co_quan_ban_hanh-0-viet_tat": "LĐLĐ",
+    "#i-f-dia_danh": "Bến Tre",
+    "#i-f-trich_yeu": "Dự Hội nghị sơ kết công tác khuyến học năm 2026",
+    "#i-f-ben_moi": "Ban Thường vụ Liên đoàn Lao động tỉnh Bến Tre",
+    "#i-f-nguoi_duoc_moi": "Đồng chí Chủ tịch Công đoàn cơ sở Công ty An Phú",
+    "#i-f-toi_du": "Hội nghị sơ kết công tác khuyến học sáu tháng đầu năm 2026",
+    "#i-f-thoi_gian": "14 giờ 00 phút, thứ Sáu, ngày 17/7/2026",
+    "#i-f-dia_diem": "Hội trường Liên đoàn Lao động tỉnh, số 5 đường Đồng Khởi",
+    "#i-f-chu_ky-0-quyen_han": "TM",
+    "#i-f-chu_ky-0-thay": "BAN THƯỜNG VỤ",
+    "#i-f-chu_ky-0-chuc_vu": "PHÓ CHỦ TỊCH",
+    "#i-f-chu_ky-0-ho_ten": "Nguyễn Thị Mai",
+    "#i-f-noi_nhan-0": "Như trên",
+}
+GIAY_MOI_MORE = {  # optional fields: under "Các trường khác"
+    "#i-f-chu_tri": "Đồng chí Chủ tịch Liên đoàn Lao động tỉnh",
+    "#i-f-mang_theo": "báo cáo kết quả khuyến học của đơn vị",
+}
+
+
+def test_clerk_drafts_an_invitation_with_its_own_fields_and_issues_it(browser, server) -> None:
+    """Giấy mời from the empty form: invitee, event, chair, time, place, what to bring; live preview; issued."""
+    ctx, page = login(browser, server, "chuyenvien")
+    page.goto(server.url + "/ho-so/moi")
+    page.select_option("#loai", "giay_moi")
+    page.click("text=Tạo hồ sơ")
+    page.wait_for_selector("#i-f-ben_moi")
+    for selector, value in GIAY_MOI.items():
+        if selector.endswith("quyen_han"):
+            page.select_option(selector, value)
+        else:
+            page.fill(selector, value)
+    page.click("details.more-fields > summary")
+    for selector, value in GIAY_MOI_MORE.items():
+        page.fill(selector, value)
+    page.click("button[value='add:f.noi_nhan']")
+    page.wait_for_selector("#i-f-noi_nhan-1")
+    page.fill("#i-f-noi_nhan-1", "Lưu: VT, TG.")
+    _preview_key(page)
+    page.wait_for_function("() => document.querySelector('.doc-text').innerText.includes('mang theo')")
+    text = page.inner_text(".doc-text")
+    for value in ("Công đoàn cơ sở Công ty An Phú", "sáu tháng đầu năm 2026", "Chủ tịch Liên đoàn", "17/7/2026",
+                  "số 5 đường Đồng Khởi", "báo cáo kết quả khuyến học"):
+        assert value in text, value
+    assert "GIẤY MỜI" in text.upper()
+    shot(page, "10-giay-moi-xem-truoc")
+    hid = _save_and_submit(page)
+    ctx.close()
+    _leader_approves(browser, server, hid, "11-giay-moi-duyet")
+    symbol, data = _clerk_issues(browser, server, hid, "GM-LĐLĐ", "12-giay-moi-ban-hanh", "13-giay-moi-da-ban-hanh")
+    _passes_format_rules(server, hid, symbol, data)
 
 
 def _approved(db: str, title: str) -> int:

@@ -102,5 +102,6 @@ def login(browser, server: Server, name: str):  # type: ignore[no-untyped-def]
 def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # sticky panes are drawn where the viewport is
     page.screenshot(path=str(path), full_page=True)
     return path

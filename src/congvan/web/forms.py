@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from congvan.records.models import LOAI_NUT, VanBan
+from congvan.records.models import LOAI_NUT, VanBan, VanBanChung
 
 PREFIX = "f"
 PLAIN = "_"  # the "plain paragraph" level of a body node (a bare string in YAML)
@@ -63,7 +63,58 @@ def kind_label(kind: str) -> str:
 
 @cache
 def schema_of(kind: str) -> dict[str, Any]:
-    return models_by_kind()[kind].model_json_schema()
+    """The kind's JSON schema without the fields the model fills itself (``exclude=True``)."""
+    model = models_by_kind()[kind]
+    schema = model.model_json_schema()
+    for title, names in _excluded_fields(model).items():
+        target = schema if title == schema.get("title") else schema.get("$defs", {}).get(title)
+        if target is None:
+            continue
+        for name in names:
+            target.get("properties", {}).pop(name, None)
+        if "required" in target:
+            target["required"] = [r for r in target["required"] if r not in names]
+    return schema
+
+
+def _excluded_fields(model: type[BaseModel]) -> dict[str, set[str]]:
+    """Schema title -> names of fields never written by a person (filled by a validator)."""
+    out: dict[str, set[str]] = {}
+    seen: set[type] = set()
+
+    def models_in(annotation: Any) -> list[type[BaseModel]]:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return [annotation]
+        return [m for arg in typing.get_args(annotation) for m in models_in(arg)]
+
+    def visit(m: type[BaseModel]) -> None:
+        if m in seen:
+            return
+        seen.add(m)
+        names = {n for n, f in m.model_fields.items() if f.exclude}
+        if names:
+            out[m.model_json_schema().get("title", m.__name__)] = names
+        for f in m.model_fields.values():
+            for sub in models_in(f.annotation):
+                visit(sub)
+
+    visit(model)
+    return out
+
+
+def _own_fields_after_title(kind: str, props: list[str]) -> list[str]:
+    """Field order for the form: the kind's own fields (invitee, time, place…) right after the trích yếu.
+
+    The model declares them after every common field, so the form showed them
+    below the signature and Nơi nhận, far from where they are printed.
+    """
+    common = set(VanBanChung.model_fields)
+    own = [p for p in props if p not in common]
+    rest = [p for p in props if p in common]
+    if not own or "trich_yeu" not in rest:
+        return props
+    at = rest.index("trich_yeu") + 1
+    return rest[:at] + own + rest[at:]
 
 
 # --------------------------------------------------------------------------- schema helpers
@@ -161,7 +212,8 @@ class FormBuilder:
         root = self.schema.root
         required = set(root.get("required", []))
         nodes = []
-        for prop, ps in root["properties"].items():
+        for prop in _own_fields_after_title(self.kind, list(root["properties"])):
+            ps = root["properties"][prop]
             if prop == "loai":
                 nodes.append(Node("hidden", f"{PREFIX}.loai", value=self.kind))
                 continue

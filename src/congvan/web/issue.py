@@ -20,7 +20,7 @@ from datetime import date
 from congvan.errors import CongvanError
 from congvan.issuing import van_ban_dang_ky
 from congvan.profiles import load_profile
-from congvan.records.models import VanBanChung
+from congvan.records.models import ChuKy, VanBanChung
 from congvan.register import service
 from congvan.render.context import ten_loai_cua
 from congvan.render.richtext import plain_text
@@ -129,14 +129,30 @@ def tom_tat(record: VanBanChung) -> list[tuple[str, str]]:
         ("Tên loại", ten_loai_cua(record, profile)),
         ("Cơ quan ban hành", "; ".join(cq.ten for cq in record.co_quan_ban_hanh)),
         ("Trích yếu", plain_text(record.trich_yeu)),
+        *_own_fields(record),
         ("Địa danh", record.dia_danh),
-        (
-            "Người ký",
-            "; ".join(
-                " ".join(x for x in (ck.quyen_han and ck.quyen_han + ".", ck.thay, ck.chuc_vu, ck.ho_ten) if x)
-                for ck in record.chu_ky
-            ),
-        ),
+        ("Người ký", "; ".join(_signer(ck) for ck in record.chu_ky)),
         ("Nơi nhận", "; ".join(record.noi_nhan_phang)),
         ("Văn bản mật", "Có" if record.mat else "Không"),
     ]
+
+
+def _own_fields(record: VanBanChung) -> list[tuple[str, str]]:
+    """The kind's own short fields (a Giấy mời's invitee, time, place…), labelled as in the form."""
+    props = forms.schema_of(record.loai).get("properties", {})
+    out = []
+    for name in type(record).model_fields:
+        if name in VanBanChung.model_fields or name not in props:
+            continue
+        value = getattr(record, name)
+        if isinstance(value, date):
+            value = value.strftime("%d/%m/%Y")
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            out.append((forms.words(name, props[name])[0], str(value)))
+    return out
+
+
+def _signer(ck: ChuKy) -> str:
+    """'TM. BAN THƯỜNG VỤ, PHÓ CHỦ TỊCH, Nguyễn Thị Mai': authority line, title, name."""
+    authority = " ".join(x for x in (ck.quyen_han and ck.quyen_han + ".", ck.thay) if x)
+    return ", ".join(x for x in (authority, ck.chuc_vu, ck.ho_ten) if x)

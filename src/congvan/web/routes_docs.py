@@ -69,6 +69,13 @@ def _get(request: Request, ho_so_id: int) -> drafts.HoSo:
         raise HTTPException(404, str(exc)) from None
 
 
+def _shown_docx(db: str, h: drafts.HoSo) -> bytes | None:
+    if h.trang_thai == "da_ban_hanh":
+        return drafts.tep_ban_hanh(db, h.id, "docx")
+    record, _ = drafts.validate(h.du_lieu, h.yaml_goc)
+    return render_docx(record) if record is not None else None
+
+
 def install(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse)
     async def home(
@@ -135,15 +142,15 @@ def install(app: FastAPI) -> None:
             ctx = _editor_context(h, h.du_lieu, problems)
             ctx["phien_ban"] = drafts.cac_phien_ban(settings_of(request).db, ho_so_id)
             return page(request, "soan.html", ctx)
-        return page(
-            request,
-            "xem.html",
-            {
-                "h": h,
-                "problems": problems_text(problems),
-                "phien_ban": drafts.cac_phien_ban(settings_of(request).db, ho_so_id),
-            },
-        )
+        ctx: dict[str, Any] = {
+            "h": h,
+            "problems": problems_text(problems),
+            "phien_ban": drafts.cac_phien_ban(settings_of(request).db, ho_so_id),
+        }
+        docx = await run_in_threadpool(_shown_docx, settings_of(request).db, h)
+        if docx is not None:  # the frozen file once issued, else what the record renders now
+            ctx["xem"] = await run_in_threadpool(request.app.state.previews.make, docx)
+        return page(request, "xem.html", ctx)
 
     async def _read(request: Request, h: drafts.HoSo) -> tuple[Any, dict[str, Any]]:
         form = await checked_form(request)
