@@ -110,14 +110,20 @@ def decision_data(
     listing: Sequence[tuple[str, ...]],
     text_mm: float,
     size_pt: float,
+    don_vi: str | None = None,
 ) -> dict[str, Any]:
-    """The record fields of the decision, as a records YAML file would hold them."""
+    """The record fields of the decision, as a records YAML file would hold them.
+
+    *don_vi* (``--theo-cot``): the unit this decision is for; its list title names
+    it (``{don_vi}`` in ``tieu_de_danh_sach`` places it, else it is appended).
+    """
     kind = model.KIND_WORD
     values = {
         "so_luong": f"{len(listing):,}".replace(",", ".") + f" ({doc_so(len(listing))})",
         "doi_tuong": kind,
         "danh_hieu": dot.danh_hieu,
         "nam": str(dot.nam),
+        "don_vi": don_vi or "",
     }
     dieu_1 = dot.dieu_1 or (
         "Công nhận {so_luong} {doi_tuong} đạt danh hiệu “{danh_hieu}” năm {nam} (có danh sách kèm theo)."
@@ -130,6 +136,8 @@ def decision_data(
     if dot.co_quan_chu_quan:
         co_quan["co_quan_chu_quan"] = dot.co_quan_chu_quan
     title = dot.tieu_de_danh_sach or "Danh sách {doi_tuong} đạt danh hiệu “{danh_hieu}” năm {nam}"
+    if don_vi and "{don_vi}" not in title:
+        title += " – {don_vi}"
     return {
         "loai": "quyet_dinh",
         "co_quan_ban_hanh": co_quan,
@@ -159,13 +167,13 @@ def decision_data(
 
 
 def decision_record(
-    dot: DotConfig, model: type[RowModel], listing: Sequence[tuple[str, ...]], source: str
+    dot: DotConfig, model: type[RowModel], listing: Sequence[tuple[str, ...]], source: str, don_vi: str | None = None
 ) -> QuyetDinh:
     """Validate the decision with the records' loader; problems name the round's file."""
     from congvan.profiles import load_profile
 
     profile = load_profile("nd30")
-    data = decision_data(dot, model, listing, profile.trang.rong_chu_mm, profile.co_chu.bang)
+    data = decision_data(dot, model, listing, profile.trang.rong_chu_mm, profile.co_chu.bang, don_vi)
     record = validate_data(data, source)
     assert isinstance(record, QuyetDinh)
     return record

@@ -1,31 +1,40 @@
-"""The batch's rendering fanned out over Dask distributed (``congvan batch --dask``).
+"""The batch's stages fanned out over Dask distributed (``congvan batch --dask``).
 
-The driver validates the sheet and fixes every list number and "số vào sổ"
-before fan-out; a task gets a chunk of already-numbered rows and returns their
-rendered bytes, so its result depends only on its rows (zip member times are
-fixed) and running it twice or on another worker changes nothing. The driver
-writes every file (temp file + rename, journal) in the list order, exactly as a
-one-process run: a lost worker's tasks are rerun by the scheduler and nothing
-reaches the output folder twice. Imported only when ``--dask`` is given.
+Validation, DOCX rendering and PDF conversion run as Dask tasks; the driver
+reads the sheet, counts, numbers and writes. Validation tasks get chunks of raw
+cells and hand back checked rows; the driver then fixes every list number and
+"số vào sổ" before any rendering is fanned out, so a task gets already-numbered
+rows and returns their bytes: its result depends only on its rows (zip member
+times and PDF ids are pinned), and running it twice or on another worker
+changes nothing. The driver writes every file (temp file + rename, journal) in
+list order, exactly as a one-process run: a lost worker's tasks are rerun by the
+scheduler and nothing reaches the output folder twice. Imported only when
+``--dask`` is given.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+import os
+import tempfile
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from distributed import Client, LocalCluster
 
 from congvan.batch.fast import specialise
-from congvan.batch.output import _Body, pin_zip_time, render_bodies
+from congvan.batch.output import _Body, pin_zip_time, render_bodies, write_merged
 from congvan.errors import CongvanError
 from congvan.render.engine import CompiledTemplate
 
 CHUNK_ROWS = 200
-CONNECT_TIMEOUT = 5  # seconds: an unreachable scheduler is an error, not a hang
-RETRIES = 3
+IN_FLIGHT = 32  # chunks submitted ahead of the one being collected: memory stays flat at any row count
+CONNECT_TIMEOUT = 3  # seconds: an unreachable scheduler is an error, not a hang
+RETRIES = 1  # a task that raised; a worker that died is handled by the scheduler (its tasks rerun)
 
 
 @dataclass(frozen=True)
@@ -45,10 +54,17 @@ _PREPARED: dict[str, tuple[CompiledTemplate, Any]] = {}
 def _prepared(spec: TemplateSpec) -> tuple[CompiledTemplate, Any]:
     """The compiled template and its specialised document part, once per worker process."""
     if spec.key not in _PREPARED:
+        if len(_PREPARED) > 64:  # one entry per unit and document: keep a long round's worker small
+            _PREPARED.clear()
         template = pin_zip_time(CompiledTemplate(dict(spec.parts), name=spec.name))
         fast = specialise(template, spec.shared, set(spec.row_names))
         _PREPARED[spec.key] = (template, fast.render if fast is not None else None)
     return _PREPARED[spec.key]
+
+
+def check_task(job: Any, items: Sequence[tuple[int, list[Any], int]]) -> list[Any]:
+    """The validation stage of one chunk of sheet rows (runs on a worker): checked rows or bad rows."""
+    return [job.run(item) for item in items]
 
 
 def row_files_task(spec: TemplateSpec, rows: Sequence[Mapping[str, Any]]) -> list[bytes]:
@@ -70,6 +86,50 @@ def bodies_task(spec: TemplateSpec, rows: Sequence[Mapping[str, Any]]) -> list[_
     return render_bodies(rows, render)
 
 
+def pdf_chunk_task(spec: TemplateSpec, rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """One chunk of the merged document as PDF (runs on a worker, on its own warm LibreOffice).
+
+    The chunk's DOCX is the one a one-process run converts (same rows, same
+    writer), so the pages are the same.
+    """
+    from congvan import pdf
+
+    _one_office_per_thread()
+    template, fast = _prepared(spec)
+    with tempfile.TemporaryDirectory(prefix="congvan-dask-pdf-") as tmp:
+        chunk = Path(tmp) / "chunk.docx"
+        write_merged(template, rows, chunk, fast, spec.shared)
+        return pdf.docx_bytes_to_pdf(chunk.read_bytes())
+
+
+def pdf_file_task(data: bytes, timeout: float) -> bytes:
+    """One whole DOCX (the decision) as PDF (runs on a worker)."""
+    from congvan import pdf
+
+    _one_office_per_thread()
+    return pdf.docx_bytes_to_pdf(data, timeout=timeout)
+
+
+def _one_office_per_thread() -> None:
+    """A worker runs one task per thread: as many LibreOffices, not one per core of the machine."""
+    if "CONGVAN_PDF_WORKERS" not in os.environ:
+        from distributed import get_worker
+
+        os.environ["CONGVAN_PDF_WORKERS"] = str(max(1, get_worker().state.nthreads))
+
+
+def convert_one(fanout: Fanout, docx: Path, timeout: float) -> Path:
+    """*docx* converted on the cluster; the PDF written next to it (temp file + rename)."""
+    from congvan.batch.output import write_quick
+
+    future = fanout.client.submit(
+        pdf_file_task, docx.read_bytes(), timeout, key=f"congvan-pdf-{uuid.uuid4().hex}", retries=RETRIES, pure=False
+    )
+    target = docx.with_suffix(".pdf")
+    write_quick(target, future.result())
+    return target
+
+
 def make_spec(template: CompiledTemplate, shared: Mapping[str, Any], row_names: set[str]) -> TemplateSpec:
     h = hashlib.blake2b(digest_size=16)
     for name in sorted(template.parts):
@@ -80,6 +140,17 @@ def make_spec(template: CompiledTemplate, shared: Mapping[str, Any], row_names: 
     return TemplateSpec(h.hexdigest(), dict(template.parts), template.name, dict(shared), frozenset(row_names))
 
 
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 class Fanout:
     """A connection to a Dask cluster (or a local one it started) that maps chunks in order."""
 
@@ -87,35 +158,60 @@ class Fanout:
         self.address = address
         self.cluster: LocalCluster | None = None
         self.client = _connect(address, self)
-        self._round = 0
+        self._scattered: dict[str, Any] = {}  # template spec key -> its future on the cluster (one unit's)
 
-    def map_chunks(self, func: Any, spec: TemplateSpec, rows: Iterator[Mapping[str, Any]]) -> Iterator[Any]:
-        """Submit every chunk, then yield each chunk's result in the list order."""
-        self._round += 1
-        futures = []
-        chunk: list[Mapping[str, Any]] = []
-        spec_future = self.client.scatter(spec, broadcast=True, hash=False)
+    def map_chunks(
+        self, func: Callable[..., Any], spec: Any, rows: Iterable[Any], size: int | None = None
+    ) -> Iterator[Any]:
+        """Each chunk's result of ``func(spec, chunk)``, in list order.
 
-        def submit(part: list[Mapping[str, Any]]) -> None:
-            key = f"congvan-{func.__name__}-{spec.key}-{self._round}-{len(futures):07d}"
-            futures.append(self.client.submit(func, spec_future, part, key=key, retries=RETRIES, pure=False))
+        At most :data:`IN_FLIGHT` chunks are on the cluster at once; a chunk's
+        result is released as soon as it has been handed on.
+        """
+        spec_future = self._scatter(spec)
+        token = uuid.uuid4().hex
+        pending: deque[Any] = deque()
+        chunks = _chunks(rows, size or CHUNK_ROWS)
+        index = 0
 
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= CHUNK_ROWS:
-                submit(chunk)
-                chunk = []
-        if chunk:
-            submit(chunk)
+        def submit_more() -> None:
+            nonlocal index
+            while len(pending) < IN_FLIGHT:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return
+                key = f"congvan-{func.__name__}-{token}-{index:07d}"
+                pending.append(self.client.submit(func, spec_future, chunk, key=key, retries=RETRIES, pure=False))
+                index += 1
+
         try:
-            for i, future in enumerate(futures):
-                yield future.result()
-                futures[i] = None  # type: ignore[call-overload]  # release the chunk on the cluster
+            submit_more()
+            while pending:
+                future = pending.popleft()
+                result = future.result()
                 future.release()
+                submit_more()
+                yield result
         finally:
-            for future in futures:
-                if future is not None:
-                    future.cancel()
+            for future in pending:
+                future.cancel()
+
+    def _scatter(self, spec: Any) -> Any:
+        """*spec* sent to every worker once; a template spec is kept for the unit's next stage."""
+        key = getattr(spec, "key", None)
+        if key is not None and key in self._scattered:
+            return self._scattered[key]
+        future = self.client.scatter(spec, broadcast=True, hash=False)
+        if key is not None:
+            for old in self._scattered.values():
+                old.release()
+            self._scattered = {key: future}
+        return future
+
+    def map_rows(self, func: Callable[..., Any], spec: Any, rows: Iterable[Any]) -> Iterator[Any]:
+        """``map_chunks`` with each chunk's list of per-row results flattened back into rows."""
+        for chunk in self.map_chunks(func, spec, rows):
+            yield from chunk
 
     def close(self) -> None:
         self.client.close()
@@ -123,18 +219,24 @@ class Fanout:
             self.cluster.close()
 
 
+def local_cluster(workers: int) -> LocalCluster:
+    """N worker processes on this machine, one thread each, over loopback; no dashboard."""
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False},
+    )
+
+
 def _connect(address: str, fanout: Fanout) -> Client:
     if address.startswith("local:"):
         count = address.removeprefix("local:")
         if not count.isdigit() or not 0 < int(count) <= 256:
             raise CongvanError(f"--dask local:N cần N là số tiến trình từ 1 đến 256, không phải '{count}'")
-        fanout.cluster = LocalCluster(
-            n_workers=int(count),
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+        fanout.cluster = local_cluster(int(count))
         return Client(fanout.cluster, timeout=CONNECT_TIMEOUT)
     if not address.startswith(("tcp://", "tls://")):
         raise CongvanError(f"--dask cần địa chỉ tcp://MÁY:8786 hoặc local:N, không phải '{address}'")

@@ -186,6 +186,16 @@ def pin_zip_time(template: CompiledTemplate) -> CompiledTemplate:
     return template
 
 
+def pin_zip_bytes(data: bytes) -> bytes:
+    """A DOCX re-packed with fixed member times (the decision, from the record renderer)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    return PackageWriter(parts, fixed_time=True).to_bytes({})
+
+
 _AHEAD_ROWS = 32
 _AHEAD_DEPTH = 16
 
@@ -276,6 +286,27 @@ class FileNamer:
             candidate = f"{stem} ({n})"
         self._used.add(candidate.casefold())
         return candidate + suffix
+
+
+class UnitNamer:
+    """Folder names for --theo-cot units: the unit's name made safe, stable, never two alike.
+
+    ``Xã An Bình`` stays ``Xã An Bình``; ``Phường 1/2`` becomes ``Phường 1 2``; two units
+    whose safe names differ only in case or punctuation get `` (2)``, `` (3)`` in sheet order
+    (folder names compare without case, as on Windows and macOS disks).
+    """
+
+    def __init__(self, reserved: Iterable[str] = ()) -> None:
+        self._used: set[str] = {name.casefold() for name in reserved}
+
+    def name(self, unit: str) -> str:
+        stem = safe_name(unit)
+        candidate, n = stem, 1
+        while candidate.casefold() in self._used:
+            n += 1
+            candidate = f"{stem} ({n})"
+        self._used.add(candidate.casefold())
+        return candidate
 
 
 def write_quick(target: Path, data: bytes) -> None:
@@ -382,6 +413,54 @@ def fingerprint(parts: Mapping[str, bytes], extra: str) -> str:
         h.update(parts[name])
     h.update(extra.encode("utf-8"))
     return h.hexdigest()
+
+
+# --- PDF made reproducible --------------------------------------------------------
+
+_PDF_DATE = re.compile(rb"(/CreationDate\(D:)(\d{14})")
+_PDF_CHECKSUM = re.compile(rb"(/DocChecksum /)([0-9A-F]{32})")
+_PDF_ID_HEX = re.compile(rb"/ID\s*\[\s*<[0-9A-Fa-f]+>\s*<[0-9A-Fa-f]+>\s*\]")
+_PDF_ID_LITERAL = re.compile(rb"/ID\s*\[\s*\((?:\\.|[^\\)])*\)\s*\((?:\\.|[^\\)])*\)\s*\]", re.S)
+
+
+def pin_pdf(data: bytes, stamp: str) -> bytes:
+    """*data* with its creation time set to *stamp* (14 digits) and its ids made from its content.
+
+    LibreOffice writes the conversion time, a checksum over it and a time-based
+    ``/ID``; poppler (joining, splitting) writes a time-based ``/ID`` whose
+    escaped length varies. The time is replaced by one of the same length (it
+    sits in an object the cross-reference table points at); ids and checksum sit
+    in the trailer, after the table, and are rewritten from a digest of the rest,
+    so the file's bytes depend only on what it shows.
+    """
+    data = _PDF_DATE.sub(lambda m: m.group(1) + stamp.encode("ascii"), data)
+    spans = sorted(m.span() for rx in (_PDF_ID_HEX, _PDF_ID_LITERAL, _PDF_CHECKSUM) for m in rx.finditer(data))
+    if not spans:
+        return data
+    rest, last = bytearray(), 0
+    for start, end in spans:
+        rest += data[last:start]
+        last = end
+    rest += data[last:]
+    digest = hashlib.blake2b(bytes(rest), digest_size=16).hexdigest().upper().encode("ascii")
+    out, last = bytearray(), 0
+    for start, end in spans:
+        out += data[last:start]
+        if data.startswith(b"/DocChecksum", start):
+            out += b"/DocChecksum /" + digest
+        else:
+            out += b"/ID [<" + digest + b"><" + digest + b">]"
+        last = end
+    out += data[last:]
+    return bytes(out)
+
+
+def pin_pdf_file(path: Path, stamp: str) -> None:
+    """:func:`pin_pdf` on a file, rewritten through a temp file and a rename."""
+    data = path.read_bytes()
+    pinned = pin_pdf(data, stamp)
+    if pinned != data:
+        write_quick(path, pinned)
 
 
 # --- background image (phôi) -----------------------------------------------------

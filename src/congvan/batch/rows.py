@@ -422,6 +422,7 @@ class GoodRow:
     number: int  # row number in the sheet
     stt: int
     record: RowModel
+    unit: str = ""  # the row's value in the --theo-cot column (one output folder per unit)
 
 
 @dataclass
@@ -442,62 +443,158 @@ class RowStats:
     duplicates: list[tuple[int, int]] = field(default_factory=list)  # (row, first row)
 
 
-def validate_rows(
-    sheet: Sheet, mapping: ColumnMap, model: type[RowModel], stats: RowStats
-) -> Iterator[GoodRow | BadRow]:
-    """Yield each data row as a validated record or a located list of errors."""
+def data_rows(sheet: Sheet, stats: RowStats) -> Iterator[tuple[int, list[Any], int]]:
+    """(sheet row number, cleaned cells, position among non-empty rows); empty rows only counted."""
     index = 0
-    seen: dict[int, int] = {}
-    columns = list(mapping.columns.items())
     for number, raw in sheet.rows:
         values = _strip_row(raw)
         if not any(v is not None for v in values):
             stats.empty += 1
             continue
         index += 1
+        yield number, values, index
+
+
+@dataclass
+class RowChecker:
+    """The rule for one row, apart from the sheet it came from.
+
+    Holds no open file, so it can be pickled to a Dask worker; a row model made
+    from the headers (``--loai tu-do``) travels as the headers and is rebuilt there.
+    """
+
+    headers: list[str]
+    mapping: ColumnMap
+    model: type[RowModel]
+    no_value: set[tuple[int, int]] = field(default_factory=set)
+    unit_column: int | None = None  # --theo-cot: this column must hold the row's unit
+
+    @classmethod
+    def for_sheet(
+        cls, sheet: Sheet, mapping: ColumnMap, model: type[RowModel], unit_column: int | None = None
+    ) -> RowChecker:
+        return cls(sheet.headers, mapping, model, sheet.no_value, unit_column)
+
+    def __getstate__(self) -> dict[str, Any]:
+        from congvan.batch.models import ROW_MODELS
+
+        state = dict(self.__dict__)
+        if self.model not in ROW_MODELS.values():
+            state["model"] = ("generic", self.model.NAME_FIELD)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state["model"], tuple):
+            from congvan.batch.models import generic_model
+
+            state["model"] = generic_model(state["headers"], state["model"][1])
+        self.__dict__.update(state)
+
+    def check(self, number: int, values: list[Any], index: int) -> GoodRow | BadRow:
+        """One data row as a validated record or a located list of errors."""
         width = len(values)
-        data = {name: values[col] for col, name in columns if col < width and values[col] is not None}
+        data = {
+            name: values[col] for col, name in self.mapping.columns.items() if col < width and values[col] is not None
+        }
         texts = [v for v in data.values() if isinstance(v, str)]
         # one regex over the row's text; located per column only when it finds something
         if (texts and KY_TU_CAM.search("".join(texts))) or (
-            sheet.no_value and any((number, col) in sheet.no_value for col, _ in columns)
+            self.no_value and any((number, col) in self.no_value for col in self.mapping.columns)
         ):
-            stats.bad += 1
-            yield BadRow(number, values, _cell_errors(sheet, mapping, number, values))
-            continue
+            return BadRow(number, values, _cell_errors(self, number, values))
+        unit, unit_error = self._unit(values)
         try:
-            record = model.model_validate(data)
+            record = self.model.model_validate(data)
         except ValidationError as exc:
-            stats.bad += 1
             errors = [
                 (
-                    mapping.header_of(str(err["loc"][0]) if err["loc"] else "", sheet.headers),
+                    self.mapping.header_of(str(err["loc"][0]) if err["loc"] else "", self.headers),
                     vietnamese_message(err),
                 )
                 for err in exc.errors()
             ]
-            yield BadRow(number, values, errors)
-            continue
-        stats.good += 1
-        key = hash((record.ten.casefold(), str(getattr(record, "dia_chi", "")).casefold()))
-        if key in seen:
-            stats.duplicates.append((number, seen[key]))
+            return BadRow(number, values, errors + unit_error)
+        if unit_error:
+            return BadRow(number, values, unit_error)
+        return GoodRow(number, record.stt or index, record, unit)
+
+    def _unit(self, values: list[Any]) -> tuple[str, list[tuple[str, str]]]:
+        """The row's unit (cleaned like any text cell), or the error that it has none."""
+        if self.unit_column is None:
+            return "", []
+        header = self.headers[self.unit_column]
+        value = values[self.unit_column] if self.unit_column < len(values) else None
+        text = " ".join(nfc(visible_cell(value)).split())
+        if not text:
+            return "", [(header, "không được để trống (cột chia tệp theo --theo-cot)")]
+        why = loi_ky_tu(text)
+        if why:
+            return "", [(header, why)]
+        return text, []
+
+
+def visible_cell(value: Any) -> str:
+    """A cell as text: whole numbers without ``.0`` (a unit code typed as a number)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class Tally:
+    """What the driver counts over the rows in order: good, bad, duplicates of name and address."""
+
+    def __init__(self, stats: RowStats) -> None:
+        self.stats = stats
+        self._seen: dict[int, int] = {}
+
+    def bad(self) -> None:
+        self.stats.bad += 1
+
+    def good(self, number: int, key: tuple[str, str]) -> None:
+        self.stats.good += 1
+        digest = hash(key)
+        if digest in self._seen:
+            self.stats.duplicates.append((number, self._seen[digest]))
         else:
-            seen[key] = number
-        yield GoodRow(number, record.stt or index, record)
+            self._seen[digest] = number
 
 
-def _cell_errors(sheet: Sheet, mapping: ColumnMap, number: int, values: list[Any]) -> list[tuple[str, str]]:
+def duplicate_key(record: RowModel) -> tuple[str, str]:
+    """Two rows with this key are likely the same family or unit typed twice."""
+    return record.ten.casefold(), str(getattr(record, "dia_chi", "")).casefold()
+
+
+def validate_rows(
+    sheet: Sheet, mapping: ColumnMap, model: type[RowModel], stats: RowStats, unit_column: int | None = None
+) -> Iterator[GoodRow | BadRow]:
+    """Yield each data row as a validated record or a located list of errors."""
+    checker = RowChecker.for_sheet(sheet, mapping, model, unit_column)
+    tally = Tally(stats)
+    for number, values, index in data_rows(sheet, stats):
+        row = checker.check(number, values, index)
+        if isinstance(row, BadRow):
+            tally.bad()
+        else:
+            tally.good(number, duplicate_key(row.record))
+        yield row
+
+
+def _cell_errors(checker: RowChecker, number: int, values: list[Any]) -> list[tuple[str, str]]:
     """What the row model cannot see: characters XML refuses, formulas with no computed value."""
     errors = []
-    for col in mapping.columns:
+    for col in checker.mapping.columns:
         value = values[col] if col < len(values) else None
         why = loi_ky_tu(value) if isinstance(value, str) else None
         if why:
-            errors.append((sheet.headers[col], why))
-        elif value is None and (number, col) in sheet.no_value:
+            errors.append((checker.headers[col], why))
+        elif value is None and (number, col) in checker.no_value:
             errors.append(
-                (sheet.headers[col], "ô có công thức nhưng chưa có giá trị đã tính; hãy mở tệp bằng Excel rồi lưu lại")
+                (
+                    checker.headers[col],
+                    "ô có công thức nhưng chưa có giá trị đã tính; hãy mở tệp bằng Excel rồi lưu lại",
+                )
             )
     return errors
 

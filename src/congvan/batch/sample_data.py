@@ -245,6 +245,46 @@ def families(count: int, seed: int = 2026) -> Iterator[list[object]]:
         ]
 
 
+UNIT_COLUMN = "Xã, phường"
+_XA_TEN = [
+    "An Bình",
+    "Yên Thành",
+    "Đông Sơn",
+    "Phú Lộc",
+    "Tân Hòa",
+    "Quảng Ngãi",
+    "Hải Châu",
+    "Thạch Thất",
+    "Ea Kao",
+    "Đắk Mil",
+    "Hòa Bình",
+    "Nghĩa Đàn",
+    "Cẩm Phả",
+    "Lạc Dương",
+    "Ô Môn",
+    "Ý Yên",
+]
+
+
+def communes(count: int) -> list[str]:
+    """*count* distinct commune names, with diacritics, some awkward for file names ("Phường 1/2")."""
+    names = []
+    for i in range(count):
+        kind = "Phường" if i % 3 == 1 else "Xã"
+        base = _XA_TEN[i % len(_XA_TEN)]
+        names.append(f"{kind} {base}" + (f" {i // len(_XA_TEN) + 1}" if i >= len(_XA_TEN) else ""))
+    if count > 5:
+        names[5] = "Phường 1/2"  # a slash: not a folder separator in the output
+    return names
+
+
+def families_by_commune(count: int, units: list[str], seed: int = 2026) -> Iterator[list[object]]:
+    """:func:`families` with a commune column; communes interleave down the sheet, as in a merged list."""
+    rng = random.Random(seed + 1)
+    for row in families(count, seed):
+        yield [*row, rng.choice(units)]
+
+
 def write_xlsx(target: Path, headers: list[str], rows: Iterator[list[object]]) -> None:
     import openpyxl
 

@@ -11,6 +11,7 @@ from congvan.batch.rows import parse_mapping_options
 from congvan.batch.run import BatchOptions, BatchReport, lint_only, run_batch
 from congvan.batch.templates import DOCUMENTS
 
+SHOWN_UNITS = 10
 _MODE_HELP = "gop (một tệp gộp), tung-dong (mỗi dòng một tệp) hoặc ca-hai"
 
 
@@ -42,6 +43,12 @@ def _common(func: click.decorators.FC) -> click.decorators.FC:
         click.option("--pdf", is_flag=True, help="Xuất thêm PDF (một lần gọi LibreOffice)."),
         click.option("--bo-qua-loi", is_flag=True, help="In các dòng đúng; dòng lỗi ghi vào dong_loi.xlsx."),
         click.option(
+            "--theo-cot",
+            metavar="'Tên cột'",
+            help="Chia kết quả theo một cột (xã, phường, tỉnh...): mỗi giá trị một thư mục, "
+            "với tệp gộp và quyết định riêng, giữ thứ tự bảng tính.",
+        ),
+        click.option(
             "-o",
             "--thu-muc",
             type=click.Path(path_type=Path),
@@ -65,6 +72,7 @@ def _options(
     che_do: str,
     pdf: bool,
     bo_qua_loi: bool,
+    theo_cot: str | None,
     thu_muc: Path,
     **extra: object,
 ) -> BatchOptions:
@@ -79,6 +87,7 @@ def _options(
         pdf=pdf,
         skip_bad=bo_qua_loi,
         sheet_name=trang_tinh,
+        theo_cot=theo_cot,
         **extra,  # type: ignore[arg-type]
     )
 
@@ -158,8 +167,16 @@ def _print_report(report: BatchReport) -> None:
         click.echo(f"Giữ nguyên {report.skipped_existing} tệp đã tạo ở lần chạy trước.")
     if report.removed_stale:
         click.echo(f"Đã xóa {report.removed_stale} tệp của các dòng không còn trong bảng tính.")
-    for path in report.outputs:
-        click.echo(f"Đã tạo: {path}")
+    if report.units:
+        click.echo(f"Chia theo {len(report.units)} đơn vị, mỗi đơn vị một thư mục:")
+        for unit, folder in report.units[:SHOWN_UNITS]:
+            click.echo(f"  {unit}: {folder}")
+        if len(report.units) > SHOWN_UNITS:
+            click.echo(f"  ... và {len(report.units) - SHOWN_UNITS} đơn vị khác.")
+        click.echo(f"Đã tạo {len(report.outputs)} tệp và thư mục.")
+    else:
+        for path in report.outputs:
+            click.echo(f"Đã tạo: {path}")
     total = sum(report.timings.values())
     parts = " · ".join(f"{name} {seconds:.1f} s" for name, seconds in report.timings.items())
     click.echo(f"Xong trong {total:.1f} giây ({parts}).")
