@@ -211,18 +211,35 @@ def test_party_lưu_rule_comes_from_the_profile():
     assert any(load_profile("dang").chu_de.vi_du_luu in m for m in _messages(data))
 
 
-def test_cap_so_takes_the_party_series_form(tmp_path):
-    record = tmp_path / "nq.yaml"
-    record.write_text(PARTY_NQ.read_text(encoding="utf-8").replace("so: 12\n", ""), encoding="utf-8")
+def test_cap_so_takes_the_series_of_the_rule_set(tmp_path):
+    """Party and Đoàn records number from per-type term series, in their own number form."""
     db = str(tmp_path / "so.sqlite3")
     out = tmp_path / "out"
-    for expected in ("Số 1-NQ/ĐU", "Số 1-NQ/ĐU"):  # idempotent for the same record
-        result = CliRunner().invoke(cli, ["render", str(record), "--cap-so", "--db", db, "-o", str(out)])
+    records = {}
+    for name, source in (("nq", PARTY_NQ), ("kh", DOAN_KH)):
+        records[name] = tmp_path / f"{name}.yaml"
+        text = re.sub(r"(?m)^so: \d+\n", "", source.read_text(encoding="utf-8"))
+        records[name].write_text(text, encoding="utf-8")
+
+    def render(name: str):
+        return CliRunner().invoke(cli, ["render", str(records[name]), "--cap-so", "--db", db, "-o", str(out)])
+
+    refused = render("nq")  # no term entered yet: refused, naming the file
+    assert refused.exit_code != 0 and isinstance(refused.exception, CongvanError)
+    (problem,) = refused.exception.problems
+    assert problem.file.endswith("nq.yaml") and "congvan so nhiem-ky" in problem.message
+    for body in ("ĐU", "TĐTN-TNTH"):
+        result = CliRunner().invoke(cli, ["so", "nhiem-ky", "2025-2030", "--co-quan", body,
+                                          "--tu", "16/10/2025", "--db", db])
         assert result.exit_code == 0, result.output
-        doc = Docx((out / "nq.docx").read_bytes())
-        assert doc.by_style("CVSo")[0].text == expected
-    listing = CliRunner().invoke(cli, ["so", "ds", "--nam", "2026", "--db", db])
-    assert "1-NQ/ĐU" in listing.output and "01/" not in listing.output
+    for name, expected in (("nq", "Số 01-NQ/ĐU"), ("nq", "Số 01-NQ/ĐU"), ("kh", "Số: 1-KH/TĐTN-TNTH")):
+        result = render(name)  # the second Party render is idempotent for the same record
+        assert result.exit_code == 0, result.output
+        assert Docx((out / f"{name}.docx").read_bytes()).by_style("CVSo")[0].text == expected
+    listing = CliRunner().invoke(cli, ["so", "cac-so", "--db", db]).output
+    assert "ĐU-NQ\tĐU\tNQ\ttheo nhiệm kỳ" in listing and "TĐTN-TNTH-KH\tTĐTN-TNTH\tKH\ttheo nhiệm kỳ" in listing
+    rows = CliRunner().invoke(cli, ["so", "ds", "--nam", "2026", "--db", db]).output
+    assert "01-NQ/ĐU" in rows and "nhiệm kỳ 2025-2030" in rows
 
 
 def test_state_numbers_unchanged():
@@ -231,3 +248,21 @@ def test_state_numbers_unchanged():
     assert dong_so(5, ky_hieu_van_ban("QĐ", ["UBND"])) == "Số: 05/QĐ-UBND"
     assert re.fullmatch(r"Số 5-QĐ/TW", dong_so(5, ky_hieu_van_ban("QĐ", ["TW"], noi_loai="/"),
                                                nhan="Số", noi_so="-", hai_chu_so=False))
+
+
+def test_party_nghi_quyet_needs_no_authority_line_but_state_one_does():
+    """HD 36: a committee's nghị quyết is signed "T/M ĐẢNG ỦY"; it has no thẩm quyền line (profile data)."""
+    data = _data(PARTY_NQ)
+    assert "tham_quyen" not in data
+    _, doc, _ = _render(data)
+    assert doc.by_style("CVThamQuyen") == [] and doc.by_style("CVQuyetDinhNhan") == []
+    assert doc.by_style("CVChuKy")[0].text == "T/M ĐẢNG ỦY"
+    with_line = _render({**data, "tham_quyen": "ĐẢNG ỦY CƠ QUAN"})[1]  # still printed when given
+    assert [p.text for p in with_line.by_style("CVThamQuyen")] == ["ĐẢNG ỦY CƠ QUAN"]
+    for quy_tac, loai in (("nd30", "nghi_quyet"), ("nd30", "quyet_dinh"), ("dang", "quyet_dinh")):
+        state = {**data, "quy_tac": quy_tac, "loai": loai}
+        if quy_tac == "nd30":
+            state["chu_ky"] = [{**data["chu_ky"][0], "quyen_han": "TM"}]
+            state["noi_nhan"] = [*data["noi_nhan"][:-1], "Lưu: VT"]
+        msgs = [m for m in _messages(state) if "tham_quyen" in m]
+        assert len(msgs) == 1 and "records/x.yaml" in msgs[0] and "thiếu trường bắt buộc" in msgs[0], msgs

@@ -53,6 +53,8 @@ def van_ban_dang_ky(record: VanBanChung, ngay: date, key: str | None) -> VanBanD
         noi_so=profile.so_ky_hieu.noi_so,
         noi_loai=profile.so_ky_hieu.noi_loai,
         hai_chu_so=profile.so_ky_hieu.hai_chu_so,
+        chu_ky=profile.so_ky_hieu.chu_ky,
+        theo_loai=profile.so_ky_hieu.theo_loai,
     )
 
 
@@ -64,7 +66,7 @@ def take_number(path: Path, record: VanBanChung, db: str | None) -> int:
     if record.ngay_ban_hanh is None:
         raise CongvanError(
             Problem(
-                "cần ngày ban hành để lấy số (số đánh theo năm của ngày văn bản)",
+                "cần ngày ban hành để lấy số (số đánh theo năm hoặc nhiệm kỳ chứa ngày văn bản)",
                 file=where,
                 field="ngay_ban_hanh",
             )

@@ -1,7 +1,7 @@
 """``congvan so …``: the register of outgoing documents (sổ đăng ký văn bản đi).
 
 Sub-commands are Vietnamese without accents so they are easy to type: tao, cap,
-giu, xac-nhan, huy, ds, tim, xuat, khoa-nam, cac-so. All take ``--db`` (a file
+giu, xac-nhan, huy, ds, tim, xuat, khoa-nam, cac-so, nhiem-ky, cac-nhiem-ky. All take ``--db`` (a file
 path or a ``postgresql://`` URL; default ``$CONGVAN_DB`` or
 ``so-van-ban.sqlite3`` here). User errors are raised as CongvanError so the CLI
 main prints one Vietnamese line.
@@ -81,7 +81,7 @@ def _cap_so_json(r: service.CapSo) -> dict[str, Any]:
     return {
         "so": r.so, "so_ky_hieu": r.so_ky_hieu, "nam": r.nam, "ky_hieu": r.ky_hieu,
         "moi": r.moi, "so_dang_ky": r.so_dang_ky, "so_dang_ky_id": r.so_dang_ky_id,
-        "trang_thai": r.trang_thai, "ngay": r.ngay.isoformat(),
+        "trang_thai": r.trang_thai, "ngay": r.ngay.isoformat(), "nhiem_ky": r.nhiem_ky,
     }
 
 
@@ -103,14 +103,71 @@ def so() -> None:
 )
 @click.option("--ten", default="", help="Tên sổ.")
 @click.option("--ten-co-quan", default="", help="Tên đầy đủ của cơ quan (in ở bìa sổ).")
+@click.option("--nhiem-ky", "nhiem_ky", default=None, metavar="TÊN",
+              help="Sổ đánh số theo nhiệm kỳ (văn bản Đảng, Đoàn), vd. 2025-2030; "
+                   "kèm --tu (và --den) để nhập nhiệm kỳ này.")
+@click.option("--tu", "tu_ngay", default=None, help="Ngày bắt đầu nhiệm kỳ (20/10/2025).")
+@click.option("--den", "den_ngay", default=None,
+              help="Ngày kết thúc nhiệm kỳ; bỏ trống nếu chưa biết (đóng khi nhập nhiệm kỳ sau).")
 @_db_option
 @_nguoi_option
 def tao(ma: str, co_quan: str, loai_series: str, ten: str, ten_co_quan: str,
+        nhiem_ky: str | None, tu_ngay: str | None, den_ngay: str | None,
         db: str | None, nguoi: str | None) -> None:
-    """Tạo sổ đăng ký MA cho một cơ quan."""
+    """Tạo sổ đăng ký MA cho một cơ quan (theo năm, hoặc theo nhiệm kỳ với --nhiem-ky)."""
+    if (tu_ngay or den_ngay) and not nhiem_ky:
+        raise CongvanError("--tu/--den là ngày của nhiệm kỳ: ghi kèm --nhiem-ky 2025-2030")
+    term = None
+    if nhiem_ky and tu_ngay:
+        term = service.tao_nhiem_ky(db, co_quan, nhiem_ky, tu_ngay=parse_date(tu_ngay),
+                                    den_ngay=parse_date(den_ngay) if den_ngay else None,
+                                    nguoi=nguoi)
+    elif nhiem_ky and not any(k.ma == nhiem_ky.strip()
+                              for k in service.danh_sach_nhiem_ky(db, co_quan)):
+        raise CongvanError(
+            f"cơ quan {co_quan} chưa có nhiệm kỳ '{nhiem_ky}': ghi thêm --tu <ngày bắt đầu> "
+            "(và --den <ngày kết thúc>) để nhập nhiệm kỳ"
+        )
+    chu_ky = "nhiem_ky" if nhiem_ky else "nam"
     reg = service.tao_so_dang_ky(db, ma, co_quan=co_quan, loai_series=loai_series, ten=ten,
-                                 ten_co_quan=ten_co_quan, nguoi=nguoi)
-    click.echo(f"Đã tạo sổ '{reg.ma}' ({reg.ten}), loại sổ: {reg.loai_series}.")
+                                 ten_co_quan=ten_co_quan, nguoi=nguoi, chu_ky=chu_ky)
+    how = "đánh số theo nhiệm kỳ" if nhiem_ky else "đánh số theo năm"
+    click.echo(f"Đã tạo sổ '{reg.ma}' ({reg.ten}), loại sổ: {reg.loai_series}, {how}.")
+    if term is not None:
+        click.echo(f"Cơ quan {term.co_quan_viet_tat}: {term.mo_ta()}.")
+
+
+@so.command("nhiem-ky")
+@click.argument("ten_nhiem_ky", metavar="TÊN")
+@click.option("--co-quan", required=True, help="Tên viết tắt cơ quan, vd. ĐU.")
+@click.option("--tu", "tu_ngay", required=True, help="Ngày bắt đầu (ngày liền sau ngày bế mạc đại hội).")
+@click.option("--den", "den_ngay", default=None,
+              help="Ngày kết thúc (ngày bế mạc đại hội kế tiếp); bỏ trống nếu chưa biết.")
+@_db_option
+@_nguoi_option
+def nhiem_ky(ten_nhiem_ky: str, co_quan: str, tu_ngay: str, den_ngay: str | None,
+             db: str | None, nguoi: str | None) -> None:
+    """Nhập nhiệm kỳ TÊN (vd. 2025-2030) của cơ quan: số các sổ theo nhiệm kỳ chạy suốt nhiệm kỳ."""
+    term = service.tao_nhiem_ky(db, co_quan, ten_nhiem_ky, tu_ngay=parse_date(tu_ngay),
+                                den_ngay=parse_date(den_ngay) if den_ngay else None, nguoi=nguoi)
+    click.echo(f"Cơ quan {term.co_quan_viet_tat}: {term.mo_ta()}.")
+
+
+@so.command("cac-nhiem-ky")
+@click.option("--co-quan", default=None, help="Chỉ của cơ quan này.")
+@_db_option
+@_json_option
+def cac_nhiem_ky(co_quan: str | None, db: str | None, as_json: bool) -> None:
+    """Liệt kê các nhiệm kỳ đã nhập."""
+    terms = service.danh_sach_nhiem_ky(db, co_quan)
+    if as_json:
+        _echo_json([{"co_quan": k.co_quan_viet_tat, "ma": k.ma, "tu_ngay": k.tu_ngay.isoformat(),
+                     "den_ngay": k.den_ngay.isoformat() if k.den_ngay else None} for k in terms])
+        return
+    if not terms:
+        click.echo("Chưa có nhiệm kỳ nào.")
+    for k in terms:
+        click.echo(f"{k.co_quan_viet_tat}\t{k.mo_ta()}")
 
 
 def _take_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -130,6 +187,9 @@ def _take_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--khoa", default=None,
                      help="Khóa văn bản: gọi lại với cùng khóa trả lại số cũ."),
         click.option("--mat", is_flag=True, help="Văn bản mật: lấy số ở sổ mật."),
+        click.option("--quy-tac", "quy_tac", default=None, metavar="BỘ_QUY_TẮC",
+                     help="Bộ quy tắc của văn bản (nd30, dang, doan): dạng số (05-NQ/ĐU) và "
+                          "sổ theo năm hay theo nhiệm kỳ lấy từ bộ quy tắc."),
         _db_option, _nguoi_option, _json_option,
     ]
     for option in reversed(options):
@@ -137,11 +197,26 @@ def _take_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _rule_set_numbering(quy_tac: str | None) -> dict[str, Any]:
+    """The number form and series of a rule set (profile ``so_ky_hieu``), for a take."""
+    if not quy_tac:
+        return {}
+    from congvan.profiles import load_profile
+
+    try:
+        g = load_profile(quy_tac.strip()).so_ky_hieu
+    except CongvanError as err:
+        raise CongvanError(f"--quy-tac: {err.problems[0].message}") from None
+    return {"noi_so": g.noi_so, "noi_loai": g.noi_loai, "hai_chu_so": g.hai_chu_so,
+            "chu_ky": g.chu_ky, "theo_loai": g.theo_loai}
+
+
 def _take(fn: Callable[..., service.CapSo], kw: dict[str, Any], trich_yeu: str) -> None:
     as_json, db, nguoi = kw.pop("as_json"), kw.pop("db"), kw.pop("nguoi")
+    numbering = _rule_set_numbering(kw.pop("quy_tac"))
     vb = service.VanBanDangKy(
         ngay=parse_date(kw.pop("ngay")), trich_yeu=trich_yeu,
-        co_quan_phoi_hop=tuple(kw.pop("phoi_hop")), **kw,
+        co_quan_phoi_hop=tuple(kw.pop("phoi_hop")), **kw, **numbering,
     )
     result = fn(db, vb, nguoi=nguoi)
     if as_json:
@@ -149,7 +224,8 @@ def _take(fn: Callable[..., service.CapSo], kw: dict[str, Any], trich_yeu: str) 
         return
     state = "giữ" if result.trang_thai == "giu" else "cấp"
     again = "" if result.moi else " (số đã có từ trước)"
-    click.echo(f"Số: {result.so_ky_hieu} — năm {result.nam}, sổ '{result.so_dang_ky}', "
+    period = f"nhiệm kỳ {result.nhiem_ky}" if result.nhiem_ky else f"năm {result.nam}"
+    click.echo(f"Số: {result.so_ky_hieu} — {period}, sổ '{result.so_dang_ky}', "
                f"đã {state}{again}.")
 
 
@@ -225,6 +301,7 @@ def _print_rows(rows: list[service.DongSo], as_json: bool) -> None:
     for r in rows:
         state = _TRANG_THAI_VI.get(r.trang_thai, r.trang_thai)
         extra = f" — lý do hủy: {r.ly_do_huy}" if r.ly_do_huy else ""
+        extra += f" — nhiệm kỳ {r.nhiem_ky}" if r.nhiem_ky else ""
         click.echo(f"{r.so_ky_hieu}\t{r.ngay:%d/%m/%Y}\t{state}\t{r.trich_yeu}{extra}")
 
 
@@ -303,7 +380,8 @@ def cac_so(db: str | None, as_json: bool) -> None:
         click.echo("Chưa có sổ đăng ký nào.")
     for r in regs:
         flag = "" if r.active else " (ngừng dùng)"
-        click.echo(f"{r.ma}\t{r.co_quan_viet_tat}\t{r.loai_series}\t{r.ten}{flag}")
+        how = "theo nhiệm kỳ" if r.chu_ky == "nhiem_ky" else "theo năm"
+        click.echo(f"{r.ma}\t{r.co_quan_viet_tat}\t{r.loai_series}\t{how}\t{r.ten}{flag}")
 
 
 COMMANDS: list[click.Command] = [so]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -159,6 +160,11 @@ class SoKyHieu(_Strict):
     noi_loai: str = "-"  # between the type code and the first body
     noi_co_quan: str = "-"  # between bodies and the drafting unit
     hai_chu_so: bool = True  # numbers below 10 get a leading zero
+    # How long a number series runs, for the register: "nam" (1 January – 31 December,
+    # NĐ30 Điều 15) or "nhiem_ky" (a term of the committee, the Party rule).
+    chu_ky: Literal["nam", "nhiem_ky"] = "nam"
+    # One series per document type (the Party); False: the body chooses (NĐ30).
+    theo_loai: bool = False
 
 
 class QuyenHan(_Strict):
@@ -226,6 +232,9 @@ class LoaiVanBan(_Strict):
     mau: str
     nhan_than: str = ""  # label before the body: "QUYẾT ĐỊNH:", "QUYẾT NGHỊ:"
     co_ngay: bool = True  # False: no place/date line in the header (Biên bản)
+    # The kind prints an authority line (thẩm quyền ban hành) under the title, so a record
+    # of it must give tham_quyen (NĐ30 mẫu 1.1–1.3); a Party nghị quyết has none.
+    can_tham_quyen: bool = False
 
 
 class HinhThucSao(_Strict):

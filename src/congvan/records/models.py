@@ -528,9 +528,13 @@ class QuyetDinh(VanBanChung):
     TEN: ClassVar[str] = "Quyết định (mẫu 1.2 quy định trực tiếp, 1.3 quy định gián tiếp)"
 
     loai: Literal["quyet_dinh"] = Field(description="Loại hồ sơ: quyet_dinh (quyết định)")
-    tham_quyen: str = Field(
+    tham_quyen: str | None = Field(
+        None,
         min_length=1,
-        description="Thẩm quyền ban hành (dòng in hoa, đậm dưới trích yếu)",
+        description=(
+            "Thẩm quyền ban hành (dòng in hoa, đậm dưới trích yếu); bắt buộc khi bộ quy tắc đòi "
+            "(quyết định, nghị quyết NĐ30; nghị quyết của Đảng không có dòng này)"
+        ),
         examples=["BAN THƯỜNG VỤ LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE"],
     )
     theo_de_nghi: str | None = Field(

@@ -215,9 +215,24 @@ def check_noi_nhan(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
         yield from _check_list(vb.ban_sao.noi_nhan, ("ban_sao", "noi_nhan"), profile)
 
 
+def truong_bat_buoc(loai: str, profile: RuleProfile) -> set[str]:
+    """Fields a kind needs under a rule set beyond the model's own (NĐ30 quyết định: tham_quyen)."""
+    kind = profile.loai_van_ban.get(loai)
+    return {"tham_quyen"} if kind is not None and kind.can_tham_quyen else set()
+
+
 def check_loai(vb: VanBanChung, profile: RuleProfile) -> Iterator[Finding]:
-    if vb.loai not in profile.loai_van_ban:
+    kind = profile.loai_van_ban.get(vb.loai)
+    if kind is None:
         yield ("loai",), f"bộ quy tắc '{profile.ma}' không có loại văn bản '{vb.loai}'"
+    elif kind.can_tham_quyen and not getattr(vb, "tham_quyen", None):
+        yield (
+            ("tham_quyen",),
+            (
+                f"thiếu trường bắt buộc: {kind.ten_loai.lower()} theo {_rule_set(profile)} có dòng thẩm quyền "
+                "ban hành dưới trích yếu; ghi tham_quyen, ví dụ: BAN THƯỜNG VỤ LIÊN ĐOÀN LAO ĐỘNG TỈNH"
+            ),
+        )
     if isinstance(vb, CongVan) and vb.ten_loai:
         yield ("ten_loai",), "công văn không có tên loại; bỏ trường ten_loai"
     if isinstance(vb, VanBanKhac):

@@ -333,7 +333,12 @@ def starter(name: str) -> str:
         "# Thay các giá trị ví dụ bằng nội dung thật; bỏ dấu '#' đầu dòng để dùng trường không bắt buộc.",
         f"# Kiểm tra: congvan validate <tệp>.yaml. Mọi trường: {DOCS_PAGE.as_posix()}",
     ]
-    value = {n: example_of(f) for n, f in kind.model_fields.items() if f.is_required()}
+    from congvan.profiles import load_profile
+    from congvan.records.rules import truong_bat_buoc
+
+    # The default rule set's own requirements too (NĐ30 quyết định, nghị quyết: tham_quyen).
+    needed = truong_bat_buoc(example_of(kind.model_fields["loai"]), load_profile())
+    value = {n: example_of(f) for n, f in kind.model_fields.items() if f.is_required() or n in needed}
     return "\n".join([*head, *_emit_model(kind, value, 0, show_missing=True)]) + "\n"
 
 

@@ -339,10 +339,13 @@ class Database:
             version = self._schema_version(conn)
             if version is None:
                 version = self._create_schema(conn)
+            from congvan.register.schema import SCHEMA_VERSION
+
+            if int(version) < SCHEMA_VERSION:
+                version = self._migrate(conn)
         except self.dbapi.Error as err:
             self._rollback(conn)
             raise self.error(err) from None
-        from congvan.register.schema import SCHEMA_VERSION
 
         if int(version) > SCHEMA_VERSION:
             raise CongvanError(
@@ -401,6 +404,32 @@ class Database:
         )
         conn.commit()
         return str(SCHEMA_VERSION)
+
+    def _migrate(self, conn: Any) -> str:
+        """Upgrade an older register in place, in one transaction (all or nothing).
+
+        Under the same lock as schema creation; the version is read again inside it,
+        so of two processes opening an old file at once only one upgrades it.
+        """
+        from congvan.register.schema import SCHEMA_VERSION, migration_ddl
+
+        cur = conn.cursor()
+        if self.target.sqlite:
+            cur.execute("BEGIN IMMEDIATE")
+        else:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK_KEY,))
+        read = _sql(self, f"SELECT gia_tri FROM {_SCHEMA_TABLE} WHERE khoa = :k")
+        version = int(cur.execute(read, {"k": "schema_version"}).fetchone()[0])
+        while version < SCHEMA_VERSION:
+            for ddl in migration_ddl(self.target.kind, version):
+                cur.execute(ddl)
+            version += 1
+        cur.execute(
+            _sql(self, f"UPDATE {_SCHEMA_TABLE} SET gia_tri = :v WHERE khoa = :k"),
+            {"k": "schema_version", "v": str(version)},
+        )
+        conn.commit()
+        return str(version)
 
     # -- errors
 

@@ -13,6 +13,12 @@ backs it up.
 State changes (confirm, void) are conditional updates ``WHERE trang_thai = <the
 state read>``: of two changes of one row at the same moment exactly one matches.
 
+Series length: a register's ``chu_ky`` is ``nam`` (numbers restart on 1 January,
+NĐ30) or ``nhiem_ky`` (numbers run through a term of the body's committee, the
+Party rule). A term series takes the term of the body that contains the document
+date (``nhiem_ky`` table); its counter row is per (register, term), and the row
+keeps the document year in ``nam`` so the book still prints per year.
+
 A number belongs to a document: a take with a document key (``khoa``) that already
 holds a live number returns it only if the register, year and symbol it was taken
 for still match; otherwise it refuses and says what changed.
@@ -23,6 +29,9 @@ if it keeps per-type series, else its shared ``chung`` series). A body with no
 register of that kind yet gets one created automatically (``<CQ>-chung`` or
 ``<CQ>-mat``) so that rendering works out of the box; a body that keeps per-type
 series but lacks one for this type gets an error instead, so schemes never mix.
+When the record's rule set fixes the scheme (``VanBanDangKy.chu_ky`` and
+``theo_loai``, from the profile's ``so_ky_hieu``), only registers of that kind are
+candidates and a missing per-type register (``<CQ>-NQ``) is created with it.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -82,6 +93,11 @@ class VanBanDangKy:
     noi_so: str = "/"
     noi_loai: str = "-"
     hai_chu_so: bool = True
+    #: The rule set's series (profile ``so_ky_hieu.chu_ky`` / ``theo_loai``): None
+    #: = whatever the chosen register keeps (``congvan so cap``); "nam" or
+    #: "nhiem_ky" = only a register of that kind may number this document.
+    chu_ky: str | None = None
+    theo_loai: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,25 @@ class SoDangKy:
     ten_co_quan: str
     loai_series: str
     active: bool
+    chu_ky: str = t.CHU_KY_NAM
+
+
+@dataclass(frozen=True)
+class NhiemKy:
+    """A term of a body's committee: numbers of its term series run from tu_ngay to den_ngay."""
+
+    id: int
+    co_quan_viet_tat: str
+    ma: str
+    tu_ngay: date
+    den_ngay: date | None  # None: open until the next term is entered
+
+    def chua(self, ngay: date) -> bool:
+        return self.tu_ngay <= ngay and (self.den_ngay is None or ngay <= self.den_ngay)
+
+    def mo_ta(self) -> str:
+        end = f"{self.den_ngay:%d/%m/%Y}" if self.den_ngay else "nay"
+        return f"nhiệm kỳ {self.ma} ({self.tu_ngay:%d/%m/%Y} – {end})"
 
 
 @dataclass(frozen=True)
@@ -110,6 +145,7 @@ class CapSo:
     so_dang_ky: str
     trang_thai: str
     ngay: date
+    nhiem_ky: str | None = None  # the term code for a term series
 
 
 @dataclass(frozen=True)
@@ -136,6 +172,7 @@ class DongSo:
     trang_thai: str
     ly_do_huy: str
     khoa: str | None
+    nhiem_ky: str | None = None  # the term code for a term series
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -156,13 +193,17 @@ class KhoaNam:
 
 # --------------------------------------------------------------------------- SQL
 
-_REG_COLS = "id, ma, co_quan_viet_tat, ten, ten_co_quan, loai_series, active"
+_REG_COLS = "id, ma, co_quan_viet_tat, ten, ten_co_quan, loai_series, active, chu_ky"
 _ROW_COLS = (
     "v.id, r.ma, v.nam, v.so, v.ky_hieu, v.so_ky_hieu, v.ngay, v.ma_loai, v.ten_loai, "
     "v.trich_yeu, v.nguoi_ky, v.noi_nhan, v.don_vi_luu, v.so_ban, v.ngay_chuyen, v.ky_nhan, "
-    "v.ghi_chu, v.trang_thai, v.ly_do_huy, v.khoa, v.so_dang_ky_id"
+    "v.ghi_chu, v.trang_thai, v.ly_do_huy, v.khoa, v.so_dang_ky_id, k.ma"
 )
-_ROWS = f"SELECT {_ROW_COLS} FROM so_van_ban v JOIN so_dang_ky r ON r.id = v.so_dang_ky_id"
+_ROWS = (
+    f"SELECT {_ROW_COLS} FROM so_van_ban v JOIN so_dang_ky r ON r.id = v.so_dang_ky_id "
+    "LEFT JOIN nhiem_ky k ON k.id = v.nhiem_ky_id"
+)
+_NK_COLS = "id, co_quan_viet_tat, ma, tu_ngay, den_ngay"
 _BUMP = (
     "INSERT INTO dem_so (so_dang_ky_id, nam, so_cuoi, da_khoa) VALUES (:r, :nam, 1, :no) "
     "ON CONFLICT (so_dang_ky_id, nam) DO UPDATE SET so_cuoi = dem_so.so_cuoi + 1 "
@@ -174,6 +215,15 @@ _INSERT_ROW = (
     "trang_thai, khoa, nguoi_tao, tao_luc, sua_luc) VALUES (:r, :nam, :so, :ky_hieu, "
     ":so_ky_hieu, :ngay, :ma_loai, :ten_loai, :trich_yeu, :khong_dau, :nguoi_ky, :noi_nhan, "
     ":don_vi, :so_ban, :trang_thai, :khoa, :nguoi, :luc, :luc)"
+)
+# A term series: the same row plus its term (the year path keeps the statement above).
+_INSERT_ROW_NHIEM_KY = _INSERT_ROW.replace(
+    "tao_luc, sua_luc) VALUES", "tao_luc, sua_luc, nhiem_ky_id) VALUES"
+).removesuffix(")") + ", :nk)"
+_BUMP_NHIEM_KY = (
+    "INSERT INTO dem_so_nhiem_ky (so_dang_ky_id, nhiem_ky_id, so_cuoi) VALUES (:r, :nk, 1) "
+    "ON CONFLICT (so_dang_ky_id, nhiem_ky_id) DO UPDATE SET so_cuoi = dem_so_nhiem_ky.so_cuoi + 1 "
+    "RETURNING so_cuoi"
 )
 _AUDIT = (
     "INSERT INTO nhat_ky (luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung) "
@@ -261,14 +311,18 @@ def _pause_hook() -> None:
 
 
 def _reg(row: tuple[Any, ...]) -> SoDangKy:
-    return SoDangKy(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+    return SoDangKy(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
 
 
 def _dong(tx: Tx, row: tuple[Any, ...]) -> DongSo:
     values = list(row[:20])
     values[6] = tx.read_day(values[6])
     values[14] = tx.read_day(values[14])
-    return DongSo(*values)
+    return DongSo(*values, nhiem_ky=row[21])
+
+
+def _nk(tx: Tx, row: tuple[Any, ...]) -> NhiemKy:
+    return NhiemKy(row[0], row[1], row[2], tx.read_day(row[3]), tx.read_day(row[4]))  # type: ignore[arg-type]
 
 
 def _series_key(ma_loai: str | None) -> str:
@@ -333,8 +387,10 @@ def tao_so_dang_ky(
     ten: str = "",
     ten_co_quan: str = "",
     nguoi: str | None = None,
+    chu_ky: str = t.CHU_KY_NAM,
 ) -> SoDangKy:
-    """Create a register: ``loai_series`` is ``chung``, ``mat`` or a type code (``KH``, ``CV``…)."""
+    """Create a register: ``loai_series`` is ``chung``, ``mat`` or a type code (``KH``, ``CV``…);
+    ``chu_ky`` is ``nam`` (numbers restart each year) or ``nhiem_ky`` (they run through a term)."""
     _check_text(ma=ma, co_quan=co_quan, loai_series=loai_series, ten=ten, ten_co_quan=ten_co_quan,
                 nguoi=nguoi)
     ma, co_quan, loai_series = ma.strip(), co_quan.strip(), loai_series.strip()
@@ -345,13 +401,17 @@ def tao_so_dang_ky(
         raise CongvanError(f"tên viết tắt cơ quan không hợp lệ: {problem}")
     if not loai_series:
         raise CongvanError("loại sổ không được để trống (chung, mat hoặc mã loại như KH)")
+    if chu_ky not in t.CHU_KY:
+        raise CongvanError(f"chu kỳ đánh số '{chu_ky}' không hợp lệ: dùng 'nam' hoặc 'nhiem_ky'")
     return _retry(
-        lambda: _create_register(db, ma, co_quan, loai_series, ten, ten_co_quan, _nguoi(nguoi))
+        lambda: _create_register(db, ma, co_quan, loai_series, ten, ten_co_quan, _nguoi(nguoi),
+                                 chu_ky)
     )
 
 
 def _create_register(
-    db: str | None, ma: str, co_quan: str, loai: str, ten: str, ten_cq: str, nguoi: str
+    db: str | None, ma: str, co_quan: str, loai: str, ten: str, ten_cq: str, nguoi: str,
+    chu_ky: str = t.CHU_KY_NAM,
 ) -> SoDangKy:
     with database(db).write() as tx:
         if tx.one("SELECT id FROM so_dang_ky WHERE ma = :ma", {"ma": ma}):
@@ -362,24 +422,27 @@ def _create_register(
         )
         if clash:
             raise CongvanError(f"cơ quan {co_quan} đã có sổ '{clash}' cho loại sổ '{loai}'")
-        return _insert_register(tx, ma, co_quan, loai, ten, ten_cq, nguoi)
+        return _insert_register(tx, ma, co_quan, loai, ten, ten_cq, nguoi, chu_ky)
 
 
 def _insert_register(
-    tx: Tx, ma: str, co_quan: str, loai: str, ten: str, ten_cq: str, nguoi: str
+    tx: Tx, ma: str, co_quan: str, loai: str, ten: str, ten_cq: str, nguoi: str,
+    chu_ky: str = t.CHU_KY_NAM,
 ) -> SoDangKy:
     if not ten:
         kind = {t.SERIES_CHUNG: "chung", t.SERIES_MAT: "mật"}.get(loai, f"loại {loai}")
-        ten = f"Sổ đăng ký văn bản đi {kind} - {co_quan}"
+        term = " (theo nhiệm kỳ)" if chu_ky == t.CHU_KY_NHIEM_KY else ""
+        ten = f"Sổ đăng ký văn bản đi {kind} - {co_quan}{term}"
     now = _now()
     new_id = tx.scalar(
         "INSERT INTO so_dang_ky (ma, co_quan_viet_tat, ten, ten_co_quan, loai_series, active, "
-        "tao_luc) VALUES (:ma, :cq, :ten, :ten_cq, :loai, :yes, :luc) RETURNING id",
+        "tao_luc, chu_ky) VALUES (:ma, :cq, :ten, :ten_cq, :loai, :yes, :luc, :chu_ky) RETURNING id",
         {"ma": ma, "cq": co_quan, "ten": ten, "ten_cq": ten_cq, "loai": loai, "yes": True,
-         "luc": tx.moment(now)},
+         "luc": tx.moment(now), "chu_ky": chu_ky},
     )
-    _audit(tx, nguoi, "tao_so", new_id, now, ma=ma, co_quan=co_quan, loai_series=loai, ten=ten)
-    return SoDangKy(new_id, ma, co_quan, ten, ten_cq, loai, True)
+    _audit(tx, nguoi, "tao_so", new_id, now, ma=ma, co_quan=co_quan, loai_series=loai, ten=ten,
+           chu_ky=chu_ky)
+    return SoDangKy(new_id, ma, co_quan, ten, ten_cq, loai, True, chu_ky)
 
 
 def danh_sach_so_dang_ky(db: str | None) -> list[SoDangKy]:
@@ -393,6 +456,7 @@ def _choose_register(tx: Tx, vb: VanBanDangKy, co_quan: str, ma_loai: str | None
     if vb.so_dang_ky:
         reg = _register_by_ma(tx, vb.so_dang_ky)
         _check_register_fits(reg, co_quan, ma_loai, vb.mat)
+        _check_chu_ky(reg, vb.chu_ky)
         return reg
     if not co_quan:
         raise CongvanError("cần tên viết tắt cơ quan ban hành (hoặc chỉ rõ sổ đăng ký)")
@@ -401,14 +465,14 @@ def _choose_register(tx: Tx, vb: VanBanDangKy, co_quan: str, ma_loai: str | None
         "ORDER BY id", {"cq": co_quan, "yes": True},
     )]
     if vb.mat:
-        wanted = [r for r in regs if r.loai_series == t.SERIES_MAT]
-        if wanted:
-            return wanted[0]
-        return _insert_register(tx, f"{co_quan}-mat", co_quan, t.SERIES_MAT, "", "", nguoi)
+        return _pick_or_create(tx, regs, t.SERIES_MAT, co_quan, vb.chu_ky, nguoi)
+    if vb.theo_loai:  # the rule set numbers each document type on its own
+        return _pick_or_create(tx, regs, _series_key(ma_loai), co_quan, vb.chu_ky, nguoi)
     normal = [r for r in regs if r.loai_series != t.SERIES_MAT]
     for key in (_series_key(ma_loai), t.SERIES_CHUNG):
         for r in normal:
             if r.loai_series == key:
+                _check_chu_ky(r, vb.chu_ky)
                 return r
     if normal:
         raise CongvanError(
@@ -416,7 +480,33 @@ def _choose_register(tx: Tx, vb: VanBanDangKy, co_quan: str, ma_loai: str | None
             f"'{_series_key(ma_loai)}'; tạo sổ bằng 'congvan so tao … --loai "
             f"{_series_key(ma_loai)}'"
         )
-    return _insert_register(tx, f"{co_quan}-chung", co_quan, t.SERIES_CHUNG, "", "", nguoi)
+    return _pick_or_create(tx, regs, t.SERIES_CHUNG, co_quan, vb.chu_ky, nguoi)
+
+
+_CHU_KY_VI = {t.CHU_KY_NAM: "theo năm", t.CHU_KY_NHIEM_KY: "theo nhiệm kỳ"}
+
+
+def _pick_or_create(tx: Tx, regs: list[SoDangKy], key: str, co_quan: str, chu_ky: str | None,
+                    nguoi: str) -> SoDangKy:
+    """The body's active register of series ``key``, or a new ``<CQ>-<key>`` of kind ``chu_ky``."""
+    for r in regs:
+        if r.loai_series == key:
+            _check_chu_ky(r, chu_ky)
+            return r
+    return _insert_register(tx, f"{co_quan}-{key}", co_quan, key, "", "", nguoi,
+                            chu_ky or t.CHU_KY_NAM)
+
+
+def _check_chu_ky(reg: SoDangKy, chu_ky: str | None) -> None:
+    """A document whose rule set fixes the series length goes only to a register of that kind."""
+    if chu_ky is None or reg.chu_ky == chu_ky:
+        return
+    raise CongvanError(
+        f"sổ '{reg.ma}' đánh số {_CHU_KY_VI[reg.chu_ky]}, nhưng bộ quy tắc của văn bản này đánh số "
+        f"{_CHU_KY_VI[chu_ky]}: chọn sổ khác (so_dang_ky) hoặc tạo sổ đúng loại bằng "
+        f"'congvan so tao … --co-quan {reg.co_quan_viet_tat} "
+        + ("--nhiem-ky 2025-2030 --tu …'" if chu_ky == t.CHU_KY_NHIEM_KY else "'")
+    )
 
 
 def _check_register_fits(reg: SoDangKy, co_quan: str, ma_loai: str | None, mat: bool) -> None:
@@ -435,6 +525,119 @@ def _check_register_fits(reg: SoDangKy, co_quan: str, ma_loai: str | None, mat: 
             f"sổ '{reg.ma}' chỉ dành cho loại '{reg.loai_series}', "
             f"không cấp số cho loại '{_series_key(ma_loai)}'"
         )
+
+
+# --------------------------------------------------------------------------- terms
+
+
+def tao_nhiem_ky(
+    db: str | None,
+    co_quan: str,
+    ma: str,
+    *,
+    tu_ngay: date,
+    den_ngay: date | None = None,
+    nguoi: str | None = None,
+) -> NhiemKy:
+    """Enter a term of a body's committee (``2025-2030``, from ``tu_ngay`` to ``den_ngay``).
+
+    Terms of one body never overlap. The last day may be left open: entering the
+    next term then ends the open one the day before the new one starts (HD 36:
+    a term runs to the closing day of the next congress), unless the open term
+    already holds numbers dated on or after that day. Entering the same term
+    again with the same days changes nothing.
+    """
+    _check_text(co_quan=co_quan, ma=ma, nguoi=nguoi)
+    co_quan, ma = co_quan.strip(), ma.strip()
+    problem = loi_ky_hieu(co_quan)
+    if problem:
+        raise CongvanError(f"tên viết tắt cơ quan không hợp lệ: {problem}")
+    if not ma:
+        raise CongvanError("tên nhiệm kỳ không được để trống (ví dụ 2025-2030)")
+    if den_ngay is not None and den_ngay < tu_ngay:
+        raise CongvanError(
+            f"nhiệm kỳ {ma}: ngày kết thúc {den_ngay:%d/%m/%Y} trước ngày bắt đầu {tu_ngay:%d/%m/%Y}"
+        )
+    return _retry(lambda: _create_term(db, co_quan, ma, tu_ngay, den_ngay, _nguoi(nguoi)))
+
+
+def _create_term(db: str | None, co_quan: str, ma: str, tu: date, den: date | None,
+                 nguoi: str) -> NhiemKy:
+    with database(db).write() as tx:
+        if not tx.db.target.sqlite:  # SQLite writers are already serialised
+            tx.execute("SELECT pg_advisory_xact_lock(:k)", {"k": zlib.crc32(co_quan.encode())})
+        terms = _terms(tx, co_quan)
+        same = next((k for k in terms if k.ma == ma), None)
+        if same is not None:
+            if (same.tu_ngay, same.den_ngay) == (tu, den):
+                return same
+            raise CongvanError(f"cơ quan {co_quan} đã có {same.mo_ta()}")
+        now = _now()
+        for k in terms:
+            if k.den_ngay is None and k.tu_ngay < tu:
+                terms[terms.index(k)] = _end_open_term(tx, k, tu, nguoi, now)
+        for k in terms:
+            if tu <= (k.den_ngay or date.max) and k.tu_ngay <= (den or date.max):
+                raise CongvanError(
+                    f"nhiệm kỳ {ma} ({tu:%d/%m/%Y} – {f'{den:%d/%m/%Y}' if den else 'nay'}) "
+                    f"trùng thời gian với {k.mo_ta()} của cơ quan {co_quan}"
+                )
+        new_id = tx.scalar(
+            "INSERT INTO nhiem_ky (co_quan_viet_tat, ma, tu_ngay, den_ngay, tao_luc) "
+            "VALUES (:cq, :ma, :tu, :den, :luc) RETURNING id",
+            {"cq": co_quan, "ma": ma, "tu": tx.day(tu), "den": tx.day(den), "luc": tx.moment(now)},
+        )
+        _audit(tx, nguoi, "tao_nhiem_ky", None, now, co_quan=co_quan, ma=ma, tu_ngay=tu.isoformat(),
+               den_ngay=den.isoformat() if den else None)
+        return NhiemKy(new_id, co_quan, ma, tu, den)
+
+
+def _end_open_term(tx: Tx, k: NhiemKy, next_start: date, nguoi: str, now: datetime) -> NhiemKy:
+    """End an open term the day before the next one starts (if no number lies past that day)."""
+    last = date.fromordinal(next_start.toordinal() - 1)
+    late = tx.scalar(
+        "SELECT min(so_ky_hieu) FROM so_van_ban WHERE nhiem_ky_id = :nk AND ngay > :d",
+        {"nk": k.id, "d": tx.day(last)},
+    )
+    if late:
+        raise CongvanError(
+            f"{k.mo_ta()} đã có số {late} ghi ngày sau {last:%d/%m/%Y}: "
+            "không thể cho nhiệm kỳ mới bắt đầu trước ngày văn bản đó"
+        )
+    tx.execute("UPDATE nhiem_ky SET den_ngay = :d WHERE id = :id", {"d": tx.day(last), "id": k.id})
+    _audit(tx, nguoi, "ket_thuc_nhiem_ky", None, now, co_quan=k.co_quan_viet_tat, ma=k.ma,
+           den_ngay=last.isoformat())
+    return NhiemKy(k.id, k.co_quan_viet_tat, k.ma, k.tu_ngay, last)
+
+
+def _terms(tx: Tx, co_quan: str | None) -> list[NhiemKy]:
+    sql, params = f"SELECT {_NK_COLS} FROM nhiem_ky", {}
+    if co_quan:
+        sql, params = sql + " WHERE co_quan_viet_tat = :cq", {"cq": co_quan}
+    return [_nk(tx, r) for r in tx.all(sql + " ORDER BY co_quan_viet_tat, tu_ngay", params)]
+
+
+def danh_sach_nhiem_ky(db: str | None, co_quan: str | None = None) -> list[NhiemKy]:
+    """The terms of one body (or of all), oldest first."""
+    with database(db).read() as tx:
+        return _terms(tx, (co_quan or "").strip() or None)
+
+
+def _term_for(tx: Tx, reg: SoDangKy, ngay: date) -> NhiemKy:
+    """The term of the register's body that contains ``ngay``, or a Vietnamese error."""
+    row = tx.one(
+        f"SELECT {_NK_COLS} FROM nhiem_ky WHERE co_quan_viet_tat = :cq AND tu_ngay <= :d "
+        "AND (den_ngay IS NULL OR den_ngay >= :d)",
+        {"cq": reg.co_quan_viet_tat, "d": tx.day(ngay)},
+    )
+    if row is not None:
+        return _nk(tx, row)
+    known = "; ".join(k.mo_ta() for k in _terms(tx, reg.co_quan_viet_tat)) or "chưa có nhiệm kỳ nào"
+    raise CongvanError(
+        f"sổ '{reg.ma}' đánh số theo nhiệm kỳ nhưng cơ quan {reg.co_quan_viet_tat} không có nhiệm kỳ "
+        f"nào chứa ngày {ngay:%d/%m/%Y} ({known}); nhập nhiệm kỳ bằng 'congvan so nhiem-ky "
+        f"2025-2030 --co-quan {reg.co_quan_viet_tat} --tu <ngày bắt đầu> [--den <ngày kết thúc>]'"
+    )
 
 
 # --------------------------------------------------------------------------- allocation
@@ -485,17 +688,19 @@ def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) ->
         reg = _choose_register(tx, vb, co_quan, ma_loai, nguoi)
         ky_hieu = _build_ky_hieu(reg, ma_loai, vb)
         nam = vb.ngay.year
+        term = _term_for(tx, reg, vb.ngay) if reg.chu_ky == t.CHU_KY_NHIEM_KY else None
         if vb.khoa:
-            found = _existing_for_key(tx, vb, reg, nam, ky_hieu, trang_thai, nguoi)
+            found = _existing_for_key(tx, vb, reg, nam, ky_hieu, trang_thai, nguoi, term)
             if found is not None:
                 return found
-        so = _bump_counter(tx, reg, nam)
+        so = _bump_counter(tx, reg, nam) if term is None else _bump_term_counter(tx, reg, nam, term)
         _pause_hook()
         so_ky_hieu = so_va_ky_hieu(so, ky_hieu, noi_so=vb.noi_so, hai_chu_so=vb.hai_chu_so)
         now = _now()
         luc = tx.moment(now)
         trich_yeu = (vb.trich_yeu or "").strip()
-        tx.execute(_INSERT_ROW, {
+        tx.execute(_INSERT_ROW if term is None else _INSERT_ROW_NHIEM_KY, {
+            "nk": term.id if term else None,
             "r": reg.id, "nam": nam, "so": so, "ky_hieu": ky_hieu, "so_ky_hieu": so_ky_hieu,
             "ngay": tx.day(vb.ngay), "ma_loai": ma_loai or "", "ten_loai": vb.ten_loai or "",
             "trich_yeu": trich_yeu, "khong_dau": khoa_tim_kiem(trich_yeu),
@@ -506,8 +711,10 @@ def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) ->
         action = "cap_so" if trang_thai == t.TRANG_THAI_DA_CAP else "giu_so"
         _audit(tx, nguoi, action, reg.id, luc, nam=nam, so=so, so_ky_hieu=so_ky_hieu,
                ngay=vb.ngay.isoformat(), trich_yeu=vb.trich_yeu, khoa=vb.khoa,
-               ma_loai=ma_loai or "", loai_series=reg.loai_series)
-        return CapSo(so, nam, ky_hieu, so_ky_hieu, True, reg.id, reg.ma, trang_thai, vb.ngay)
+               ma_loai=ma_loai or "", loai_series=reg.loai_series,
+               **({"nhiem_ky": term.ma} if term else {}))
+        return CapSo(so, nam, ky_hieu, so_ky_hieu, True, reg.id, reg.ma, trang_thai, vb.ngay,
+                     term.ma if term else None)
 
 
 def _build_ky_hieu(reg: SoDangKy, ma_loai: str | None, vb: VanBanDangKy) -> str:
@@ -540,8 +747,16 @@ def _bump_counter(tx: Tx, reg: SoDangKy, nam: int) -> int:
     return int(so)
 
 
+def _bump_term_counter(tx: Tx, reg: SoDangKy, nam: int, term: NhiemKy) -> int:
+    """The term series' atomic step; a year closed after printing still refuses new numbers."""
+    if _year_closed(tx, reg.id, nam):
+        raise _closed_error(reg, nam)
+    return int(tx.scalar(_BUMP_NHIEM_KY, {"r": reg.id, "nk": term.id}))
+
+
 def _existing_for_key(
-    tx: Tx, vb: VanBanDangKy, reg: SoDangKy, nam: int, ky_hieu: str, trang_thai: str, nguoi: str
+    tx: Tx, vb: VanBanDangKy, reg: SoDangKy, nam: int, ky_hieu: str, trang_thai: str, nguoi: str,
+    term: NhiemKy | None = None,
 ) -> CapSo | None:
     """The live number of this document key, if it still fits what is asked for now."""
     row = tx.one(f"{_ROWS} WHERE v.khoa = :khoa AND v.trang_thai <> :huy",
@@ -549,7 +764,7 @@ def _existing_for_key(
     if row is None:
         return None
     dong = _dong(tx, row)
-    _check_same_document(dong, reg, nam, ky_hieu)
+    _check_same_document(dong, reg, nam, ky_hieu, term.ma if term else None)
     state = dong.trang_thai
     if state == t.TRANG_THAI_GIU and trang_thai == t.TRANG_THAI_DA_CAP:
         now = _now()
@@ -559,12 +774,16 @@ def _existing_for_key(
                so_ky_hieu=dong.so_ky_hieu, khoa=vb.khoa)
         state = t.TRANG_THAI_DA_CAP
     return CapSo(dong.so, dong.nam, dong.ky_hieu, dong.so_ky_hieu, False, row[20], dong.so_dang_ky,
-                 state, dong.ngay)
+                 state, dong.ngay, dong.nhiem_ky)
 
 
-def _check_same_document(dong: DongSo, reg: SoDangKy, nam: int, ky_hieu: str) -> None:
+def _check_same_document(
+    dong: DongSo, reg: SoDangKy, nam: int, ky_hieu: str, nhiem_ky: str | None = None
+) -> None:
     """Refuse to hand an old number to a document that is no longer what it was taken for."""
     changed = []
+    if dong.nhiem_ky != nhiem_ky:
+        changed.append(f"nhiệm kỳ {dong.nhiem_ky or '(không)'} → {nhiem_ky or '(không)'}")
     if dong.nam != nam:
         changed.append(f"năm {dong.nam} → {nam}")
     if dong.so_dang_ky != reg.ma:
@@ -625,10 +844,11 @@ def _find_row(tx: Tx, ref: str | int, nam: int, ma: str | None) -> tuple[DongSo,
         params |= {"r": reg.id, "so": int(ref_text)}
     else:
         try:
-            so, ky_hieu = tach_so_ky_hieu(ref_text)
+            so, ky_hieu = _split_ref(ref_text)
         except ValueError:
             raise CongvanError(
-                f"không hiểu số văn bản '{ref_text}': ghi số (5) hoặc số và ký hiệu (05/KH-LĐLĐ)"
+                f"không hiểu số văn bản '{ref_text}': ghi số (5) hoặc số và ký hiệu "
+                "(05/KH-LĐLĐ, văn bản Đảng 05-NQ/ĐU)"
             ) from None
         sql += " AND v.so = :so AND v.ky_hieu = :ky_hieu"
         params |= {"so": so, "ky_hieu": ky_hieu}
@@ -639,9 +859,23 @@ def _find_row(tx: Tx, ref: str | int, nam: int, ma: str | None) -> tuple[DongSo,
     if not rows:
         raise CongvanError(f"không tìm thấy số '{ref_text}' trong năm {nam}")
     if len(rows) > 1:
-        names = ", ".join(sorted(r[1] for r in rows))
+        names = ", ".join(sorted(r[1] + (f" nhiệm kỳ {r[21]}" if r[21] else "") for r in rows))
         raise CongvanError(f"số '{ref_text}' năm {nam} có ở nhiều sổ ({names}); chọn sổ bằng --so")
     return _dong(tx, rows[0]), rows[0][20]
+
+
+_PARTY_REF = re.compile(r"^\s*(\d+)\s*-\s*(\S+?)\s*$")
+
+
+def _split_ref(ref: str) -> tuple[int, str]:
+    """``05/KH-LĐLĐ`` (NĐ30) or ``05-NQ/ĐU`` (Party, Đoàn) → number and symbol."""
+    try:
+        return tach_so_ky_hieu(ref)
+    except ValueError:
+        m = _PARTY_REF.match(ref)
+        if not m:
+            raise
+        return int(m.group(1)), m.group(2)
 
 
 def _reload(tx: Tx, row_id: int) -> DongSo:
@@ -762,7 +996,7 @@ def danh_sach(db: str | None, nam: int, *, so_dang_ky: str | None = None) -> lis
         if so_dang_ky:
             sql += " AND v.so_dang_ky_id = :r"
             params["r"] = _register_by_ma(tx, so_dang_ky).id
-        return [_dong(tx, r) for r in tx.all(sql + " ORDER BY r.ma, v.so", params)]
+        return [_dong(tx, r) for r in tx.all(sql + " ORDER BY r.ma, v.so, v.id", params)]
 
 
 def _like_escape(s: str) -> str:

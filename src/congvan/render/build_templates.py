@@ -662,10 +662,10 @@ def quyet_dinh_body(p: RuleProfile) -> str:
     return (
         header_table(p, cong_van=False)
         + title_block()
-        + _var("CVThamQuyen", "tham_quyen")
+        + _if("tham_quyen", _var("CVThamQuyen", "tham_quyen"))  # a Party nghị quyết has none
         + _loop("x", "can_cu", _rich("CVCanCu", "x"))
         + _if("theo_de_nghi", _var("CVCanCu", "theo_de_nghi"))
-        + _var("CVQuyetDinhNhan", "nhan_than")
+        + _if("nhan_than", _var("CVQuyetDinhNhan", "nhan_than"))
         + body_loop("doan")
         + signature_area(p)
         + issued_document(p)

@@ -603,7 +603,7 @@ def build_context(
         "trich_yeu_cv": "",
     }
     if isinstance(vb, QuyetDinh):
-        ctx["tham_quyen"] = viet_hoa(vb.tham_quyen)
+        ctx["tham_quyen"] = viet_hoa(vb.tham_quyen) if vb.tham_quyen else ""
         ctx["theo_de_nghi"] = _ends(vb.theo_de_nghi, ".") if vb.theo_de_nghi else ""
     if isinstance(vb, CongVan):
         ctx["trich_yeu_cv"] = " ".join(x for x in (p.chu_de.tien_to_vv, plain_text(vb.trich_yeu)) if x)
