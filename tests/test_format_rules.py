@@ -181,6 +181,15 @@ def test_line_under_issuing_body_is_a_third_to_half(sample):
     assert widest / 3 - 0.5 <= _line_length_mm(line, cell) <= widest / 2 + 0.5
 
 
+def test_rule_lines_stand_apart_from_their_text(sample):
+    """As in the mẫu, each line is drawn a few points below its text, not touching it like an underline."""
+    _, doc = _full(sample)
+    lines = [p for p in doc.paragraphs if (p.style or "").startswith("CVDuongKe") and p.has_bottom_border()]
+    assert lines
+    for line in lines:
+        assert int(line.ppr("w:pBdr/w:bottom", "space")) >= 4, line.style
+
+
 def test_issuing_bodies_upper_bold_parent_not_bold(sample):
     _, doc = _full(sample)
     names = _one(doc, "CVCoQuan")

@@ -90,6 +90,18 @@ def test_giay_nghi_phep_and_confirmation_box(rendered):
     assert _texts(doc, "CVXacNhan")[0].startswith("Xác nhận của cơ quan (tổ chức)")
 
 
+def test_confirmation_box_has_room_to_sign_and_the_name_line(rendered, renderer):
+    """mẫu 1.10: under "(Chữ ký, dấu)" room to sign and stamp, then "Họ và tên" (bold) when known."""
+    record = rendered["111-giay-nghi-phep"][0]
+    doc = Docx(renderer.render_bytes(record.model_copy(update={"ho_ten_xac_nhan": "Lý Văn Tài"})))
+    label = next(p for p in doc.by_style("CVXacNhan") if p.text == "(Chữ ký, dấu)")
+    after = doc.paragraphs[doc.paragraphs.index(label) + 1 :]
+    assert after[0].style == "CVChuKyAnh" and len(after[0].el.findall(".//w:br", NS)) >= 2
+    assert after[1].style == "CVChuKyHoTen" and after[1].text == "Lý Văn Tài"
+    names = [p.text for p in _doc(rendered, "111-giay-nghi-phep").by_style("CVChuKyHoTen")]
+    assert names == ["Bế Thị Hằng"], names  # no name given: the confirmer writes it by hand
+
+
 def test_cong_dien_label_and_list(rendered):
     doc = _doc(rendered, "107-cong-dien-phong-chong-bao")
     assert _texts(doc, "CVKinhGui") == ["CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:"]
@@ -126,6 +138,26 @@ def test_issued_document_of_quyet_dinh(rendered):
     assert _texts(doc, "CVPhuLucKemTheo") == ["(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
     assert _texts(doc, "CVChuong") == ["Chương I", "Chương II"]
     assert len(doc.section_props()) == 2
+
+
+def test_issued_document_line_sized_on_its_longest_line(rendered, renderer):
+    """mẫu 1.3: the line under a balanced (two-line) trích yếu of the issued document is 1/3–1/2 of its longest line."""
+    from congvan.render.metrics import text_width_mm
+
+    record = rendered["106-quyet-dinh-ban-hanh-quy-che"][0]
+    long = "Quản lý, sử dụng Quỹ khuyến học, khuyến tài và Quỹ hỗ trợ đoàn viên công đoàn khó khăn tỉnh Cao Bằng"
+    kt = record.van_ban_kem_theo.model_copy(update={"trich_yeu": long})
+    doc = Docx(renderer.render_bytes(record.model_copy(update={"van_ban_kem_theo": kt})))
+    issued = doc.by_style("CVTrichYeu")[-1]
+    lines = ["".join(t.text or "" for t in r.iter(q("t"))) for r in issued.el.findall("w:r", NS)]
+    lines = [x.strip() for x in lines if x.strip()]
+    assert len(lines) == 2, lines
+    widest = max(text_width_mm(x, 14, bold=True) for x in lines)
+    kem_theo = doc.by_style("CVPhuLucKemTheo")[-1]
+    line = doc.paragraphs[doc.paragraphs.index(kem_theo) + 1]
+    assert line.has_bottom_border()
+    length = 165 - 2 * int(line.ppr("w:ind", "left")) / TW_PER_MM
+    assert widest / 3 - 0.5 <= length <= widest / 2 + 0.5, (length, widest)
 
 
 def test_nghi_quyet_says_quyet_nghi(rendered):
@@ -174,9 +206,11 @@ def test_o13_in_first_page_footer_only(rendered):
 
 def test_o14_electronic_copy_and_electronic_appendix(rendered):
     copy = _doc(rendered, "114-ban-sao-dien-tu").part("word/header2.xml").decode()
-    assert "Sao y; Trung tâm Giáo dục thường xuyên tỉnh Yên Bái; 15/09/2026 09:12:45 +07:00" in copy
+    # mẫu 3.2: "…¹…;…²..; ngày/tháng/năm; giờ: phút: giây³", note 1 names the form "SAO Y"
+    assert "SAO Y; Trung tâm Giáo dục thường xuyên tỉnh Yên Bái; 15/09/2026; 09:12:45 +07:00" in copy
     annex = _doc(rendered, "112-phu-luc-dien-tu")
-    assert "14/BC-HKH; 15/12/2026 16:20:05 +07:00" in annex.part("word/header2.xml").decode()
+    # mẫu 2.2: "Số: …; ngày/tháng/năm; giờ: phút: giây"
+    assert "Số: 14/BC-HKH; 15/12/2026; 16:20:05 +07:00" in annex.part("word/header2.xml").decode()
     assert _texts(annex, "CVPhuLucNhan") == ["Phụ lục số 02"]
     assert _texts(annex, "CVPhuLucTen") == ['Danh sách học sinh nhận học bổng "Vượt khó học giỏi" năm 2026']
 
@@ -310,3 +344,29 @@ def test_every_kind_has_a_sample():
 def test_kinds_render_well_formed(rendered, stem):
     doc = _doc(rendered, stem)
     assert doc.paragraphs
+
+
+#: The checker's reading of these is the "reading" engineer's (QĐ gián tiếp: the issued document's
+#: header read as a signature; bản sao giấy: the copy block read as a signature). Strict: passes → remove.
+_CHECKER_TODO = {"106-quyet-dinh-ban-hanh-quy-che", "113-ban-sao-y"}
+_TODO = pytest.mark.xfail(strict=True, reason="đọc: QĐ gián tiếp, bản sao")
+
+
+@pytest.mark.parametrize(
+    "stem",
+    [
+        pytest.param(
+            p.stem,
+            marks=[_TODO] if p.stem in _CHECKER_TODO else [],
+        )
+        for p in sorted(KINDS_DIR.glob("*.yaml"))
+    ],
+)
+def test_kind_samples_pass_the_checker(rendered, stem):
+    """The layout of every kind sample passes kiem-tra (header, lines, sizes), as the shared samples do."""
+    from congvan.profiles import load_profile
+    from congvan.reading.checker import LOI, check_file
+
+    record, data = rendered[stem]
+    report = check_file(data, load_profile(record.quy_tac), name=stem)
+    assert [f.line() for f in report.findings if f.muc == LOI] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,49 @@ def test_line_under_a_broken_paragraph_is_sized_on_its_longest_line(style: str) 
     assert want != unbroken
     for out in (fit_lines_in(None, xml, profile).encode(), fit_lines_tree(xml.encode(), profile)):
         assert f'w:left="{want}"'.encode() in out, out
+
+
+def test_a_long_word_group_splits_rather_than_leave_a_word_alone() -> None:
+    """"SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH YÊN BÁI" kept "GIÁO DỤC VÀ ĐÀO TẠO" whole and left "SỞ" on a line."""
+    from congvan.render.context import balanced_lines
+
+    nd = load_profile("nd30").ngat_dong
+    keep, units = tuple(nd.khong_tach), tuple(nd.dia_gioi)
+    lines = balanced_lines("SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH YÊN BÁI", 13, 57, keep=keep, units=units)
+    assert len(lines) == 2 and all(len(x.split()) > 1 for x in lines), lines
+    assert not any(x.endswith(("GIÁO", "ĐÀO", "YÊN")) for x in lines), lines
+    # a whole group still wins when it leaves the lines even
+    assert balanced_lines("ỦY BAN NHÂN DÂN TỈNH YÊN BÁI", 13, 57, keep=keep, units=units) == [
+        "ỦY BAN NHÂN DÂN",
+        "TỈNH YÊN BÁI",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("Về việc thông qua Đề án xây dựng xã Tân Phú thành \"Xã học tập\" giai đoạn 2026 - 2030", "xã Tân Phú"),
+        (
+            "Về việc đề nghị tặng Bằng khen của Tổng Liên đoàn Lao động Việt Nam cho các tập thể, cá nhân "
+            "có thành tích xuất sắc trong phong trào thi đua năm 2026",
+            "Tổng Liên đoàn Lao động Việt Nam",
+        ),
+        ("Ban hành Quy chế quản lý Quỹ khuyến học của Liên đoàn Lao động tỉnh", "Quỹ khuyến học"),
+    ],
+)
+def test_trich_yeu_keeps_names_and_words_whole(text: str, whole: str) -> None:
+    """A trích yếu line never splits a proper name ("xã Tân / Phú") nor a listed word ("kiểm / tra")."""
+    from congvan.render.context import _trich_yeu_texts
+
+    lines, _ = _trich_yeu_texts(text, load_profile("nd30"))
+    assert len(lines) >= 2, lines
+    assert any(whole in x for x in lines), lines
+
+
+def test_cong_van_trich_yeu_balanced_in_its_column() -> None:
+    """V/v under the số ký hiệu: balanced lines of the left column, never "kiểm / tra" or "xóa mù / chữ"."""
+    from congvan.render.context import trich_yeu_cong_van
+
+    xml = trich_yeu_cong_van("chuẩn bị đề kiểm tra xóa mù chữ năm 2026", load_profile("nd30"))
+    lines = [x.strip() for x in re.findall(r"<w:t[^>]*>([^<]*)</w:t>", str(xml))]
+    assert lines == ["V/v chuẩn bị đề kiểm tra", "xóa mù chữ năm 2026"], lines

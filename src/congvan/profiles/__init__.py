@@ -91,6 +91,10 @@ class NgatDong(_Strict):
     ngat_ten_co_quan: bool
     khong_tach: list[str]
     dia_gioi: list[str]
+    #: Words of two or more syllables a trích yếu line must not split ("kiểm tra", "xây dựng").
+    tu_ghep: list[str] = Field(default_factory=list)
+    #: Words a line may start with at no cost (a phrase starts there: "của", "về", "năm").
+    ngat_truoc: list[str] = Field(default_factory=list)
 
 
 class DuongKe(_Strict):
@@ -98,6 +102,8 @@ class DuongKe(_Strict):
     co_quan: float
     trich_yeu: float
     do_day_pt: float
+    #: Gap between the text and the line under it (the mẫu draw the line apart, not as an underline).
+    cach_chu_pt: float = 6.0
 
 
 class OPhu(_Strict):
@@ -122,6 +128,10 @@ class OPhu(_Strict):
     co_chu_o14: float
     mau_thoi_gian_o14: str
     mui_gio_o14: str
+    #: ô 14 of an electronic copy (Phụ lục I Phần II I.3, mẫu 3.2): {hinh_thuc}, {co_quan}, {thoi_gian}
+    mau_o14_ban_sao: str = "{hinh_thuc}; {co_quan}; {thoi_gian}"
+    #: the same box on a file issued on its own (Phụ lục I III.1.d, mẫu 1.3 and 2.2): {so_ky_hieu}, {thoi_gian}
+    mau_o14_tep_rieng: str = "Số: {so_ky_hieu}; {thoi_gian}"
     du_thao: str
     co_chu_du_thao: float
 

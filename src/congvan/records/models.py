@@ -765,6 +765,11 @@ class GiayNghiPhep(VanBanChung):
         examples=["nghỉ phép năm 2026"],
     )
     xac_nhan_noi_nghi: bool = Field(False, description="In ô xác nhận của cơ quan, chính quyền nơi nghỉ phép")
+    ho_ten_xac_nhan: str = Field(
+        "",
+        description="Họ và tên người xác nhận nơi nghỉ phép, in đậm dưới chỗ ký; bỏ trống để người đó tự ghi",
+        examples=["Lý Văn Tài"],
+    )
     trich_yeu: str = Field("", description="Không in; dùng làm trích yếu trong sổ đăng ký (tự tạo nếu bỏ trống)")
     noi_dung: NoiDung = Field(default_factory=list, description="Các đoạn thêm (nếu cần)")
 

@@ -76,20 +76,28 @@ def o13(vb: VanBanChung, p: RuleProfile) -> list[str]:
     return lines + [", ".join(x) for x in (phone, web) if x]
 
 
-def o14_text(p: RuleProfile, parts: list[str], when: Any) -> str:
-    """ô 14: "<parts>; dd/mm/yyyy hh:mm:ss +07:00" (lower-case, upright, size 10)."""
+def o14_time(p: RuleProfile, when: Any) -> str:
+    """The signing time of ô 14: "dd/mm/yyyy; hh:mm:ss +07:00" (ISO 8601 offset)."""
     o = p.o_phu
-    stamp = f"{when.strftime(o.mau_thoi_gian_o14)} {o.mui_gio_o14}" if when else ""
-    return "; ".join([x for x in parts if x] + ([stamp] if stamp else []))
+    return f"{when.strftime(o.mau_thoi_gian_o14)} {o.mui_gio_o14}"
+
+
+def _o14_fill(template: str, **parts: str) -> str:
+    """Fill an ô 14 template; a part not known yet (no signing time) drops with its separator."""
+    text = template.format(**parts)
+    return "; ".join(x for x in (piece.strip() for piece in text.split(";")) if x)
 
 
 def o14(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> str:
-    """The digital-signature text of an electronic copy or of an electronic appendix file."""
+    """The digital-signature text of an electronic copy or of a file issued on its own (appendix)."""
     bs: BanSao | None = vb.ban_sao
+    o = p.o_phu
     if bs is not None and bs.dien_tu:
-        return o14_text(p, [p.ban_sao[bs.hinh_thuc].ten.capitalize(), bs.co_quan.ten], bs.thoi_gian_ky)
+        when = o14_time(p, bs.thoi_gian_ky) if bs.thoi_gian_ky else ""
+        form = p.ban_sao[bs.hinh_thuc].ten
+        return _o14_fill(o.mau_o14_ban_sao, hinh_thuc=form, co_quan=bs.co_quan.ten, thoi_gian=when)
     if isinstance(vb, PhuLucRieng) and vb.thoi_gian_ky:
-        return o14_text(p, [so_ky_hieu], vb.thoi_gian_ky)
+        return _o14_fill(o.mau_o14_tep_rieng, so_ky_hieu=so_ky_hieu, thoi_gian=o14_time(p, vb.thoi_gian_ky))
     return ""
 
 

@@ -226,7 +226,7 @@ def styles_xml(p: RuleProfile) -> str:
     if p.chu_de.dau_co_quan:  # "*" / "***" under the issuing body instead of its line
         styles.append(("CVDauCoQuan", "CV Dấu dưới cơ quan ban hành", _ppr(jc="center"), _rpr(size=c.co_quan)))
     line_ppr = (
-        f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{round(p.duong_ke.do_day_pt * 8)}" w:space="1" w:color="000000"/></w:pBdr>'
+        f'<w:pPr><w:pBdr><w:bottom w:val="single" w:sz="{round(p.duong_ke.do_day_pt * 8)}" w:space="{round(p.duong_ke.cach_chu_pt)}" w:color="000000"/></w:pBdr>'
         '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/><w:jc w:val="center"/></w:pPr>'
     )
     line_rpr = '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
@@ -484,7 +484,7 @@ def header_table(p: RuleProfile, *, cong_van: bool, number_row: bool = True) -> 
     if number_row:
         number = _var("CVSo", "so_ky_hieu")
         if cong_van:
-            number += _var("CVTrichYeuCV", "trich_yeu_cv")
+            number += _rich("CVTrichYeuCV", "trich_yeu_cv")
         number += _if("dau_mat", _whole("dau_mat")) + _if("dau_khan", _whole("dau_khan"))
         rows += row(cell(left, number) + cell(right, _var("CVDiaDanhNgay", "dia_danh_ngay")))
     return _if("du_thao", _whole("du_thao")) + table([left, right], rows, indent=twips(p.bang_tieu_de.lui_trai_mm))
@@ -551,7 +551,15 @@ def signature_area(p: RuleProfile) -> str:
     half = text_width // 2
     confirmation = (
         tag_row("{%tr if xac_nhan %}", 2)
-        + row(cell(left, _loop("x", "xac_nhan", _var("CVXacNhan", "x")) + para("CVXacNhan")) + cell(right, para(None)))
+        + row(
+            cell(
+                left,
+                _loop("x", "xac_nhan.dong", _var("CVXacNhan", "x"))
+                + _rich("CVChuKyAnh", "xac_nhan.cho_ky")
+                + _if("xac_nhan.ho_ten", _var("CVChuKyHoTen", "xac_nhan.ho_ten"), para("CVXacNhan")),
+            )
+            + cell(right, para(None))
+        )
         + tag_row("{%tr endif %}", 2)
     )
     single = table(

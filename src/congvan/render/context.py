@@ -291,6 +291,41 @@ def _tokens(text: str, keep: tuple[str, ...], units: tuple[str, ...]) -> list[st
     return tokens
 
 
+_PUNCT = "\"“”'‘’(),.;:"
+
+
+def _capitalised(word: str) -> bool:
+    core = word.strip(_PUNCT)
+    return bool(core) and core[0].isupper()
+
+
+def _proper_names(tokens: list[str], places: tuple[str, ...]) -> list[str]:
+    """In running text, keep a proper name whole: capitalised words in a row ("Tổng Liên đoàn Lao động
+    Việt Nam", "Tân Phú") and a place word before one ("xã Tân Phú", "tỉnh Cao Bằng").
+
+    Not for upper-case text (header names), where every word is capitalised.
+    """
+    folded = {u.casefold() for u in places}
+    out: list[str] = []
+    before = ""  # the token before this one, as _tokens made it ("Liên đoàn")
+    for tok in tokens:
+        first = tok.split()[0]
+        last = before.split()[-1] if before else ""
+        joins = (
+            out
+            and _capitalised(first)
+            and not first.startswith(tuple("\"“'‘("))  # a quotation starts a phrase of its own
+            and not last.endswith((",", ";", ":", "”", '"'))
+            and (_capitalised(before.split()[0]) or before.casefold() in folded)
+        )
+        if joins:
+            out[-1] = f"{out[-1]} {tok}"
+        else:
+            out.append(tok)
+        before = tok
+    return out
+
+
 def balanced_lines(
     text: str,
     size: float,
@@ -299,26 +334,54 @@ def balanced_lines(
     bold: bool = True,
     keep: tuple[str, ...] = (),
     units: tuple[str, ...] = (),
+    starts: tuple[str, ...] = (),
+    places: tuple[str, ...] | None = None,
 ) -> list[str]:
     """Break *text* into the fewest lines that fit *width_mm*, the widest as short as possible.
 
     Breaks fall only between tokens (see :func:`_tokens`), never inside "LAO ĐỘNG"
-    or "TỈNH VĨNH LONG", so no line ends in half a name.
+    or "TỈNH VĨNH LONG", so no line ends in half a name. A long word group made of
+    smaller ones ("GIÁO DỤC VÀ ĐÀO TẠO") is split between them when keeping it whole
+    would leave a line far shorter than the others ("SỞ" alone above it).
     """
-    tokens = _tokens(text, keep, units)
+    def tokens_of(groups: tuple[str, ...]) -> list[str]:
+        found = _tokens(text, groups, units)
+        return found if places is None or text.upper() == text else _proper_names(found, places)
+
+    tokens = tokens_of(keep)
     if not tokens or text_width_mm(text, size, bold=bold) <= width_mm:
         return [" ".join(tokens)] if tokens else []
-    folded_units = tuple(u.casefold() + " " for u in units)
+    free = units + starts
+    lines = _balance(tokens, size, width_mm, bold, free)
+    finer = tuple(k for k in keep if not any(o != k and f" {o} " in f" {k} " for o in keep))
+    if finer != keep and _evenness(lines, size, bold) < _UNEVEN:
+        alt = _balance(tokens_of(finer), size, width_mm, bold, free)
+        if len(alt) <= len(lines) and _evenness(alt, size, bold) > _evenness(lines, size, bold):
+            return alt
+    return lines
+
+
+#: A set of lines whose shortest is under this share of the widest looks unbalanced.
+_UNEVEN = 0.5
+
+
+def _evenness(lines: list[str], size: float, bold: bool) -> float:
+    widths = [text_width_mm(x, size, bold=bold) for x in lines]
+    return min(widths) / max(widths) if widths and max(widths) else 1.0
+
+
+def _balance(tokens: list[str], size: float, width_mm: float, bold: bool, free: tuple[str, ...]) -> list[str]:
+    """The fewest lines of whole tokens that fit; among those, the widest line (plus penalties) shortest."""
+    folded_free = tuple(u.casefold() + " " for u in free)
 
     def penalty(end: int) -> float:
-        """A break after a comma or before a place name is free; elsewhere it costs a little."""
+        """A break after a comma, before a place name or phrase word ("của", "năm") is free; else it costs."""
         if end >= len(tokens) or tokens[end - 1].endswith((",", ";", ":")):
             return 0.0
-        return 0.0 if tokens[end].casefold().startswith(folded_units) else _BREAK_PENALTY_MM
+        return 0.0 if (tokens[end].casefold() + " ").startswith(folded_free) else _BREAK_PENALTY_MM
 
     n = len(tokens)
     for lines_wanted in range(2, n + 1):
-        # Fewest lines that fit; among those, the widest line (plus penalties) as short as possible.
         best: dict[int, tuple[float, list[str]]] = {0: (0.0, [])}
         for _ in range(lines_wanted):
             nxt: dict[int, tuple[float, list[str]]] = {}
@@ -371,13 +434,42 @@ def header_lines(vb: VanBanChung, p: RuleProfile) -> dict[str, list[Markup]]:
     return {"dong_chu_quan": [], "dong_co_quan": lines}
 
 
-def trich_yeu_lines(text: str, p: RuleProfile) -> list[Markup]:
-    """Trích yếu: the record's own lines (one paragraph each), else balanced lines in one paragraph."""
+def _trich_yeu_texts(text: str, p: RuleProfile) -> tuple[list[str], bool]:
+    """The trích yếu's lines and whether the record wrote them (else balanced to fit)."""
     if "\n" in text.strip():
-        return [Markup(run(plain_text(x.strip()))) for x in text.split("\n") if x.strip()]
+        return [plain_text(x.strip()) for x in text.split("\n") if x.strip()], True
     width = p.trang.rong_chu_mm * p.ngat_dong.trich_yeu_toi_da
     nd = p.ngat_dong
-    return [broken(balanced_lines(plain_text(text), p.co_chu.trich_yeu, width, bold=True, keep=tuple(nd.khong_tach)))]
+    keep, starts, places = (*nd.khong_tach, *nd.tu_ghep), tuple(nd.ngat_truoc), tuple(nd.dia_gioi)
+    lines = balanced_lines(plain_text(text), p.co_chu.trich_yeu, width, keep=keep, starts=starts, places=places)
+    return lines, False
+
+
+def trich_yeu_lines(text: str, p: RuleProfile) -> list[Markup]:
+    """Trích yếu: the record's own lines (one paragraph each), else balanced lines in one paragraph."""
+    lines, written = _trich_yeu_texts(text, p)
+    return [Markup(run(x)) for x in lines] if written else [broken(lines)]
+
+
+def trich_yeu_cong_van(text: str, p: RuleProfile) -> Markup:
+    """"V/v …" under the số ký hiệu: the record's lines, else balanced lines of the left header column."""
+    prefix = p.chu_de.tien_to_vv
+    if "\n" in text.strip():
+        lines = [plain_text(x.strip()) for x in text.split("\n") if x.strip()]
+        lines[0] = " ".join(x for x in (prefix, lines[0]) if x)
+        return broken(lines)
+    whole = " ".join(x for x in (prefix, plain_text(text)) if x)
+    width = p.bang_tieu_de.cot_trai_mm - 2 * CELL_MARGIN_MM - 1
+    nd = p.ngat_dong
+    keep, starts, places = (*nd.khong_tach, *nd.tu_ghep), tuple(nd.ngat_truoc), tuple(nd.dia_gioi)
+    size = p.co_chu.trich_yeu_cong_van
+    return broken(balanced_lines(whole, size, width, bold=False, keep=keep, starts=starts, places=places))
+
+
+def widest_trich_yeu_line(text: str, p: RuleProfile) -> str:
+    """The longest line the trích yếu is printed on (its line is 1/3–1/2 of that, not of the whole text)."""
+    lines, _ = _trich_yeu_texts(text, p)
+    return max(lines, key=lambda x: text_width_mm(x, p.co_chu.trich_yeu, bold=True), default="")
 
 
 def short_line(text: str, size: float, share: float, p: RuleProfile) -> Markup:
@@ -438,7 +530,7 @@ def issued_document(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> dict[st
         "trich_yeu": trich_yeu_lines(kt.trich_yeu, p),
         "kem_theo": kt.kem_theo
         or p.cau_mau("ban_hanh_kem_theo", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb)),
-        "duong_ke": short_line(kt.trich_yeu.split("\n")[0], p.co_chu.trich_yeu, p.duong_ke.trich_yeu, p),
+        "duong_ke": short_line(widest_trich_yeu_line(kt.trich_yeu, p), p.co_chu.trich_yeu, p.duong_ke.trich_yeu, p),
         "doan": body_paragraphs(kt.noi_dung, p, close=True),
     }
 
@@ -563,11 +655,17 @@ def kind_body(vb: VanBanChung, p: RuleProfile) -> list[Any]:
     return own
 
 
-def leave_confirmation(vb: VanBanChung, p: RuleProfile) -> list[str]:
-    """Giấy nghỉ phép: the confirmation box of the place of leave, bottom left."""
-    if isinstance(vb, GiayNghiPhep) and vb.xac_nhan_noi_nghi:
-        return [p.cau["xac_nhan_noi_nghi"], p.cau["chu_ky_xac_nhan"]]
-    return []
+def leave_confirmation(vb: VanBanChung, p: RuleProfile) -> dict[str, Any] | None:
+    """Giấy nghỉ phép (mẫu 1.10): the confirmation box of the place of leave, bottom left.
+
+    Its label, "(Chữ ký, dấu)", room to sign and stamp as under a signer's title, then the
+    confirmer's name ("Họ và tên" of the mẫu) when the record knows it.
+    """
+    if not (isinstance(vb, GiayNghiPhep) and vb.xac_nhan_noi_nghi):
+        return None
+    room = Markup("<w:r>" + "<w:br/>" * max(p.bang_chu_ky.dong_trong_chu_ky - 1, 0) + "</w:r>")
+    lines = [p.cau["xac_nhan_noi_nghi"], p.cau["chu_ky_xac_nhan"]]
+    return {"dong": lines, "cho_ky": room, "ho_ten": vb.ho_ten_xac_nhan}
 
 
 def build_context(
@@ -606,5 +704,5 @@ def build_context(
         ctx["tham_quyen"] = viet_hoa(vb.tham_quyen) if vb.tham_quyen else ""
         ctx["theo_de_nghi"] = _ends(vb.theo_de_nghi, ".") if vb.theo_de_nghi else ""
     if isinstance(vb, CongVan):
-        ctx["trich_yeu_cv"] = " ".join(x for x in (p.chu_de.tien_to_vv, plain_text(vb.trich_yeu)) if x)
+        ctx["trich_yeu_cv"] = trich_yeu_cong_van(vb.trich_yeu, p)
     return ctx
