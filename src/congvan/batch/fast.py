@@ -22,10 +22,9 @@ from jinja2 import nodes
 from jinja2.compiler import has_safe_repr
 from jinja2.visitor import NodeTransformer
 
-from congvan.render.engine import CompiledTemplate, _unpatch
+from congvan.render.engine import CompiledTemplate
 
 DOCUMENT = "word/document.xml"
-_LISTING = "\n\t\a\f"
 
 
 class _Fold(NodeTransformer):
@@ -53,16 +52,13 @@ class SpecialisedPart:
     ) -> None:
         self.template = template
         self.part = part
-        source = template.sources[part]
-        self._unescape = "{_" in source or "_}" in source
-        env = template.env
-        ast = env.parse(source.replace("\n<w:p", "<w:p"))  # no error-line trick: this path never reports lines
+        ast = template.part_ast(part)
         constant = {
             k: v for k, v in shared.items() if k not in row_names and k not in _stored_names(ast) and has_safe_repr(v)
         }
         self.folded = set(constant)
         self.shared = shared
-        self.compiled = env.from_string(_Fold(constant).visit(ast))
+        self.compiled = template.derive(_Fold(constant).visit(ast))
         # what a row's context still needs besides its own fields: globals, unfolded shared values
         self._base = {**self.compiled.globals, **{k: v for k, v in shared.items() if k not in constant}}
 
@@ -70,17 +66,10 @@ class SpecialisedPart:
         """The part's XML for one row (its own fields only), identical to the engine's ``render_part``."""
         context = self._base.copy()
         context.update(row)
-        compiled = self.compiled
         try:
-            xml = "".join(compiled.root_render_func(compiled.new_context(context, shared=True)))
+            return self.template.render_derived(self.compiled, context)
         except Exception:
             return self.template.render_part(self.part, {**self.shared, **row})  # raises the located error
-        if self._unescape:
-            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        start = xml.find("<", 2) if xml.startswith("<?xml") else 0
-        if any(xml.find(c, start) >= 0 for c in _LISTING):
-            return _unpatch(xml)
-        return xml
 
 
 def specialise(

@@ -14,7 +14,6 @@ the next run removes any ``.pdf-*`` folder whose lock is free (owner gone).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import queue
@@ -32,18 +31,30 @@ STAGING_PREFIX = ".pdf-"
 _LOCK_NAME = ".owner.lock"
 _UNLOCKED_GRACE = 60.0  # seconds a lock-less staging folder is presumed just created
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_prctl = _libc.prctl
+_PRCTL: list[Callable[..., int]] = []
+
+
+def _prctl() -> Callable[..., int]:
+    """libc's ``prctl``, looked up on first use (ctypes is not imported by runs that start no child)."""
+    if not _PRCTL:
+        import ctypes
+
+        _PRCTL.append(ctypes.CDLL(None, use_errno=True).prctl)
+    return _PRCTL[0]
 
 
 def die_with_parent() -> None:
-    """``preexec_fn``: SIGKILL this child when the forking thread's process dies."""
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    """``preexec_fn``: SIGKILL this child when the forking thread's process dies.
+
+    :func:`popen` resolves ``prctl`` in the parent first: the child must not import after fork.
+    """
+    _prctl()(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def popen(command: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
     """Popen in a new session that dies with us (call from a thread that outlives the child)."""
     parent = os.getpid()
+    _prctl()  # resolved before the fork
 
     def preexec() -> None:
         die_with_parent()

@@ -18,7 +18,7 @@ from congvan.errors import CongvanError, Problem
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Trang(_Strict):

@@ -6,23 +6,20 @@ so a secretary can go straight to the mistake.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import types
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from congvan.errors import CongvanError, Problem, display_path
 from congvan.profiles import load_profile, profile_for_body
 from congvan.records import models
-from congvan.records.models import LOAI_VAN_BAN, VanBan, VanBanChung
+from congvan.records.models import KINDS, LOAI_VAN_BAN, VanBanChung
 from congvan.records.rules import check_all
 from congvan.records.yaml_source import LineMap, dotted_path, load_yaml_file, without_gc
-
-_ADAPTER: TypeAdapter[VanBanChung] = TypeAdapter(VanBan)
 
 _MESSAGES = {
     "missing": "thiếu trường bắt buộc",
@@ -112,15 +109,16 @@ def _unknown_field(loc: tuple[Any, ...]) -> str:
 
 
 def _goi_y(name: str, choices: Any) -> str:
+    import difflib  # error path only
+
     close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
     return f" có phải là {' hay '.join(repr(c) for c in close)}?" if close else ""
 
 
 @functools.cache
-def _kinds() -> dict[str, type[BaseModel]]:
-    """Record class for each ``loai`` tag, read from the VanBan union."""
-    union = get_args(VanBan)[0]
-    return {get_args(cls.model_fields["loai"].annotation)[0]: cls for cls in get_args(union)}
+def _kinds() -> dict[str, type[VanBanChung]]:
+    """Record class for each ``loai`` tag."""
+    return dict(zip(LOAI_VAN_BAN, KINDS, strict=True))
 
 
 def _fields_at(loc: tuple[Any, ...]) -> list[str] | None:
@@ -214,9 +212,14 @@ def _clean_loc(loc: tuple[Any, ...], kind: str = "") -> tuple[tuple[str | int, .
     return tuple(out), branched
 
 
-def _problems_from_pydantic(exc: ValidationError, source: str, lines: LineMap) -> list[Problem]:
+def _problems_from_pydantic(
+    exc: ValidationError, source: str, lines: LineMap, prefix: tuple[str, ...] = ()
+) -> list[Problem]:
+    """Vietnamese problems from pydantic's errors; *prefix* is put before each raw loc (the kind's tag)."""
     found: dict[tuple[str | int, ...], dict[str, bool]] = {}  # loc -> message -> "a union branch's type error"
     for err in exc.errors(include_url=False):
+        if prefix:
+            err = {**err, "loc": (*prefix, *err["loc"])}
         loc, branched = _clean_loc(err["loc"], err["type"])
         if err["type"].startswith("union_tag"):
             loc = ("loai",)
@@ -261,23 +264,53 @@ def _with_body_rule_set(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "quy_tac": only} if only else data
 
 
-def validate_data(data: Any, source: str, lines: LineMap | None = None) -> VanBanChung:
-    """Validate parsed YAML data as a record; raise CongvanError with every problem."""
+def _kind_of(data: dict[str, Any], source: str, lines: LineMap) -> type[VanBanChung]:
+    """The record class the ``loai`` tag names (what a discriminated union would pick).
+
+    Dispatching here instead of through a union of every kind means a process builds
+    the validator of the kinds it reads only (the models are ``defer_build``).
+    """
+    where = {"file": source, "field": "loai", "line": lines.line_for(("loai",))}
+    if "loai" not in data:
+        raise CongvanError(Problem(_message({"type": "union_tag_not_found"}), **where))
+    tag = data["loai"]
+    kind = _kinds().get(tag) if isinstance(tag, str) else None
+    if kind is None:
+        raise CongvanError(Problem(_message({"type": "union_tag_invalid", "ctx": {"tag": tag}}), **where))
+    return kind
+
+
+def _validate_kind(data: dict[str, Any], source: str, lines: LineMap) -> VanBanChung:
+    """Validate *data* with its kind's model; errors located as the union's were (tag first)."""
+    kind = _kind_of(data, source, lines)
+    try:
+        return kind.model_validate(data)
+    except ValidationError as exc:
+        tag = data["loai"]
+        raise CongvanError(_problems_from_pydantic(exc, source, lines, prefix=(tag,))) from None
+
+
+def validate_data(
+    data: Any, source: str, lines: LineMap | None = None, *, ky_tu_checked: bool = False
+) -> VanBanChung:
+    """Validate parsed YAML data as a record; raise CongvanError with every problem.
+
+    *ky_tu_checked*: the data comes from the YAML reader, which already refused every
+    character a document cannot hold (so the rules need not walk every text again).
+    Data built in code (web forms, the importer, the batch) is checked here.
+    """
     lines = lines or LineMap()
     if not isinstance(data, dict):
         raise CongvanError(Problem("hồ sơ phải là một nhóm trường (khóa: giá trị)", file=source))
     data = _with_body_rule_set(data)
-    try:
-        record = _ADAPTER.validate_python(data)
-    except ValidationError as exc:
-        raise CongvanError(_problems_from_pydantic(exc, source, lines)) from None
+    record = _validate_kind(data, source, lines)
     try:
         profile = load_profile(record.quy_tac)
     except CongvanError as exc:
         line = lines.line_for(("quy_tac",))
         where = {"file": source, "field": "quy_tac", "line": line}
         raise CongvanError([Problem(p.message, **where) for p in exc.problems]) from None
-    findings = check_all(record, profile)
+    findings = check_all(record, profile, ky_tu=not ky_tu_checked)
     if findings:
         raise CongvanError(
             [Problem(msg, file=source, field=dotted_path(loc), line=lines.line_for(loc)) for loc, msg in findings]
@@ -290,7 +323,7 @@ def load_record(path: str | Path) -> VanBanChung:
     with without_gc():  # the record's models are acyclic too
         source = display_path(path)
         data, lines = load_yaml_file(path, source)
-        record = validate_data(data, source, lines)
+        record = validate_data(data, source, lines, ky_tu_checked=True)
         del data, lines  # freed before the collector resumes, so it has nothing to walk
     return record
 

@@ -20,7 +20,7 @@ LOAI_NUT = ("phan", "chuong", "muc", "dieu", "khoan", "diem", "gach", "cong", "d
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True, defer_build=True)
 
 
 def _ngay(value: Any) -> Any:
@@ -851,4 +851,4 @@ VanBan = Annotated[
     Field(discriminator="loai"),
 ]
 LOAI_VAN_BAN: tuple[str, ...] = tuple(get_args(k.model_fields["loai"].annotation)[0] for k in KINDS)
-Nut.model_rebuild()
+

@@ -286,10 +286,15 @@ def check_ky_tu(vb: VanBanChung) -> Iterator[Finding]:
             yield where, why
 
 
-def check_all(vb: VanBanChung, profile: RuleProfile) -> list[Finding]:
-    """Every NĐ30 rule finding for a record, in field order."""
+def check_all(vb: VanBanChung, profile: RuleProfile, *, ky_tu: bool = True) -> list[Finding]:
+    """Every NĐ30 rule finding for a record, in field order.
+
+    ``ky_tu=False`` skips the character walk over every text of the record: for data
+    from :func:`congvan.records.yaml_source.load_yaml_file`, which refused those
+    characters already (libyaml refuses them raw, the builder in escapes).
+    """
     return [
-        *check_ky_tu(vb),
+        *(check_ky_tu(vb) if ky_tu else ()),
         *check_loai(vb, profile),
         *check_ky_hieu(vb, profile),
         *check_chu_ky(vb, profile),

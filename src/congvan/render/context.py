@@ -86,7 +86,12 @@ def ten_loai_cua(vb: VanBanChung, profile: RuleProfile) -> str:
 
 
 def _label(template: str, n: int) -> str:
-    return template.format(roman=so_la_ma(n), arabic=n, letter=nhan_diem(n - 1)[:-1])
+    """A numbering label from the profile's form; only the forms it names are computed."""
+    return template.format(
+        roman=so_la_ma(n) if "{roman" in template else "",
+        arabic=n,
+        letter=nhan_diem(n - 1)[:-1] if "{letter" in template else "",
+    )
 
 
 def _ends(text: str, mark: str) -> str:

@@ -7,7 +7,6 @@ twips (1/20 pt) for lengths, half-points for font sizes, EMU for drawings.
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -30,12 +29,16 @@ def half_points(pt: float) -> int:
 
 
 def esc(text: str) -> str:
-    """Escape text content (quotes stay literal, as Word writes them)."""
-    return escape(text)
+    """Escape text content (quotes stay literal, as Word writes them).
+
+    The same as ``xml.sax.saxutils.escape``, without importing it: that module pulls in
+    urllib.request, http.client and ssl, ~10 ms of every ``congvan render``.
+    """
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def esc_attr(text: str) -> str:
-    return escape(text, {'"': "&quot;"})
+    return esc(text).replace('"', "&quot;")
 
 
 #: Tokens whose hyphens must not end a line: số ký hiệu ("512/QĐ-UBND") and dates ("20-3-2026").

@@ -4,9 +4,10 @@ Compiling a DOCX template (lint, docxtpl's patch, Jinja parse, checks, codegen)
 costs ~100 ms; a ``congvan render one.yaml`` should not pay it every time. The
 cache entry of a template is keyed by the content of its templated parts, by
 congvan's version and by the engine's own code (so an edited engine never runs
-stale code), and holds the Jinja bytecode — written and read with Jinja's own
-:class:`jinja2.bccache.Bucket`, whose header carries Jinja's and Python's versions —
-plus what the checks found (lint warnings, names used), as JSON.
+stale code), and holds the compiled code of each part as :mod:`marshal` data
+(the format Jinja's own bytecode cache uses; the key carries Python's and Jinja's
+versions, so a format change is a different key) plus what the checks found (lint
+warnings, names used), as JSON. No pickle: reading an entry imports nothing.
 
 An entry that is unreadable, truncated, from another version or for another key
 is ignored and rebuilt, never trusted; a cache folder that cannot be written
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
 import struct
 import sys
@@ -29,12 +31,11 @@ from types import CodeType
 from typing import Any
 
 import jinja2
-from jinja2.bccache import Bucket
 
 import congvan
 from congvan.render.lint import LintFinding
 
-MAGIC = b"congvan-mau-1\n"
+MAGIC = b"congvan-mau-2\n"
 _LEN = struct.Struct("<Q")
 #: Entries kept; older ones (least recently written) go when a new one is stored.
 MAX_ENTRIES = 200
@@ -100,7 +101,7 @@ def _path(key: str) -> Path | None:
     return folder / f"{key}.bin" if folder else None
 
 
-def load(key: str, env: Any) -> Entry | None:
+def load(key: str, env: Any = None) -> Entry | None:
     """The cached entry for *key*, or None if missing, stale or corrupt."""
     path = _path(key)
     if path is None:
@@ -115,7 +116,7 @@ def load(key: str, env: Any) -> Entry | None:
         return None
 
 
-def _decode(data: bytes, key: str, env: Any) -> Entry | None:
+def _decode(data: bytes, key: str, env: Any = None) -> Entry | None:
     if not data.startswith(MAGIC):
         return None
     pos = len(MAGIC)
@@ -133,11 +134,10 @@ def _decode(data: bytes, key: str, env: Any) -> Entry | None:
         if len(chunk) != size:
             return None
         pos += size
-        bucket = Bucket(env, key, key)
-        bucket.bytecode_from_string(chunk)
-        if not isinstance(bucket.code, CodeType):
+        code = marshal.loads(chunk)
+        if not isinstance(code, CodeType):
             return None
-        codes[part] = bucket.code
+        codes[part] = code
     if pos != len(data):
         return None
     return Entry(
@@ -166,9 +166,7 @@ def store(key: str, entry: Entry) -> None:
     encoded = json.dumps(meta, ensure_ascii=False).encode("utf-8")
     blob += _LEN.pack(len(encoded)) + encoded
     for code in entry.codes.values():
-        bucket = Bucket(None, key, key)  # type: ignore[arg-type]  # the environment is not used to write
-        bucket.code = code
-        chunk = bucket.bytecode_to_string()
+        chunk = marshal.dumps(code)
         blob += _LEN.pack(len(chunk)) + chunk
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
