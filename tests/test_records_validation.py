@@ -72,6 +72,14 @@ def test_good_record_loads(tmp_path):
             "gõ nhầm",
         ),
         ("so: 7", "so: bảy", "so", 5, "số nguyên"),
+        ("so: 7", "so: true", "so", 5, "true/false"),
+        (
+            "      - Nâng cao nhận thức.",
+            "      - bang:\n          cot: [Đơn vị, Có mặt]\n          hang:\n            - [Xã A, true]",
+            "noi_dung[0].noi_dung[0].bang.hang[0][1]",
+            15,
+            "đúng/sai",
+        ),
         ("loai: ke_hoach", "loai: ke_hoachh", "loai", 1, "không có"),
     ],
 )
@@ -85,6 +93,17 @@ def test_bad_input_is_located(tmp_path, old, new, field, line, words):
     assert match[0].file.endswith("ho-so.yaml")
     if words:
         assert words in match[0].message, match[0].message
+
+
+def test_copy_number_refuses_true(tmp_path):
+    """pydantic's lax int reads YAML's true as 1: a copy numbered "01" from `so: true` is refused instead."""
+    sample = Path(__file__).resolve().parents[1] / "records" / "kinds" / "113-ban-sao-y.yaml"
+    text = sample.read_text(encoding="utf-8")
+    assert "\n  so: 9\n" in text
+    problems = _problems(tmp_path, text.replace("\n  so: 9\n", "\n  so: true\n"))
+    match = [p for p in problems if p.field == "ban_sao.so"]
+    assert match and "true/false" in match[0].message, [str(p) for p in problems]
+    assert match[0].line == 32
 
 
 def test_kt_without_deputy_title(tmp_path):

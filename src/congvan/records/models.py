@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from congvan.vi.ngay import parse_ngay
 
@@ -27,6 +27,21 @@ def _ngay(value: Any) -> Any:
     if value is None or isinstance(value, date):
         return value
     return parse_ngay(str(value))
+
+
+def _khong_dung_sai(value: Any) -> Any:
+    """Refuse YAML's true/false where a number or a cell is wanted: pydantic's lax mode reads them as 1/0."""
+    if isinstance(value, bool):
+        raise ValueError(
+            "giá trị đúng/sai (true/false) không dùng được ở đây: ghi một số, hoặc đặt chữ trong dấu nháy \"...\""
+        )
+    return value
+
+
+#: A whole number that YAML's ``true`` cannot pass for.
+SoNguyen = Annotated[int, BeforeValidator(_khong_dung_sai)]
+#: A table cell: text or a number, never YAML's ``true``/``false``.
+OChu = Annotated[str | int | float | None, BeforeValidator(_khong_dung_sai)]
 
 
 class CoQuan(_Model):
@@ -173,15 +188,15 @@ class NhomNoiNhan(_Model):
 class OBang(_Model):
     """A table cell written as a mapping: text plus spans."""
 
-    chu: str | int | float | None = Field(None, description="Nội dung ô")
-    gop_cot: int = Field(1, ge=1, description="Số cột ô này chiếm (gộp ngang)")
-    gop_hang: int = Field(1, ge=1, description="Số hàng ô này chiếm (gộp dọc, chỉ dùng ở hàng tiêu đề)")
+    chu: OChu = Field(None, description="Nội dung ô")
+    gop_cot: SoNguyen = Field(1, ge=1, description="Số cột ô này chiếm (gộp ngang)")
+    gop_hang: SoNguyen = Field(1, ge=1, description="Số hàng ô này chiếm (gộp dọc, chỉ dùng ở hàng tiêu đề)")
 
 
 class HangBang(_Model):
     """A row written as a mapping: a total/sub-total row (no STT) or a plain row."""
 
-    o: list[str | int | float | None] = Field(description="Các ô của hàng, theo thứ tự cột (không kể cột STT)")
+    o: list[OChu] = Field(description="Các ô của hàng, theo thứ tự cột (không kể cột STT)")
     tong: bool = Field(False, description="Hàng tổng cộng / cộng nhóm: in đậm, không đánh STT")
     nhan: str | None = Field(None, description="Chữ ở cột STT của hàng tổng (ví dụ 'Tổng cộng'), gộp với cột đầu")
 
@@ -198,7 +213,7 @@ class Bang(_Model):
         None,
         description="Các hàng tiêu đề phía trên 'cot' có ô gộp: mỗi ô là chữ hoặc {chu, gop_cot, gop_hang}",
     )
-    hang: list[list[str | int | float | None] | HangBang] = Field(
+    hang: list[list[OChu] | HangBang] = Field(
         default_factory=list,
         description="Các hàng dữ liệu; hàng tổng viết {o: [...], tong: true}",
         examples=[[["Công đoàn cơ sở A", 1250000], {"o": ["Tổng cộng", 1250000], "tong": True}]],
@@ -294,7 +309,9 @@ class BanSao(_Model):
     co_quan: CoQuan = Field(
         description="Cơ quan, tổ chức sao văn bản", examples=[{"ten": "VĂN PHÒNG UBND TỈNH", "viet_tat": "VP"}]
     )
-    so: int | None = Field(None, ge=1, description="Số của bản sao (sổ bản sao, bắt đầu từ 01 mỗi năm)", examples=[1])
+    so: SoNguyen | None = Field(
+        None, ge=1, description="Số của bản sao (sổ bản sao, bắt đầu từ 01 mỗi năm)", examples=[1]
+    )
     dia_danh: str | None = Field(None, description="Địa danh nơi sao (bản sao giấy)", examples=["Bến Tre"])
     ngay_sao: date | None = Field(None, description="Ngày sao (bản sao giấy)", examples=["2026-03-25"])
     thoi_gian_ky: datetime | None = Field(
@@ -355,7 +372,7 @@ class VanBanChung(_Model):
         description="Tự viết các dòng tiêu đề cơ quan (ô 2), dòng nào in dòng ấy",
         examples=[["TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH BẾN TRE"]],
     )
-    so: int | None = Field(
+    so: SoNguyen | None = Field(
         None, ge=1, description="Số văn bản; bỏ trống nếu chưa có số (hoặc lấy số từ sổ)", examples=[5]
     )
     ky_hieu: str | None = Field(
@@ -381,7 +398,7 @@ class VanBanChung(_Model):
     ky_hieu_nguoi_soan: str | None = Field(
         None, description="Ký hiệu người soạn thảo (ô 12), chữ in hoa, ví dụ PL", examples=["PL"]
     )
-    so_ban_phat_hanh: int | None = Field(
+    so_ban_phat_hanh: SoNguyen | None = Field(
         None, ge=1, description="Số lượng bản phát hành (ô 12), ví dụ 300", examples=[300]
     )
     lien_he: LienHe | None = Field(None, description="Địa chỉ, điện thoại, fax, thư điện tử, website (ô 13)")
@@ -755,7 +772,7 @@ class GiayNghiPhep(VanBanChung):
     chuc_vu: str = Field(
         min_length=1, description="Chức vụ, đơn vị công tác của người nghỉ phép", examples=["Chuyên viên Văn phòng"]
     )
-    so_ngay: int = Field(ge=1, description="Số ngày nghỉ phép", examples=[5])
+    so_ngay: SoNguyen = Field(ge=1, description="Số ngày nghỉ phép", examples=[5])
     tu_ngay: date = Field(description="Nghỉ từ ngày", examples=["2026-04-06"])
     den_ngay: date = Field(description="Nghỉ đến hết ngày", examples=["2026-04-10"])
     noi_nghi: str = Field(min_length=1, description="Nơi nghỉ phép", examples=["Phường An Hội, tỉnh Bến Tre"])
