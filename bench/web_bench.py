@@ -41,29 +41,6 @@ DEBOUNCE_S = 0.7  # hx-trigger="input delay:700ms" in soan.html
 PASSWORD = "mat-khau-do-toc-do"
 
 
-def _form_fields(kind: str, data: dict) -> list[tuple[str, str]]:
-    """The generated form's fields with their values, as a browser would post them."""
-    fields: list[tuple[str, str]] = []
-
-    def walk(node: forms.Node) -> None:
-        if node.widget == "list":
-            fields.append((f"{node.name}.__n", str(node.count)))
-        elif node.widget == "nut":
-            fields.append((f"{node.name}.__cap", str(node.value)))
-        elif node.widget == "choice":
-            fields.append((f"{node.name}.__kieu", str(node.value)))
-        elif node.widget == "checkbox":
-            fields.append((node.name, "1" if node.value else "0"))
-        elif node.widget not in ("object",):
-            fields.append((node.name, "" if node.value is None else str(node.value)))
-        for child in node.children:
-            walk(child)
-
-    for node in forms.FormBuilder(kind).build(data):
-        walk(node)
-    return fields
-
-
 def _ms(values: list[float]) -> str:
     return f"{statistics.median(values) * 1000:7.1f} ms (min {min(values) * 1000:.1f})"
 
@@ -95,7 +72,7 @@ def main() -> int:
 
     web_docx, floor_docx = [], []
     web_prev, floor_pdf, cold_prev = [], [], []
-    fields = _form_fields(h.loai, h.du_lieu)
+    fields = forms.posted_fields(h.loai, h.du_lieu)
     for i in range(rounds):
         t = time.perf_counter()
         r = client.get(f"/ho-so/{hid}/docx")

@@ -191,3 +191,72 @@ def test_issue_takes_the_number_and_freezes(app_db) -> None:
     cv, cv_token = _client(app_db, "cv")
     r = cv.post(f"/ho-so/{hid}/luu", data={"_csrf": cv_token, "f.trich_yeu": "đổi"})
     assert r.status_code == 400 and "không sửa được" in r.text
+
+
+def _png(width: int, height: int, rgba: tuple[int, int, int, int]) -> bytes:
+    """A solid-colour RGBA PNG written by hand (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + bytes(rgba) * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_image_upload_is_checked_and_kept_in_the_drafts_folder(app_db) -> None:
+    """Signature/seal uploads: type by content, size limit, stored under a hash name in the draft's folder only."""
+    from congvan.web import images
+
+    client, token = _client(app_db, "cv")
+    _, db = app_db
+    data_dir = app_db[0].state.settings.data_dir
+    hid = drafts.nhap_yaml(db, (ROOT / "records" / "108-giay-moi-hoi-nghi.yaml").read_text(encoding="utf-8"), "cv")
+    from congvan.web import forms
+
+    h = drafts.lay(db, hid)
+    fields = [*forms.posted_fields(h.loai, h.du_lieu), ("_csrf", token)]
+
+    def send(name: str, blob: bytes, field: str = "f.chu_ky.0.anh_dau"):  # type: ignore[no-untyped-def]
+        files = {f"{field}.__tep": (name, blob, "image/png")}
+        return client.post(f"/ho-so/{hid}/anh", data=dict(fields), files=files)
+
+    r = send("dau.png", b"MZ\x90\x00 not an image")
+    assert r.status_code == 200 and "chỉ nhận ảnh PNG hoặc JPEG" in r.text and "dau.png" in r.text
+    r = send("to.png", b"\x89PNG\r\n\x1a\n" + b"0" * (images.MAX_IMAGE + 10))
+    assert "ảnh quá lớn" in r.text
+    r = send("../../../thoat.png", _png(40, 40, (220, 0, 0, 255)))
+    assert r.status_code == 200, r.text
+    stored = drafts.lay(db, hid).du_lieu["chu_ky"][0]["anh_dau"]
+    assert images.SAFE_NAME.fullmatch(stored)
+    written = [p for p in data_dir.rglob("*") if p.is_file() and p.suffix == ".png"]
+    assert written == [images.folder(data_dir, hid) / stored]  # nothing under the uploaded name, nowhere else
+    assert not (data_dir.parent / "thoat.png").exists()
+    assert client.get(f"/ho-so/{hid}/anh/{stored}").content == _png(40, 40, (220, 0, 0, 255))
+    assert client.get(f"/ho-so/{hid}/anh/..%2F..%2Fso.sqlite3").status_code == 404
+    r = send("x.png", _png(4, 4, (0, 0, 0, 255)), field="f.trich_yeu")
+    assert r.status_code == 400
+    docx = client.get(f"/ho-so/{hid}/docx").content
+    import zipfile
+    from io import BytesIO
+
+    assert any(n.startswith("word/media/") for n in zipfile.ZipFile(BytesIO(docx)).namelist())
+
+
+def test_an_image_path_from_yaml_is_a_problem_not_a_file_read(app_db) -> None:
+    """An imported record naming a file on the server's disk is refused at that field; nothing is read."""
+    client, _token = _client(app_db, "cv")
+    _, db = app_db
+    text = (ROOT / "records" / "108-giay-moi-hoi-nghi.yaml").read_text(encoding="utf-8")
+    text = text.replace("    ho_ten: Nguyễn Thị Mai", "    ho_ten: Nguyễn Thị Mai\n    anh_chu_ky: ../../so.sqlite3")
+    hid = drafts.nhap_yaml(db, text, "cv")
+    record, problems = drafts.validate(drafts.lay(db, hid).du_lieu)
+    assert record is None and any(p.field == "chu_ky[0].anh_chu_ky" for p in problems)
+    r = client.get(f"/ho-so/{hid}/docx")
+    assert r.status_code == 400 and "tải lên trong biểu mẫu" in r.text

@@ -322,3 +322,47 @@ def test_unsigned_and_wrong_role_in_the_browser(browser, server) -> None:
     response = page.goto(f"{server.url}/ho-so/{hid}/ban-hanh")
     assert response.status == 403 and "không có quyền" in page.inner_text("main")
     ctx.close()
+
+
+_RED_PIXELS = """img => {
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 170 && d[i + 1] < 90 && d[i + 2] < 90) n++;
+  return n;
+}"""
+
+
+def test_seal_image_uploaded_in_the_form_shows_in_the_preview(browser, server) -> None:
+    """A seal chosen in the form is stored in the draft's folder and drawn on the preview page."""
+    from test_web_api import _png
+
+    from congvan.web import images
+
+    invitation = (ROOT / "records" / "108-giay-moi-hoi-nghi.yaml").read_text("utf-8")
+    hid = drafts.nhap_yaml(server.db, invitation, "chuyenvien")
+    ctx, page = login(browser, server, "chuyenvien")
+    page.goto(f"{server.url}/ho-so/{hid}")
+    before = _preview_key(page)
+    red = page.eval_on_selector("#xem-truoc .pages img", _RED_PIXELS)
+    assert red < 50, red  # a black-and-white page: no seal yet
+    seal = {"name": "con-dau.png", "mimeType": "image/png", "buffer": _png(160, 160, (220, 0, 0, 255))}
+    page.set_input_files("#i-f-chu_ky-0-anh_dau-tep", seal)
+    page.wait_for_selector("#i-f-chu_ky-0-anh_dau-tep ~ button[value='clear:f.chu_ky.0.anh_dau']")
+    page.wait_for_function(
+        "k => (document.querySelector('#xem-truoc .pages') || {dataset: {}}).dataset.key !== k",
+        arg=before,
+        timeout=60_000,
+    )
+    page.wait_for_function("() => document.querySelector('#xem-truoc .pages img').complete")
+    red = page.eval_on_selector("#xem-truoc .pages img", _RED_PIXELS)
+    assert red > 1000, red  # ~35 mm of red at 80 dpi
+    stored = drafts.lay(server.db, hid).du_lieu["chu_ky"][0]["anh_dau"]
+    assert (images.folder(server.data_dir, hid) / stored).is_file()
+    shot(page, "14-anh-dau")
+    page.click("button[value='clear:f.chu_ky.0.anh_dau']")
+    page.wait_for_function("() => !document.querySelector('img.thumb')")
+    assert "anh_dau" not in drafts.lay(server.db, hid).du_lieu["chu_ky"][0]
+    ctx.close()

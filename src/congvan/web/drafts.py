@@ -21,7 +21,7 @@ from congvan.records.models import VanBanChung
 from congvan.records.yaml_source import LineMap, load_yaml_text
 from congvan.register.db import Tx
 from congvan.register.fold import khoa_tim_kiem
-from congvan.web import forms, store
+from congvan.web import forms, images, store
 
 TRANG_THAI = {
     "nhap": "Đang soạn",
@@ -107,10 +107,14 @@ def validate(data: dict[str, Any], yaml_goc: str | None = None) -> tuple[VanBanC
             _, lines = load_yaml_text(yaml_goc, source)
         except CongvanError:
             lines = LineMap()
+    cleaned = forms.clean(data)
+    bad_images = images.problems(cleaned)
     try:
-        return validate_data(forms.clean(data), source, lines), []
+        record = validate_data(cleaned, source, lines)
     except CongvanError as exc:
-        return None, [Problem(p.message, field=p.field, line=p.line if yaml_goc else None) for p in exc.problems]
+        found = [Problem(p.message, field=p.field, line=p.line if yaml_goc else None) for p in exc.problems]
+        return None, found + bad_images
+    return (None, bad_images) if bad_images else (record, [])
 
 
 def _summary(data: dict[str, Any]) -> tuple[str, int | None, str]:

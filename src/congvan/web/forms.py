@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from congvan.records.models import LOAI_NUT, VanBan, VanBanChung
 
 PREFIX = "f"
+IMAGE_PREFIX = "anh_"  # a path field named anh_* is a picture: uploaded, not typed (congvan.web.images)
 PLAIN = "_"  # the "plain paragraph" level of a body node (a bare string in YAML)
 #: presentation only: text fields that usually hold several lines
 LONG_TEXT = {"trich_yeu", "tham_quyen", "theo_de_nghi", "tieu_de", "ghi_chu"}
@@ -172,7 +173,7 @@ def words(name: str, s: dict[str, Any]) -> tuple[str, str]:
 class Node:
     """One piece of the generated form, rendered by the ``field`` macro."""
 
-    widget: str  # text, textarea, number, date, select, checkbox, hidden, object, list, nut, choice
+    widget: str  # text, textarea, number, date, select, checkbox, hidden, object, list, nut, choice, image
     name: str
     label: str = ""
     help: str = ""
@@ -198,6 +199,15 @@ def dotted_to_name(field_path: str | None) -> str:
     if not field_path:
         return PREFIX
     return PREFIX + "." + re.sub(r"\[(\d+)\]", r".\1", field_path).strip(".")
+
+
+def name_to_dotted(name: str) -> str:
+    """``f.chu_ky.0.ho_ten`` -> ``chu_ky[0].ho_ten`` (how messages name a field)."""
+    parts = name.split(".")[1:]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
 
 
 class FormBuilder:
@@ -279,6 +289,8 @@ class FormBuilder:
                 "number", name, label, help_, required, "" if value is None else str(value), step=step, depth=depth
             )
         text = "" if value is None else str(value)
+        if s.get("format") == "path" and prop.startswith(IMAGE_PREFIX):
+            return Node("image", name, label, help_, required, text, depth=depth)
         if s.get("format") == "date":
             iso = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)) or not text
             return Node("date" if iso else "text", name, label, help_, required, text, depth=depth)
@@ -532,7 +544,7 @@ def _container(data: Any, path: list[str], create: bool) -> Any:
 
 
 def apply_op(kind: str, data: dict[str, Any], op: str) -> dict[str, Any]:
-    """``add:f.chu_ky`` / ``del:f.chu_ky.1`` / ``up:…`` / ``down:…`` on a copy of *data*."""
+    """``add:f.chu_ky`` / ``del:f.chu_ky.1`` / ``up:…`` / ``down:…`` / ``clear:f.chu_ky.0.anh_dau`` on a copy."""
     action, _, name = op.partition(":")
     parts = name.split(".")
     if not parts or parts[0] != PREFIX or len(parts) < 2:
@@ -554,6 +566,11 @@ def apply_op(kind: str, data: dict[str, Any], op: str) -> dict[str, Any]:
             grand = _container(data, path[:-1], create=False)
             if isinstance(grand, list) and int(path[-2]) < len(grand):
                 _add_nut_child(grand, int(path[-2]))
+        return data
+    if action == "clear":  # "Bỏ ảnh": an image field emptied
+        parent = _container(data, path, create=False)
+        if isinstance(parent, dict) and path[-1].startswith(IMAGE_PREFIX):
+            parent.pop(path[-1], None)
         return data
     if not path[-1].isdigit():
         return data
@@ -595,3 +612,38 @@ def clean(value: Any) -> Any:
     if isinstance(value, list):
         return [clean(v) for v in value if not (isinstance(v, str) and not v.strip())]
     return value
+
+
+def set_image(data: dict[str, Any], name: str, value: str) -> bool:
+    """Put an uploaded image's stored name into the image field *name* (``f.chu_ky.0.anh_dau``)."""
+    parts = name.split(".")
+    if len(parts) < 2 or parts[0] != PREFIX or not parts[-1].startswith(IMAGE_PREFIX):
+        return False
+    parent = _container(data, parts[1:], create=False)
+    if not isinstance(parent, dict):
+        return False
+    parent[parts[-1]] = value
+    return True
+
+
+def posted_fields(kind: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The fields a browser posts for the generated form holding *data* (benchmarks, tests)."""
+    fields: list[tuple[str, str]] = []
+
+    def walk(node: Node) -> None:
+        if node.widget == "list":
+            fields.append((f"{node.name}.__n", str(node.count)))
+        elif node.widget == "nut":
+            fields.append((f"{node.name}.__cap", str(node.value)))
+        elif node.widget == "choice":
+            fields.append((f"{node.name}.__kieu", str(node.value)))
+        elif node.widget == "checkbox":
+            fields.append((node.name, "1" if node.value else "0"))
+        elif node.widget != "object":
+            fields.append((node.name, "" if node.value is None else str(node.value)))
+        for child in node.children:
+            walk(child)
+
+    for node in FormBuilder(kind).build(data):
+        walk(node)
+    return fields

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from congvan.errors import CongvanError
 from congvan.issuing import van_ban_dang_ky
@@ -76,7 +77,7 @@ def record_for_issue(h: drafts.HoSo, ngay: date) -> VanBanChung:
     return record
 
 
-def ban_hanh(db: str, h: drafts.HoSo, *, so_da_thay: int, ngay: date, nguoi: str) -> KetQua:
+def ban_hanh(db: str, h: drafts.HoSo, *, so_da_thay: int, ngay: date, nguoi: str, base_dir: Path) -> KetQua:
     """Reserve (or find) this draft's number; issue and freeze when it is the one shown."""
     if h.trang_thai != "da_duyet":
         raise CongvanError(f"hồ sơ đang ở trạng thái '{h.ten_trang_thai}'; chỉ ban hành hồ sơ đã được lãnh đạo duyệt")
@@ -88,12 +89,14 @@ def ban_hanh(db: str, h: drafts.HoSo, *, so_da_thay: int, ngay: date, nguoi: str
     issued = service.cap_so(db, vb, nguoi=nguoi)
     if issued.ky_hieu != vb.ky_hieu:  # never print a number the register does not hold
         raise CongvanError(f"sổ đăng ký giữ số {issued.so_ky_hieu} nhưng văn bản sẽ in ký hiệu {vb.ky_hieu}")
-    _freeze(db, h, record, issued, ngay, nguoi)
+    _freeze(db, h, record, issued, ngay, nguoi, base_dir)
     return KetQua(True, issued.so, issued.so_ky_hieu, so_da_thay)
 
 
-def _freeze(db: str, h: drafts.HoSo, record: VanBanChung, issued: service.CapSo, ngay: date, nguoi: str) -> None:
-    docx = preview.render_docx(record, so=issued.so)
+def _freeze(
+    db: str, h: drafts.HoSo, record: VanBanChung, issued: service.CapSo, ngay: date, nguoi: str, base_dir: Path
+) -> None:
+    docx = preview.render_docx(record, so=issued.so, base_dir=base_dir)
     data = dict(h.du_lieu)
     data["ngay_ban_hanh"] = ngay.isoformat()
     data["so"] = issued.so

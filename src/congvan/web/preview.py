@@ -32,8 +32,12 @@ _render_lock = threading.Lock()
 _convert_lock = threading.Lock()
 
 
-def render_docx(record: VanBanChung, *, so: int | None = None, base_dir: Path = Path(".")) -> bytes:
-    """The DOCX through the project's renderer (templates compiled once per process)."""
+def render_docx(record: VanBanChung, *, base_dir: Path, so: int | None = None) -> bytes:
+    """The DOCX through the project's renderer (templates compiled once per process).
+
+    ``base_dir`` is the draft's image folder (:func:`congvan.web.images.folder`), never
+    the server's working directory: image fields resolve only inside it.
+    """
     with _render_lock:
         return _renderer.render_bytes(record, base_dir=base_dir, so=so)
 

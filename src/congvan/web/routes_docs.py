@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -11,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from congvan.errors import CongvanError, Problem
-from congvan.web import drafts, forms, issue
+from congvan.web import drafts, forms, images, issue
 from congvan.web.app import (
     DOCX_TYPE,
     checked_form,
@@ -69,11 +70,16 @@ def _get(request: Request, ho_so_id: int) -> drafts.HoSo:
         raise HTTPException(404, str(exc)) from None
 
 
-def _shown_docx(db: str, h: drafts.HoSo) -> bytes | None:
+def _shown_docx(db: str, h: drafts.HoSo, base_dir: Path) -> bytes | None:
     if h.trang_thai == "da_ban_hanh":
         return drafts.tep_ban_hanh(db, h.id, "docx")
     record, _ = drafts.validate(h.du_lieu, h.yaml_goc)
-    return render_docx(record) if record is not None else None
+    return render_docx(record, base_dir=base_dir) if record is not None else None
+
+
+def _images(request: Request, ho_so_id: int) -> Path:
+    """The draft's image folder: the renderer's base_dir (see congvan.web.images)."""
+    return images.folder(settings_of(request).data_dir, ho_so_id)
 
 
 def install(app: FastAPI) -> None:
@@ -147,7 +153,7 @@ def install(app: FastAPI) -> None:
             "problems": problems_text(problems),
             "phien_ban": drafts.cac_phien_ban(settings_of(request).db, ho_so_id),
         }
-        docx = await run_in_threadpool(_shown_docx, settings_of(request).db, h)
+        docx = await run_in_threadpool(_shown_docx, settings_of(request).db, h, _images(request, h.id))
         if docx is not None:  # the frozen file once issued, else what the record renders now
             ctx["xem"] = await run_in_threadpool(request.app.state.previews.make, docx)
         return page(request, "xem.html", ctx)
@@ -168,8 +174,43 @@ def install(app: FastAPI) -> None:
         _, data = await _read(request, h)
         h, problems = drafts.ghi_tam(settings_of(request).db, ho_so_id, data, user.ten_dang_nhap, phien_ban_moi=False)
         response = page(request, "_editor.html", _editor_context(h, h.du_lieu, problems))
-        response.headers["HX-Trigger"] = "form-changed"  # the preview follows structure changes too
+        response.headers["HX-Trigger-After-Settle"] = "form-changed"  # after the swap: the preview posts the new form
         return response
+
+    @app.post("/ho-so/{ho_so_id}/anh", response_class=HTMLResponse)
+    async def upload_image(request: Request, ho_so_id: int) -> Response:
+        """A signature or seal image chosen in the form: checked, stored in the draft's folder, put in its field."""
+        user = require(request, "soan")
+        h = _get(request, ho_so_id)
+        form, data = await _read(request, h)
+        db, data_dir = settings_of(request).db, settings_of(request).data_dir
+        upload_problems: list[Problem] = []
+        for key, value in form.multi_items():
+            if not key.endswith(".__tep") or isinstance(value, str) or not value.filename:
+                continue
+            name = key.removesuffix(".__tep")
+            field = forms.name_to_dotted(name)
+            blob = await value.read(images.MAX_IMAGE + 1)
+            try:
+                stored = await run_in_threadpool(images.save, data_dir, ho_so_id, blob, value.filename, field)
+            except CongvanError as exc:
+                upload_problems += exc.problems
+                continue
+            if not forms.set_image(data, name, stored):
+                raise HTTPException(400, "Ô ảnh không có trong biểu mẫu này.")
+        h, problems = drafts.ghi_tam(db, ho_so_id, data, user.ten_dang_nhap, phien_ban_moi=False)
+        response = page(request, "_editor.html", _editor_context(h, h.du_lieu, upload_problems + problems))
+        response.headers["HX-Trigger-After-Settle"] = "form-changed"  # the preview posts the form holding the image
+        return response
+
+    @app.get("/ho-so/{ho_so_id}/anh/{name}")
+    async def image_file(request: Request, ho_so_id: int, name: str) -> Response:
+        require(request)
+        found = images.path(settings_of(request).data_dir, ho_so_id, name)
+        if found is None:
+            raise HTTPException(404, "Không có ảnh này.")
+        media = "image/png" if found.suffix == ".png" else "image/jpeg"
+        return FileResponse(found, media_type=media, headers={"Cache-Control": "private, max-age=86400"})
 
     @app.post("/ho-so/{ho_so_id}/luu", response_class=HTMLResponse)
     async def save(request: Request, ho_so_id: int) -> Response:
@@ -195,7 +236,7 @@ def install(app: FastAPI) -> None:
         if record is not None:
             previews = request.app.state.previews
             try:
-                docx = await run_in_threadpool(render_docx, record)
+                docx = await run_in_threadpool(render_docx, record, base_dir=_images(request, ho_so_id))
                 ctx["xem"] = await run_in_threadpool(previews.make, docx)
             except CongvanError as exc:
                 ctx["problems"] = problems_text(exc.problems)
@@ -220,7 +261,7 @@ def install(app: FastAPI) -> None:
             record, problems = drafts.validate(h.du_lieu, h.yaml_goc)
             if record is None:
                 raise CongvanError(["hồ sơ còn lỗi, chưa tạo được DOCX:", *problems])
-            data = await run_in_threadpool(render_docx, record)
+            data = await run_in_threadpool(render_docx, record, base_dir=_images(request, ho_so_id))
         return download(data or b"", f"{_file_stem(h)}.docx", DOCX_TYPE)
 
     @app.get("/ho-so/{ho_so_id}/pdf")
@@ -249,6 +290,7 @@ def install(app: FastAPI) -> None:
         user = require(request, "soan")
         await checked_form(request)
         new_id = drafts.nhan_ban(settings_of(request).db, ho_so_id, user.ten_dang_nhap)
+        images.copy_all(settings_of(request).data_dir, ho_so_id, new_id)
         return RedirectResponse(f"/ho-so/{new_id}", status_code=303)
 
     @app.post("/ho-so/{ho_so_id}/trinh")
@@ -272,7 +314,7 @@ def install(app: FastAPI) -> None:
         ctx: dict[str, Any] = {"h": h, "problems": problems_text(problems), "tom_tat": []}
         if record is not None:
             ctx["tom_tat"] = issue.tom_tat(record)
-            docx = await run_in_threadpool(render_docx, record)
+            docx = await run_in_threadpool(render_docx, record, base_dir=_images(request, ho_so_id))
             ctx["xem"] = await run_in_threadpool(request.app.state.previews.make, docx)
         return page(request, "duyet.html", ctx)
 
@@ -326,6 +368,7 @@ def install(app: FastAPI) -> None:
                 so_da_thay=int(shown),
                 ngay=ngay,
                 nguoi=f"{user.ho_ten} ({user.ten_dang_nhap})",
+                base_dir=_images(request, ho_so_id),
             )
         )
         if not result.xong:
