@@ -11,9 +11,11 @@ import inspect
 from pathlib import Path
 
 import pytest
-from web_helpers import ROOT, browser, login, server, shot
+from web_helpers import ROOT, browser, login, server, shot, web_on_postgres
 
-__all__ = ["browser", "server"]  # session fixtures
+from register_fixtures import pg_server
+
+__all__ = ["browser", "pg_server", "server", "web_on_postgres"]  # session fixtures
 
 from congvan.web import drafts
 
@@ -221,6 +223,33 @@ def test_two_clerks_issue_at_the_same_moment_get_different_numbers(browser, serv
     noticed[0].wait_for_selector("#so-ky-hieu")
     numbers = {drafts.lay(server.db, hid).so_ky_hieu for hid in (first, second)}
     assert len(numbers) == 2 and None not in numbers
+    c1.close()
+    c2.close()
+
+
+def test_two_clerks_issue_at_the_same_moment_on_postgresql(browser, web_on_postgres) -> None:
+    """`congvan web --db postgresql://…` (a real server process): the same race, the same outcome."""
+    srv = web_on_postgres
+    first, second = _approved(srv.db, "PG một"), _approved(srv.db, "PG hai")
+    c1, p1 = login(browser, srv, "vanthu1")
+    c2, p2 = login(browser, srv, "vanthu2")
+    p1.goto(f"{srv.url}/ho-so/{first}/ban-hanh")
+    p2.goto(f"{srv.url}/ho-so/{second}/ban-hanh")
+    assert p1.inner_text("#so-tam").split()[0] == p2.inner_text("#so-tam").split()[0] == "01"
+    p1.evaluate("document.querySelector('#nut-xac-nhan').click()")
+    p2.evaluate("document.querySelector('#nut-xac-nhan').click()")
+    for page in (p1, p2):
+        page.wait_for_selector("#so-ky-hieu, #bao-doi-so", timeout=60_000)
+    noticed = [p for p in (p1, p2) if p.query_selector("#bao-doi-so")]
+    assert len(noticed) == 1, "exactly one of the two must be told that the shown number was taken"
+    noticed[0].click("#nut-xac-nhan")
+    noticed[0].wait_for_selector("#so-ky-hieu")
+    numbers = sorted(drafts.lay(srv.db, hid).so_ky_hieu for hid in (first, second))
+    assert [n.split("/", 1)[0] for n in numbers] == ["01", "02"] and len(set(numbers)) == 2, numbers
+    from congvan.register import service
+
+    rows = service.danh_sach(srv.db, drafts.lay(srv.db, first).nam)
+    assert sorted(r.so for r in rows) == [1, 2] and {r.trang_thai for r in rows} == {"da_cap"}
     c1.close()
     c2.close()
 

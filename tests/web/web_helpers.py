@@ -86,6 +86,48 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+@pytest.fixture(scope="session")
+def web_on_postgres(pg_server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+    """`congvan web --db postgresql://…` as a user starts it: a separate process, its own database."""
+    import os
+    import subprocess
+    import sys
+
+    from congvan.web import auth
+
+    url = pg_server.create_database("web")
+    folder = tmp_path_factory.mktemp("web-pg")
+    env = dict(os.environ, CONGVAN_MAT_KHAU=PASSWORD, CONGVAN_PDF_WORKERS="1")
+    cli = [sys.executable, "-m", "congvan", "web", "--db", url, "--thu-muc", str(folder)]
+    made = subprocess.run([*cli, "tao-quan-tri"], env=env, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0 and "Đã tạo tài khoản quản trị" in made.stdout, made.stderr
+    for name, (full, role) in USERS.items():
+        if role != "quan_tri":
+            auth.tao_nguoi_dung(url, name, full, role, PASSWORD, boi="kiểm thử")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*cli, "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out = proc.stdout.read() if proc.stdout else ""
+                    pytest.fail(f"congvan web --db postgresql:// không khởi động được:\n{out}")
+                time.sleep(0.1)
+        yield Server(f"http://127.0.0.1:{port}", url, folder)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def login(browser, server: Server, name: str):  # type: ignore[no-untyped-def]
     """A fresh browser context signed in as *name*; returns (context, page)."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000}, locale="vi-VN")

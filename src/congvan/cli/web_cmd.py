@@ -31,16 +31,17 @@ def _data_dir(db: str, thu_muc: Path | None) -> Path:
 
 
 def _open_db(db: str) -> None:
+    """Open the database and make the web tables, or fail with one Vietnamese line (password hidden)."""
+    from congvan.register.db import parse_db
     from congvan.web import store
 
+    where = parse_db(db).where  # a malformed --db is already a Vietnamese message here
     try:
         store.ensure(db)
-    except CongvanError as exc:
-        raise CongvanError(
-            f"không mở được cơ sở dữ liệu '{db}': " + "; ".join(p.message for p in exc.problems)
-        ) from None
+    except CongvanError:
+        raise  # the database layer's message names the file or URL, password hidden
     except Exception as exc:  # a driver error that is not ours: still one Vietnamese line
-        raise CongvanError(f"không mở được cơ sở dữ liệu '{db}': {type(exc).__name__}: {exc}") from None
+        raise CongvanError(f"không mở được cơ sở dữ liệu {where}: {type(exc).__name__}") from None
 
 
 def _check_port(host: str, port: int) -> None:

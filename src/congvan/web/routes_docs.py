@@ -153,10 +153,18 @@ def install(app: FastAPI) -> None:
             "problems": problems_text(problems),
             "phien_ban": drafts.cac_phien_ban(settings_of(request).db, ho_so_id),
         }
+        return page(request, "xem.html", ctx)
+
+    @app.get("/ho-so/{ho_so_id}/ban-xem", response_class=HTMLResponse)
+    async def read_only_preview(request: Request, ho_so_id: int) -> Response:
+        """The pictures on the read-only page, loaded after it (the page itself never waits for LibreOffice)."""
+        require(request)
+        h = _get(request, ho_so_id)
+        ctx: dict[str, Any] = {"h": h}
         docx = await run_in_threadpool(_shown_docx, settings_of(request).db, h, _images(request, h.id))
         if docx is not None:  # the frozen file once issued, else what the record renders now
             ctx["xem"] = await run_in_threadpool(request.app.state.previews.make, docx)
-        return page(request, "xem.html", ctx)
+        return page(request, "_pages.html", ctx)
 
     async def _read(request: Request, h: drafts.HoSo) -> tuple[Any, dict[str, Any]]:
         form = await checked_form(request)
