@@ -269,33 +269,83 @@ def test_batch_upload_shows_bad_rows_before_anything_is_made(browser, server, tm
     assert not (server.data_dir / "dot-in" / bad_batch / "ket-qua").exists()
     shot(page, "08-dong-loi")
 
-    good = tmp_path / "tot.csv"
-    with good.open("w", encoding="utf-8", newline="") as fh:
+    ctx.close()
+
+
+def _certificate_rows(path: Path, count: int, who: str) -> Path:
+    """A cheap sheet of *count* families: short names, each row telling its batch apart (*who*)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["STT", "Họ và tên chủ hộ", "Địa chỉ", "Năm sinh"])
-        for i in range(1, 7):
-            w.writerow([i, f"Nguyễn Văn Hộ {i}", f"Thôn {i}, xã An Bình", 1970 + i])
+        for i in range(1, count + 1):
+            w.writerow([i, f"{who} {i}", f"Thôn {i % 12 + 1}, xã An Bình", 1950 + i % 50])
+    return path
+
+
+def _upload_and_check(page, server, sheet: Path, expected: int) -> str:  # type: ignore[no-untyped-def]
+    """Upload a sheet with the batch's dot file, keep the proposed column mapping, check it; the batch id."""
     page.goto(server.url + "/in-loat")
-    page.set_input_files("#b-tep", str(good))
+    page.set_input_files("#b-tep", str(sheet))
     page.set_input_files("#b-dot", str(ROOT / "records" / "batch" / "dot_2026.yaml"))
     page.click("text=Tải lên")
+    page.wait_for_selector("#nut-kiem-tra")
+    batch_id = page.url.rsplit("/", 1)[1]
+    assert page.input_value("#cot-1") == "ho_ten"  # the mapping rules, shown as selects
     page.click("#nut-kiem-tra")
-    assert "6 dòng đúng, 0 dòng lỗi" in page.inner_text("#thong-ke")
-    with page.expect_navigation():
-        page.click("#nut-chay")
-    page.wait_for_selector("#thanh-tien-do")
-    page.reload()  # progress survives a reload
-    page.wait_for_selector("#tien-do a[href$='giay_cong_nhan.zip']", timeout=60_000)
-    assert page.get_attribute("#thanh-tien-do", "value") == page.get_attribute("#thanh-tien-do", "max") == "6"
-    shot(page, "09-in-loat-xong")
-    with page.expect_download() as got:
-        page.click("#tien-do a[href$='giay_cong_nhan.zip']")
+    assert f"{expected} dòng đúng, 0 dòng lỗi" in page.inner_text("#thong-ke")
+    return batch_id
+
+
+def _download(page, link: str) -> Path:  # type: ignore[no-untyped-def]
+    with page.expect_download(timeout=60_000) as got:
+        page.click(f"#tien-do a[href$='{link}']")
+    return Path(got.value.path())
+
+
+def test_a_2000_row_batch_and_a_second_batch_at_once_do_not_mix(browser, server, tmp_path) -> None:
+    """2,000 certificates with a progress bar that survives reloads, while another person runs a batch too."""
     import zipfile
 
-    names = zipfile.ZipFile(got.value.path()).namelist()
-    assert len(names) == 6 and all("Nguyễn Văn Hộ" in n for n in names)
-    assert bad_batch not in page.url
-    ctx.close()
+    from docx_inspect import Docx
+
+    big = _certificate_rows(tmp_path / "hai-nghin.csv", 2000, "Hộ Một")
+    small = _certificate_rows(tmp_path / "ba-muoi.csv", 30, "Nhà Hai")
+    c1, p1 = login(browser, server, "vanthu1")
+    c2, p2 = login(browser, server, "chuyenvien")
+    first = _upload_and_check(p1, server, big, 2000)
+    second = _upload_and_check(p2, server, small, 30)
+    assert first != second
+    with p1.expect_navigation():
+        p1.click("#nut-chay")
+    with p2.expect_navigation():
+        p2.click("#nut-chay")
+    seen = []
+    for _ in range(600):  # reload while it runs: the bar is read back from what has been written
+        p1.reload()
+        bar = p1.wait_for_selector("#thanh-tien-do")
+        assert bar.get_attribute("max") == "2000"
+        seen.append(int(bar.get_attribute("value") or 0))
+        if p1.query_selector("#tien-do a[href$='giay_cong_nhan.zip']"):
+            break
+        p1.wait_for_timeout(150)
+    assert seen[-1] == 2000 and seen == sorted(seen), seen
+    assert any(0 < v < 2000 for v in seen), seen  # it moved while we watched
+    shot(p1, "09-in-loat-xong")
+    p2.wait_for_selector("#tien-do a[href$='giay_cong_nhan.zip']", timeout=120_000)
+
+    names = zipfile.ZipFile(_download(p1, "giay_cong_nhan.zip")).namelist()
+    assert len(names) == 2000 and all("Hộ Một" in n for n in names)
+    decision = " ".join(Docx(_download(p1, "quyet_dinh_cong_nhan.docx").read_bytes()).texts())
+    assert "Hộ Một 1" in decision and "Hộ Một 2000" in decision and "nhà hai" not in decision.lower()
+    merged = " ".join(Docx(_download(p1, "giay_cong_nhan_tat_ca.docx").read_bytes()).texts())
+    assert merged.count("HỘ MỘT ") == 2000 and "NHÀ HAI" not in merged.upper()  # printed in capitals
+    other = zipfile.ZipFile(_download(p2, "giay_cong_nhan.zip")).namelist()
+    assert len(other) == 30 and all("Nhà Hai" in n for n in other)
+    other_decision = " ".join(Docx(_download(p2, "quyet_dinh_cong_nhan.docx").read_bytes()).texts())
+    assert "Nhà Hai 30" in other_decision and "hộ một" not in other_decision.lower()
+    assert p2.goto(f"{server.url}/in-loat/{first}").status == 403  # one person's batch is not another's
+    c1.close()
+    c2.close()
 
 
 def test_every_page_has_no_serious_accessibility_violation(browser, server) -> None:
