@@ -348,7 +348,23 @@ def test_a_2000_row_batch_and_a_second_batch_at_once_do_not_mix(browser, server,
     c2.close()
 
 
-def test_every_page_has_no_serious_accessibility_violation(browser, server) -> None:
+def _issued(server, hid: int) -> int:  # type: ignore[no-untyped-def]
+    """Issue an approved draft without the browser (as the văn thư's action does)."""
+    from datetime import date
+
+    from congvan.web import images, issue
+
+    h, today = drafts.lay(server.db, hid), date.today()
+    shown = issue.so_tam(server.db, issue.record_for_issue(h, today), today)
+    args = {"ngay": today, "nguoi": "Văn thư (kiểm thử)", "base_dir": images.folder(server.data_dir, hid)}
+    result = issue.ban_hanh(server.db, h, so_da_thay=shown, **args)
+    if not result.xong:
+        issue.ban_hanh(server.db, h, so_da_thay=result.so, **args)
+    assert drafts.lay(server.db, hid).trang_thai == "da_ban_hanh"
+    return hid
+
+
+def test_every_page_has_no_serious_accessibility_violation(browser, server, tmp_path) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -358,10 +374,16 @@ def test_every_page_has_no_serious_accessibility_violation(browser, server) -> N
     }
     hid = _approved(server.db, "kiểm tra truy cập")
     draft = drafts.nhap_yaml(server.db, KE_HOACH.read_text(encoding="utf-8"), "chuyenvien")
+    invitation = drafts.nhap_yaml(
+        server.db, (ROOT / "records" / "108-giay-moi-hoi-nghi.yaml").read_text("utf-8"), "chuyenvien"
+    )
+    issued = _issued(server, _approved(server.db, "đã ban hành"))
+    with_pictures = {f"/ho-so/{draft}", f"/ho-so/{invitation}", f"/ho-so/{hid}", f"/ho-so/{issued}"}
     pages = {
-        "chuyenvien": ["/", "/ho-so/moi", f"/ho-so/{draft}", "/so", "/in-loat"],
+        "chuyenvien": ["/", "/ho-so/moi", f"/ho-so/{draft}", f"/ho-so/{invitation}", "/so", "/in-loat",
+                       f"/ho-so/{hid}/ban-hanh"],  # the last one: the refusal page
         "lanhdao": [f"/ho-so/{hid}/duyet", f"/ho-so/{hid}"],
-        "vanthu1": [f"/ho-so/{hid}/ban-hanh", "/so", "/in-loat"],
+        "vanthu1": [f"/ho-so/{hid}/ban-hanh", f"/ho-so/{issued}", "/so", "/in-loat"],
         "quantri": ["/tai-khoan", "/nhat-ky"],
     }
     found = {}
@@ -369,14 +391,28 @@ def test_every_page_has_no_serious_accessibility_violation(browser, server) -> N
     anon = ctx.new_page()
     anon.goto(server.url + "/dang-nhap")
     found["/dang-nhap"] = _serious(axe.run(anon, options=only))
+    shot(anon, "trang-dang-nhap")
     ctx.close()
     for user, paths in pages.items():
         ctx, page = login(browser, server, user)
         for path in paths:
             page.goto(server.url + path)
-            if path == f"/ho-so/{draft}":
+            if path in with_pictures:
                 page.wait_for_selector("#xem-truoc .pages img", timeout=60_000)
             found[f"{user} {path}"] = _serious(axe.run(page, options=only))
+            shot(page, "trang-" + f"{user}{path}".replace("/", "-").rstrip("-"))
+        if user == "vanthu1":  # a batch: its bad rows, then a finished run with its downloads
+            page.goto(server.url + "/in-loat")
+            page.set_input_files("#b-tep", str(ROOT / "records" / "batch" / "gia_dinh_loi.csv"))
+            page.click("text=Tải lên")
+            page.click("#nut-kiem-tra")
+            page.wait_for_selector("#dong-loi")
+            found["vanthu1 đợt in có dòng lỗi"] = _serious(axe.run(page, options=only))
+            _upload_and_check(page, server, _certificate_rows(tmp_path / "nam.csv", 5, "Hộ Kiểm"), 5)
+            with page.expect_navigation():
+                page.click("#nut-chay")
+            page.wait_for_selector("#tien-do a[href$='giay_cong_nhan.zip']", timeout=60_000)
+            found["vanthu1 đợt in xong"] = _serious(axe.run(page, options=only))
         ctx.close()
     bad = {k: v for k, v in found.items() if v}
     assert not bad, bad
