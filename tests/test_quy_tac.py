@@ -21,6 +21,7 @@ from congvan.profiles import RuleProfile, available_profiles, load_profile
 from congvan.records.loader import load_record, validate_data
 from congvan.render.build_templates import PROFILES, TEMPLATES, build_all
 from congvan.render.document import DocumentRenderer
+from congvan.render.metrics import text_width_mm
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "records" / "quy-tac").glob("*.yaml"))
@@ -33,15 +34,23 @@ def _data(path: Path) -> dict:
 
 
 def _variants() -> list[tuple[str, dict]]:
-    """The samples plus the other kinds (Quyết định, Thông báo, Tờ trình, Công văn) in each rule set."""
+    """The samples plus the other kinds (Quyết định, Thông báo, Tờ trình, Công văn) and the other
+    signature forms (K/T, T/L) in each rule set, the 2026 Party edition included."""
     out = [(p.stem, _data(p)) for p in SAMPLES]
-    for name, base in (("dang", _data(PARTY_NQ)), ("doan", _data(DOAN_KH))):
+    party_2026 = {**_data(PARTY_NQ), "quy_tac": "dang2026"}
+    party_2026["noi_nhan"] = [*party_2026["noi_nhan"][:-1], "Lưu Đảng ủy"]
+    out.append(("dang2026-nghi-quyet", party_2026))
+    for name, base in (("dang", _data(PARTY_NQ)), ("doan", _data(DOAN_KH)), ("dang2026", party_2026)):
         plain = {k: v for k, v in base.items() if k not in ("tham_quyen", "can_cu", "loai", "so")}
         out.append((f"{name}-quyet-dinh", {**plain, "loai": "quyet_dinh", "so": 3,
                                             "tham_quyen": base["co_quan_ban_hanh"]["ten"]}))
         for ten_loai in ("THÔNG BÁO", "TỜ TRÌNH", "BÁO CÁO"):
             out.append((f"{name}-{ten_loai}", {**plain, "loai": "van_ban", "ten_loai": ten_loai, "so": 7}))
         out.append((f"{name}-cong-van", {**plain, "loai": "cong_van", "so": 9, "kinh_gui": ["Ban Tổ chức"]}))
+        for code, thay in (("KT", "BÍ THƯ"), ("TL", "BAN THƯỜNG VỤ")):
+            signer = {**base["chu_ky"][0], "quyen_han": code, "thay": thay, "chuc_vu": "PHÓ BÍ THƯ"}
+            out.append((f"{name}-{code}", {**plain, "loai": "van_ban", "ten_loai": "THÔNG BÁO", "so": 11,
+                                           "chu_ky": [signer]}))
     return out
 
 
@@ -92,7 +101,7 @@ def test_joint_state_and_doan_record_stays_nd30():
 @pytest.mark.parametrize("name,data", VARIANTS, ids=[v[0] for v in VARIANTS])
 def test_each_output_follows_its_own_profile(name, data):
     p, doc, quy_tac = _render(data)
-    assert quy_tac in ("dang", "doan")
+    assert quy_tac in ("dang", "doan", "dang2026")
     # page and margins
     pg = doc.section_props()[0]
     mar = pg.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pgMar")
@@ -100,6 +109,14 @@ def test_each_output_follows_its_own_profile(name, data):
     for side, mm in (("top", p.trang.le_tren_mm), ("bottom", p.trang.le_duoi_mm),
                      ("left", p.trang.le_trai_mm), ("right", p.trang.le_phai_mm)):
         assert abs(int(mar.get(f"{w}{side}")) * 25.4 / 1440 - mm) < 0.5, side
+    size = pg.find(f"{w}pgSz")
+    assert abs(int(size.get(f"{w}w")) * 25.4 / 1440 - p.trang.rong_mm) < 0.5
+    assert abs(int(size.get(f"{w}h")) * 25.4 / 1440 - p.trang.cao_mm) < 0.5
+    # every run in the profile's font and colour
+    for para in doc.paragraphs:
+        if para.text.strip():
+            assert para.run_values("rFonts", "ascii") == {p.phong_chu.ten}, para.text
+            assert para.run_values("color") <= {p.phong_chu.mau, None}, para.text
     # ô 1: the title alone, bold, its size, with a line under it; no Quốc hiệu / Tiêu ngữ of NĐ30
     texts = doc.texts()
     assert load_profile("nd30").chu_de.quoc_hieu not in texts
@@ -107,6 +124,10 @@ def test_each_output_follows_its_own_profile(name, data):
     assert title.text == p.chu_de.quoc_hieu and title.size_pt() == {p.co_chu.quoc_hieu}
     assert title.run_values("b") == {True}
     assert doc.by_style("CVTieuNgu") == [] and len(doc.by_style("CVDuongKeQuocHieu")) == 1
+    (line,) = doc.by_style("CVDuongKeQuocHieu")
+    assert line.has_bottom_border()
+    title_mm = text_width_mm(p.chu_de.quoc_hieu, p.co_chu.quoc_hieu, bold=True) * p.duong_ke.tieu_ngu
+    assert abs(_line_mm(line) - title_mm) < 3, (_line_mm(line), title_mm)
     # ô 2: parent upright, body bold, then the mark instead of a line
     for para in doc.by_style("CVCoQuan"):
         assert para.size_pt() == {p.co_chu.co_quan} and para.run_values("b") == {True}
@@ -141,15 +162,31 @@ def test_each_output_follows_its_own_profile(name, data):
     for para in doc.by_style("CVThan"):
         if para.text.strip():
             assert para.size_pt() == {p.co_chu.than}
-    # ô 7: authority prefix from the profile
+    # ô 7: authority prefix from the profile, the signer's lines in its size, bold
+    code = data["chu_ky"][0].get("quyen_han", "TM").replace("/", "").replace(".", "")
     first_line = doc.by_style("CVChuKy")[0].text
-    assert first_line.startswith(p.quyen_han.TM + " "), first_line
+    assert first_line.startswith(p.quyen_han.tien_to(code) + " "), first_line
+    for para in doc.by_style("CVChuKy") + doc.by_style("CVChuKyHoTen"):
+        assert para.size_pt() == {p.co_chu.chu_ky} and para.run_values("b") == {True}, para.text
+    # ô 9b: the items in their size, the last one the profile's "Lưu" item
+    items = doc.by_style("CVNoiNhan")
+    assert items and all(para.size_pt() == {p.co_chu.noi_nhan} for para in items)
+    assert re.match(p.chu_de.mau_luu, items[-1].text.lstrip("- ")), items[-1].text
     # ô 9b: Nơi nhận label looks as the profile says
     (label,) = doc.by_style("CVNoiNhanNhan")
     k = p.kieu_chu
     assert label.text == p.chu_de.nhan_noi_nhan and label.size_pt() == {p.co_chu.noi_nhan_nhan}
     assert label.run_values("b") == {k.noi_nhan_nhan_dam} and label.run_values("i") == {k.noi_nhan_nhan_nghieng}
     assert (label.run_values("u") == {"single"}) is k.noi_nhan_nhan_gach_chan
+
+
+def _line_mm(line) -> float:
+    """Length of a ruled line: its table cell's text width less the paragraph's indents."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    tc = next(line.el.iterancestors(f"{w}tc"))
+    cell = int(tc.find(f"{w}tcPr/{w}tcW").get(f"{w}w")) - 2 * 85
+    indents = sum(int(line.ppr("w:ind", side) or 0) for side in ("left", "right"))
+    return (cell - indents) * 25.4 / 1440
 
 
 def test_party_number_line_has_no_colon_and_doan_has_one():

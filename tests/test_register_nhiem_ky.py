@@ -145,6 +145,17 @@ def test_void_and_confirm_by_party_number(db: str) -> None:
     assert party(db, date(2026, 3, 3)).so == 3  # a voided number is never handed out again
 
 
+def test_closed_year_of_a_term_register_refuses_only_that_year(db: str) -> None:
+    service.tao_nhiem_ky(db, "ĐU", "2025-2030", tu_ngay=date(2025, 10, 16))
+    party(db, date(2025, 11, 1))
+    party(db, date(2026, 5, 1))
+    closed = service.khoa_nam(db, 2026, so_dang_ky="ĐU-NQ")
+    assert (closed.so_dong, closed.so_cuoi) == (1, 2)
+    with pytest.raises(CongvanError, match="năm 2026 của sổ 'ĐU-NQ' đã khóa sổ"):
+        party(db, date(2026, 12, 30))
+    assert party(db, date(2027, 1, 4)).so_ky_hieu == "03-NQ/ĐU"  # the term's series goes on
+
+
 def _term_worker(db_url: str, count: int, barrier, out) -> None:  # type: ignore[no-untyped-def]
     barrier.wait(timeout=120)
     got = [party(db_url, date(2026 + i % 2, 6, 1), trich_yeu=f"{os.getpid()}-{i}").so for i in range(count)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -294,6 +294,7 @@ class RuleProfile(_Strict):
     ten: str
     ap_dung: list[str]
     phien_ban: str = ""  # which edition of the guide the values follow
+    ke_thua: str = ""  # the profile this edition is written against (only its differences are restated)
     ten_ngan: str = "NĐ30"  # short name in template titles
     # Beginnings of an issuing body's name (or its parent's) that select this rule set
     # when a record does not name one (quy_tac), e.g. "ĐẢNG ỦY", "TỈNH ĐOÀN".
@@ -370,5 +371,31 @@ def load_profile(name: str = "nd30") -> RuleProfile:
                 field="quy_tac",
             )
         )
+    return RuleProfile.model_validate(_profile_data(name))
+
+
+def _profile_data(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A profile's TOML data; ``ke_thua = "<parent>"`` starts from the parent's and overrides it.
+
+    An edition of a guide (``dang2026`` after ``dang``) is written as what differs, so
+    a value not restated stays traceable to the parent's source comment.
+    """
     text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return RuleProfile.model_validate(tomllib.loads(text))
+    data = tomllib.loads(text)
+    parent = data.get("ke_thua")
+    if not parent:
+        return data
+    if parent in seen or parent not in available_profiles():
+        raise CongvanError(Problem(f"bộ quy tắc '{name}': ke_thua '{parent}' không dùng được", field="quy_tac"))
+    return _merged(_profile_data(parent, (*seen, name)), data)
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` laid on ``base``: tables merge key by key, every other value is replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _merged(base[key], value)
+        else:
+            out[key] = value
+    return out

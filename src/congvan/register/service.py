@@ -981,6 +981,9 @@ def khoa_nam(
             )
         count = tx.scalar("SELECT count(*) FROM so_van_ban WHERE so_dang_ky_id = :r AND nam = :nam",
                           counts)
+        if reg.chu_ky == t.CHU_KY_NHIEM_KY:  # the year counter is unused: the year's last number
+            so_cuoi = tx.scalar("SELECT so FROM so_van_ban WHERE so_dang_ky_id = :r AND nam = :nam "
+                                "ORDER BY id DESC LIMIT 1", counts) or 0
         _audit(tx, _nguoi(nguoi), "khoa_nam", reg.id, _now(), nam=nam, so_dong=count,
                so_cuoi=so_cuoi)
         return KhoaNam(reg.ma, nam, count, so_cuoi)
