@@ -160,6 +160,17 @@ def test_issued_document_line_sized_on_its_longest_line(rendered, renderer):
     assert widest / 3 - 0.5 <= length <= widest / 2 + 0.5, (length, widest)
 
 
+def test_issued_document_as_an_electronic_file_of_its_own(rendered):
+    """mẫu 1.3 (điện tử): names | Quốc hiệu, no Số or date line, the title block, ô 14 "Số: …; time"."""
+    doc = _doc(rendered, "115-quy-che-tep-dien-tu")
+    assert "Số: 112/QĐ-LĐLĐ; 03/02/2026; 15:20:41 +07:00" in doc.part("word/header2.xml").decode()
+    assert _texts(doc, "CVTenLoai") == ["QUY CHẾ"]
+    assert _texts(doc, "CVPhuLucKemTheo") == ["(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
+    assert not doc.by_style("CVSo") and not doc.by_style("CVDiaDanhNgay") and not doc.by_style("CVChuKy")
+    assert doc.by_style("CVQuocHieu") and doc.by_style("CVDuongKeCoQuan")
+    assert len(doc.section_props()) == 1
+
+
 def test_nghi_quyet_says_quyet_nghi(rendered):
     doc = _doc(rendered, "105-nghi-quyet-ban-chap-hanh")
     assert _texts(doc, "CVQuyetDinhNhan") == ["QUYẾT NGHỊ:"]

@@ -838,6 +838,49 @@ class PhuLucRieng(VanBanChung):
         return self
 
 
+class VanBanKemTheoRieng(VanBanChung):
+    """mẫu 1.3 (điện tử): the document a Quyết định issues, as an electronic file of its own.
+
+    The file carries the issuing body's names and the Quốc hiệu, the document's title,
+    trích yếu and "(Ban hành kèm theo Quyết định số ...)", and, top right of page 1, the
+    body's digital-signature text "Số: <QĐ's number>; <time>" (Phụ lục I §II.8.b).
+    """
+
+    IN_TRICH_YEU: ClassVar[bool] = False
+
+    TEN: ClassVar[str] = "Văn bản ban hành kèm theo quyết định, tệp điện tử riêng (mẫu 1.3)"
+
+    loai: Literal["van_ban_kem_theo"] = Field(
+        description="Loại hồ sơ: van_ban_kem_theo (văn bản được ban hành kèm theo quyết định, thành tệp riêng)"
+    )
+    van_ban_kem_theo: VanBanKemTheo = Field(
+        description="Văn bản được ban hành (Quy chế, Quy định...): tên loại, trích yếu, nội dung",
+        examples=[
+            {
+                "ten_loai": "Quy chế",
+                "trich_yeu": "Quản lý Quỹ khuyến học",
+                "noi_dung": [{"dieu": "Phạm vi điều chỉnh", "noi_dung": ["Quy chế này quy định ..."]}],
+            }
+        ],
+    )
+    thoi_gian_ky: datetime | None = Field(
+        None,
+        description="Thời gian ký số của cơ quan trên tệp, in ở góc trên bên phải cùng số của quyết định",
+        examples=["2026-02-03T15:20:00+07:00"],
+    )
+    dia_danh: str = Field("", description="Không dùng")
+    trich_yeu: str = Field("", description="Không in; trích yếu trong sổ (tự lấy trích yếu văn bản được ban hành)")
+    noi_dung: NoiDung = Field(default_factory=list, description="Không dùng: nội dung nằm trong van_ban_kem_theo")
+    chu_ky: list[ChuKy] = Field(default_factory=list, description="Không dùng (văn thư ký số trên tệp)")
+    noi_nhan: list[str | NhomNoiNhan] = Field(default_factory=list, description="Không dùng")
+
+    @model_validator(mode="after")
+    def _trich_yeu_so(self) -> VanBanKemTheoRieng:
+        if not self.trich_yeu:
+            object.__setattr__(self, "trich_yeu", self.van_ban_kem_theo.trich_yeu)
+        return self
+
+
 KINDS: tuple[type[VanBanChung], ...] = (
     KeHoach,
     ChuongTrinhPhoiHop,
@@ -851,6 +894,7 @@ KINDS: tuple[type[VanBanChung], ...] = (
     BienBan,
     GiayNghiPhep,
     PhuLucRieng,
+    VanBanKemTheoRieng,
 )
 VanBan = Annotated[
     KeHoach
@@ -864,7 +908,8 @@ VanBan = Annotated[
     | GiayGioiThieu
     | BienBan
     | GiayNghiPhep
-    | PhuLucRieng,
+    | PhuLucRieng
+    | VanBanKemTheoRieng,
     Field(discriminator="loai"),
 ]
 LOAI_VAN_BAN: tuple[str, ...] = tuple(get_args(k.model_fields["loai"].annotation)[0] for k in KINDS)

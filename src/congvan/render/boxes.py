@@ -11,7 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from congvan.profiles import RuleProfile
-from congvan.records.models import BanSao, PhuLucRieng, VanBanChung
+from congvan.records.models import BanSao, PhuLucRieng, VanBanChung, VanBanKemTheoRieng
 from congvan.render.metrics import text_width_mm
 from congvan.render.ooxml import CELL_MARGIN_TW, para, run, twips
 
@@ -96,7 +96,7 @@ def o14(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> str:
         when = o14_time(p, bs.thoi_gian_ky) if bs.thoi_gian_ky else ""
         form = p.ban_sao[bs.hinh_thuc].ten
         return _o14_fill(o.mau_o14_ban_sao, hinh_thuc=form, co_quan=bs.co_quan.ten, thoi_gian=when)
-    if isinstance(vb, PhuLucRieng) and vb.thoi_gian_ky:
+    if isinstance(vb, (PhuLucRieng, VanBanKemTheoRieng)) and vb.thoi_gian_ky:
         return _o14_fill(o.mau_o14_tep_rieng, so_ky_hieu=so_ky_hieu, thoi_gian=o14_time(p, vb.thoi_gian_ky))
     return ""
 

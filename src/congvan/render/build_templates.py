@@ -607,15 +607,16 @@ def appendices(p: RuleProfile, *, break_first: bool = True) -> str:
     )
 
 
-def issued_document(p: RuleProfile) -> str:
-    """mẫu 1.3: the document a Quyết định issues, in its own section with names | Quốc hiệu."""
+def issued_document(p: RuleProfile, *, own_file: bool = False) -> str:
+    """mẫu 1.3: the document a Quyết định issues, in its own section with names | Quốc hiệu
+    (or, *own_file*, as the whole of an electronic file of its own)."""
     left, right = twips(p.bang_tieu_de.cot_trai_mm), twips(p.bang_tieu_de.cot_phai_mm)
     head = table(
         [left, right], row(cell(left, _names(p)) + cell(right, _national(p))), indent=twips(p.bang_tieu_de.lui_trai_mm)
     )
     return _if(
         "van_ban_kem_theo",
-        _section_break(p)
+        ("" if own_file else _section_break(p))
         + head
         + _var("CVTenLoai", "van_ban_kem_theo.ten_loai")
         + _loop("x", "van_ban_kem_theo.trich_yeu", _rich("CVTrichYeu", "x"))
@@ -691,11 +692,17 @@ def phu_luc_body(p: RuleProfile) -> str:
     return appendices(p, break_first=False)
 
 
+def van_ban_kem_theo_body(p: RuleProfile) -> str:
+    """mẫu 1.3 (điện tử): the issued document as a file of its own (ô 14 in the page-1 header)."""
+    return issued_document(p, own_file=True)
+
+
 TEMPLATES = {
     "ke_hoach": (ke_hoach_body, "Mẫu văn bản có tên loại: kế hoạch, báo cáo, tờ trình, giấy mời…"),
     "quyet_dinh": (quyet_dinh_body, "Mẫu quyết định, nghị quyết"),
     "cong_van": (cong_van_body, "Mẫu công văn"),
     "phu_luc": (phu_luc_body, "Mẫu phụ lục tệp riêng"),
+    "van_ban_kem_theo": (van_ban_kem_theo_body, "Mẫu văn bản ban hành kèm theo quyết định, tệp riêng"),
 }
 #: Profiles whose administrative templates are generated (each names its files by mau_tien_to).
 PROFILES = ("nd30", "dang", "doan")

@@ -28,6 +28,7 @@ from congvan.records.models import (
     PhuLucRieng,
     QuyetDinh,
     VanBanChung,
+    VanBanKemTheoRieng,
 )
 from congvan.records.rules import ma_loai
 from congvan.render.boxes import box_context
@@ -526,7 +527,7 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
 
 def issued_document(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> dict[str, Any] | None:
     """The document a Quyết định issues (mẫu 1.3): its own title block and body."""
-    if not isinstance(vb, QuyetDinh) or vb.van_ban_kem_theo is None:
+    if not isinstance(vb, (QuyetDinh, VanBanKemTheoRieng)) or vb.van_ban_kem_theo is None:
         return None
     kt = vb.van_ban_kem_theo
     ten = viet_hoa(kt.ten_loai)
