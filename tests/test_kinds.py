@@ -122,6 +122,17 @@ def test_kinh_gui_one_on_the_line_several_as_list(rendered):
     assert paras.index("CVDuongKeTrichYeu") < paras.index("CVKinhGui") < paras.index("CVPhan")
 
 
+def test_giay_moi_can_address_with_kinh_gui(rendered, renderer):
+    """Situation 1 of issue 9: a Giấy mời (as a Tờ trình, a Báo cáo) takes "Kính gửi:" in its own style,
+    not a body paragraph typed by hand (indented, justified)."""
+    record = rendered["108-giay-moi-hoi-nghi"][0]
+    doc = Docx(renderer.render_bytes(record.model_copy(update={"kinh_gui": ["Ban Giám đốc Công ty Giao Long"]})))
+    [kg] = doc.by_style("CVKinhGui")
+    assert kg.text == "Kính gửi: Ban Giám đốc Công ty Giao Long."
+    assert kg.ppr("w:jc", "val") != "both" and not kg.ppr("w:ind", "firstLine")
+    assert not any(p.text.startswith("Kính gửi") for p in doc.paragraphs if p.style == "CVThan")
+
+
 def test_to_trinh_symbol_from_ten_loai_and_o12(rendered, renderer):
     record = rendered["103-to-trinh-de-nghi-khen-thuong"][0]
     assert _texts(_doc(rendered, "103-to-trinh-de-nghi-khen-thuong"), "CVSo") == ["Số: 27/TTr-LĐLĐ"]
@@ -224,6 +235,24 @@ def test_o14_electronic_copy_and_electronic_appendix(rendered):
     assert "Số: 14/BC-HKH; 15/12/2026; 16:20:05 +07:00" in annex.part("word/header2.xml").decode()
     assert _texts(annex, "CVPhuLucNhan") == ["Phụ lục số 02"]
     assert _texts(annex, "CVPhuLucTen") == ['Danh sách học sinh nhận học bổng "Vượt khó học giỏi" năm 2026']
+
+
+def test_appendix_total_row_label_and_case(rendered, renderer):
+    """Situations 3 and 7: an appendix table's total row takes no STT and its figures are right-aligned,
+    grouped; the label is the record's ("Phụ lục số 02", or none) and the title keeps its case."""
+    doc = _doc(rendered, "112-phu-luc-dien-tu")
+    t = _table_after(doc, "Tổng cộng")
+    rows = t.findall("w:tr", NS)
+    assert [_cell_texts(r)[0] for r in rows[1:]] == ["1", "2", "3", ""]
+    total = _cell_texts(rows[-1])
+    assert total[1] == "Tổng cộng" and total[-1] == "6.500.000"
+    money = [r.findall("w:tc", NS)[-1].find("w:p/w:pPr/w:jc", NS).get(q("val")) for r in rows[1:]]
+    assert money == ["right"] * 4
+    record = rendered["112-phu-luc-dien-tu"][0]
+    unlabelled = record.model_copy(update={"phu_luc": [record.phu_luc[0].model_copy(update={"nhan": ""})]})
+    bare = Docx(renderer.render_bytes(unlabelled))
+    assert not [p.text for p in bare.by_style("CVPhuLucNhan") if p.text]
+    assert _texts(bare, "CVPhuLucTen") == ['Danh sách học sinh nhận học bổng "Vượt khó học giỏi" năm 2026']
 
 
 def test_paper_copy_block(rendered):

@@ -122,3 +122,15 @@ def test_cong_van_trich_yeu_balanced_in_its_column() -> None:
     xml = trich_yeu_cong_van("chuẩn bị đề kiểm tra xóa mù chữ năm 2026", load_profile("nd30"))
     lines = [x.strip() for x in re.findall(r"<w:t[^>]*>([^<]*)</w:t>", str(xml))]
     assert lines == ["V/v chuẩn bị đề kiểm tra", "xóa mù chữ năm 2026"], lines
+
+
+def test_header_lines_written_in_the_record_win() -> None:
+    """A name written "A\\nB" keeps those lines (one paragraph each), even where balancing would differ."""
+    from congvan.render.context import _name_lines
+
+    p = load_profile("nd30")
+    written = _name_lines("TỔNG LIÊN ĐOÀN LAO ĐỘNG\nVIỆT NAM", 13, 57, p)
+    texts = [re.findall(r"<w:t[^>]*>([^<]*)</w:t>", str(x)) for x in written]
+    assert texts == [["TỔNG LIÊN ĐOÀN LAO ĐỘNG"], ["VIỆT NAM"]]
+    balanced = _name_lines("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", 13, 57, p)
+    assert len(balanced) == 1 and "<w:br/>" in str(balanced[0])

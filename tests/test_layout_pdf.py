@@ -182,3 +182,17 @@ def test_trich_yeu_keeps_a_quoted_word_group(layout):
     lines = [ln.text for ln in layout["108-giay-moi-hoi-nghi"][0]]
     assert any("Công nhân" in t for t in lines), lines
     assert not any(t.endswith('"Công') for t in lines), lines
+
+
+def test_lines_written_in_the_record_win(layout, rendered):
+    """"A\\nB" in a header name or a trích yếu is printed as written, not re-balanced."""
+    record = rendered["002-ke-hoach-ubnd-binh-thuan"][0]
+    written = record.co_quan_ban_hanh[0].ten.split("\n")
+    assert len(written) == 2
+    texts = [ln.text for ln in header_name_lines(layout["002-ke-hoach-ubnd-binh-thuan"][0])]
+    assert texts == written, texts
+    record = rendered["102-ke-hoach-trao-hoc-bong"][0]
+    lines = [x.strip() for x in record.trich_yeu.split("\n")]
+    page = [ln.text for ln in layout["102-ke-hoach-trao-hoc-bong"][0]]
+    start = page.index("KẾ HOẠCH")
+    assert page[start + 1 : start + 1 + len(lines)] == lines, page[start : start + 4]
