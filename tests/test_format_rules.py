@@ -378,6 +378,18 @@ def test_appendix_headings(sample):
     assert all(p.text.startswith(("(Kèm theo ", "(Ban hành kèm theo ")) and p.text.endswith(")") for p in kem)
 
 
+def test_appendix_line_close_under_kem_theo_and_apart_from_the_table(sample):
+    """As in mẫu 2.1: the short line sits just under "(Kèm theo ...)" and content starts a line below it."""
+    record, doc = sample
+    if not record.phu_luc:
+        return
+    for kem in doc.by_style("CVPhuLucKemTheo"):
+        line = doc.paragraphs[doc.paragraphs.index(kem) + 1]
+        assert line.style == "CVDuongKe" and line.has_bottom_border()
+        assert int(kem.ppr("w:spacing", "after") or 0) == 0
+        assert int(line.ppr("w:spacing", "after") or 0) >= 120
+
+
 def test_appendix_tables_repeat_header_row(sample):
     record, doc = sample
     if not any(pl.bang for pl in record.phu_luc):

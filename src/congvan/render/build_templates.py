@@ -201,7 +201,7 @@ def styles_xml(p: RuleProfile) -> str:
         (
             "CVPhuLucKemTheo",
             "CV Phụ lục kèm theo",
-            _ppr(jc="center", after=12),
+            _ppr(jc="center"),  # its line follows, drawn cach_chu_pt below it
             _rpr(size=c.phu_luc_kem_theo, italic=True),
         ),
         ("CVBang", "CV Bảng", _ppr(), _rpr(size=c.bang)),

@@ -478,12 +478,16 @@ def widest_trich_yeu_line(text: str, p: RuleProfile) -> str:
     return max(lines, key=lambda x: text_width_mm(x, p.co_chu.trich_yeu, bold=True), default="")
 
 
-def short_line(text: str, size: float, share: float, p: RuleProfile) -> Markup:
-    """A centred solid line *share* as long as *text* (under a tên loại or a "Kèm theo" line)."""
+def short_line(text: str, size: float, share: float, p: RuleProfile, *, after_pt: float = 0) -> Markup:
+    """A centred solid line *share* as long as *text* (under a tên loại or a "Kèm theo" line).
+
+    *after_pt* leaves room under it (an appendix's table would otherwise touch it).
+    """
     container = p.trang.rong_chu_mm
     length = min(text_width_mm(text, size, bold=True), container) * share
     side = twips(max((container - length) / 2, 0))
-    return Markup(para("CVDuongKe", "", f'<w:ind w:left="{side}" w:right="{side}"/>'))
+    space = f'<w:spacing w:after="{round(after_pt * 20)}"/>' if after_pt else ""
+    return Markup(para("CVDuongKe", "", f'{space}<w:ind w:left="{side}" w:right="{side}"/>'))
 
 
 def _kind_name(vb: VanBanChung, p: RuleProfile) -> str:
@@ -518,7 +522,9 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
                 "nhan": _appendix_label(pl.nhan, i, many, p),
                 "ten": viet_hoa(pl.tieu_de) if pl.viet_hoa_tieu_de else pl.tieu_de,
                 "kem_theo": kem_theo,
-                "duong_ke": short_line(pl.tieu_de, p.co_chu.phu_luc_ten, p.duong_ke.trich_yeu, p),
+                "duong_ke": short_line(
+                    pl.tieu_de, p.co_chu.phu_luc_ten, p.duong_ke.trich_yeu, p, after_pt=p.doan_van.cach_truoc_pt * 2
+                ),
                 "doan": doan,
             }
         )
