@@ -33,6 +33,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from _results import report
 from docxtpl import DocxTemplate
 
 from congvan.batch.dot import DotConfig
@@ -275,6 +276,22 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Bộ nhớ đỉnh (VmHWM), gộp: {so(memory_rows[0])} dòng {small['peak_mb']:.0f} MB "
               f"({small['seconds']:.1f} s); {so(memory_rows[1])} dòng {big['peak_mb']:.0f} MB "
               f"({big['seconds']:.1f} s)")  # fmt: skip
+        report(
+            "batch_merged",
+            figure=f"{cw:.2f} s ({so(merged_rows)} rows)",
+            peer=f"docxtpl loop {pw:.2f} s ({pw / cw:.1f}x)",
+            floor=f"python -c pass {fw:.3f} s",
+            target="<= 1.2 s, >= 2.5x (10.000 rows)",
+            ok=cw <= 1.2 * merged_rows / 10_000 and pw / cw >= 2.5 and bool(m["equal"]),
+        )
+        report(
+            "batch_memory",
+            figure=f"{big['peak_mb']:.0f} MB ({so(memory_rows[1])} rows)",
+            peer=f"{small['peak_mb']:.0f} MB ({so(memory_rows[0])} rows)",
+            floor="-",
+            target="flat (<= 1.5x)",
+            ok=big["peak_mb"] <= 1.5 * small["peak_mb"],
+        )
 
 
 if __name__ == "__main__":

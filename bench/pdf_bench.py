@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _results import report
+
 from congvan import pdf
 from congvan.batch.run import BatchOptions, run_batch
 from congvan.batch.sample_data import HEADERS, families, write_csv
@@ -92,6 +94,14 @@ def bench_preview(folder: Path, rounds: int) -> None:
     cold_ms = statistics.median(times["cold soffice --convert-to"]) * 1000
     verdict = "OK" if warm_ms <= 300 else "MISSED"
     print(f"  warm is {cold_ms / warm_ms:.1f}x faster than cold; target <= 300 ms: {verdict}")
+    report(
+        "pdf_preview",
+        figure=f"warm {warm_ms:.0f} ms",
+        peer=f"cold soffice {cold_ms:.0f} ms ({cold_ms / warm_ms:.1f}x)",
+        floor=f"warm file in/out {statistics.median(times['floor: warm, file in/file out']) * 1000:.0f} ms",
+        target="<= 300 ms",
+        ok=warm_ms <= 300,
+    )
 
 
 def _certificates(folder: Path, rows: list[list[object]], name: str) -> Path:
@@ -137,6 +147,14 @@ def bench_bulk(folder: Path, pages: int, rounds: int) -> None:
     verdict = "OK" if ours <= 10 else "MISSED"
     print(f"  pages out: cold {cold_pages}, warm {warm_pages} (expected {pages})")
     print(f"  warm chunked is {cold / ours:.1f}x faster than one cold call; target <= 10 ms/page: {verdict}")
+    report(
+        "pdf_bulk",
+        figure=f"warm chunked {ours:.2f} ms/page ({pages} pages)",
+        peer=f"one cold soffice call {cold:.2f} ms/page ({cold / ours:.1f}x)",
+        floor=f"one warm chunk / workers {floor:.2f} ms/page",
+        target="<= 10 ms/page",
+        ok=ours <= 10 and cold_pages == pages and warm_pages == pages,
+    )
     if cold_pages != pages or warm_pages != pages:
         raise SystemExit("page counts differ")
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from _results import report as report_row
 
 from congvan.records.loader import load_record
 from congvan.records.yaml_source import load_yaml_file, without_gc
@@ -131,11 +132,22 @@ def main() -> None:
         big = appendix_record(folder, rows)
         plan = five_page_plan(folder)
         assert len(load_record(big).phu_luc[0].bang.hang) == rows
+        appendix = alternated(peers(big), 3 if args.quick else 7)
         report(
             f"Quyết định with a {rows:,}-row appendix ({big.stat().st_size / 1e6:.2f} MB), per row:",
-            alternated(peers(big), 3 if args.quick else 7),
+            appendix,
             rows,
             "row",
+        )
+        per_row = {name: wall * 1e6 / rows for name, (wall, _) in appendix.items()}
+        report_row(
+            "appendix_load",
+            figure=f"{per_row['congvan load_record']:.1f} µs/row ({rows:,} rows)".replace(",", "."),
+            peer=f"PyYAML SafeLoader {per_row['PyYAML SafeLoader']:.1f}, "
+            f"CSafeLoader {per_row['PyYAML CSafeLoader']:.1f}",
+            floor=f"libyaml compose {per_row[FLOOR]:.1f} µs/row",
+            target="<= 20 µs/row",
+            ok=per_row["congvan load_record"] <= 20,
         )
         report(
             f"Kế hoạch of five pages ({plan.stat().st_size / 1e3:.1f} KB), per file:",

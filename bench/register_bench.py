@@ -36,6 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from _results import report
+
 from congvan.register import service
 from congvan.register.db import dispose_engines
 from register_fixtures import TempPostgres
@@ -174,6 +176,13 @@ def _prepare(make_db) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return dbs
 
 
+#: (backend label, writers) -> (summary row, takes/s target of issue 8).
+SUMMARY_ROWS = {
+    ("sqlite FULL, disk", 8): ("register_sqlite", 1_500),
+    ("postgresql fsync on", 8): ("register_postgres", 1_000),
+}
+
+
 def bench_backend(name: str, make_db, writers_list: tuple[int, ...], takes: int,  # type: ignore[no-untyped-def]
                   rounds: int) -> None:
     for writers in writers_list:
@@ -192,6 +201,17 @@ def bench_backend(name: str, make_db, writers_list: tuple[int, ...], takes: int,
               f"raw same SQL {med['raw']:8.0f}/s | floor upsert {med['floor']:8.0f}/s | "
               f"congvan/raw {med['congvan'] / med['raw']:.2f} "
               f"({total} numbers 1..{total} each once)", flush=True)
+        summary = SUMMARY_ROWS.get((name, writers))
+        if summary:
+            row, target = summary
+            report(
+                row,
+                figure=f"{med['congvan']:.0f} takes/s",
+                peer=f"raw same SQL {med['raw']:.0f}/s ({med['congvan'] / med['raw']:.2f}x)",
+                floor=f"upsert {med['floor']:.0f}/s",
+                target=f">= {target:,}/s".replace(",", "."),
+                ok=med["congvan"] >= target,
+            )
 
 
 # --------------------------------------------------------------------------- whole process
@@ -218,6 +238,14 @@ def bench_process(runs: int) -> None:
     print(f"whole process (median of {runs}, wall / cpu): congvan so cap "
           f"{med['congvan so cap']:.0f} / {cpu_med['congvan so cap']:.0f} ms | floor python -c pass "
           f"{med['python -c pass']:.0f} / {cpu_med['python -c pass']:.0f} ms", flush=True)
+    report(
+        "so_cap",
+        figure=f"{med['congvan so cap']:.0f} ms",
+        peer="-",
+        floor=f"python -c pass {med['python -c pass']:.0f} ms",
+        target="<= 250 ms",
+        ok=med["congvan so cap"] <= 250,
+    )
 
 
 def _children_cpu() -> float:

@@ -14,7 +14,10 @@ on a record with a big appendix: the pass against the Jinja render of that part
 Whole process (paired runs, alternated, medians): ``congvan --help``, ``congvan
 render one.yaml`` and ``congvan render`` of the sample folder, each next to a
 docxtpl script doing the same (same YAML, same context builder, same template,
-same environment) and to ``python -c pass``.
+same environment) and to ``python -c pass``; plus the import floor of each (the
+third-party modules it must import), which bounds what lazy imports can win.
+With ``CONGVAN_BENCH_RESULTS`` set (``run_all.py``) the rows of issue 8's table are
+also written as JSON lines for the summary (``_results.py``).
 Targets (issue 8): in process <= 2 ms and >= 25x docxtpl; --help <= 150 ms;
 render one.yaml >= 3x faster than the docxtpl script.
 """
@@ -32,6 +35,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _results import report
 from lxml import etree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +43,11 @@ RECORDS = ROOT / "records"
 PLAN = RECORDS / "003-chuong-trinh-phoi-hop-yen-bai.yaml"
 APPENDIX = ROOT / "tests" / "fixtures" / "ke-hoach-phu-luc.yaml"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+#: The imports a ``congvan render`` cannot avoid, and the docxtpl script's: what the
+#: whole-process figures stand on (printed as a second floor, same rounds).
+LIBS = "import click, pydantic.main, yaml._yaml, jinja2.sandbox, lxml.etree"
+LIBS_DOCXTPL = "import docxtpl, pydantic.main, yaml._yaml"
 
 DOCXTPL_SCRIPT = r'''
 import sys
@@ -137,6 +146,15 @@ def bench_in_process(rounds: int) -> None:
         f"-> {t['docxtpl'] / t['congvan']:.0f}x | floor (Jinja on the parts + one zip) {_ms(t['floor'])}"
         f"   [target <= 2 ms, >= 25x]"
     )
+    ratio = t["docxtpl"] / t["congvan"]
+    report(
+        "in_process",
+        figure=_ms(t["congvan"]),
+        peer=f"docxtpl {_ms(t['docxtpl'])} ({ratio:.0f}x)",
+        floor=_ms(t["floor"]),
+        target="<= 2 ms, >= 25x docxtpl",
+        ok=t["congvan"] <= 0.002 and ratio >= 25,
+    )
     bench_template_load(path, rounds)
 
 
@@ -151,6 +169,14 @@ def bench_template_load(path: Path, rounds: int) -> None:
     print(
         f"  template load ({path.name}): from the cross-process cache {_ms(t['cached'])} | "
         f"compile (lint, patch, parse, check, codegen) {_ms(t['compile'])} -> {t['compile'] / t['cached']:.0f}x"
+    )
+    report(
+        "template_cache",
+        figure=f"cached {_ms(t['cached'])}",
+        peer=f"compile {_ms(t['compile'])} ({t['compile'] / t['cached']:.0f}x)",
+        floor="-",
+        target="compiled once, cached (>= 10x)",
+        ok=t["compile"] / t["cached"] >= 10,
     )
 
 
@@ -197,6 +223,14 @@ def bench_layout(rows: int, rounds: int, folder: Path) -> None:
         f"-> {t['layout'] / t['jinja']:.2f}x Jinja [target <= 2x] | the check's lxml parse {_ms(t['parse'])} "
         f"| second parse + serialise (before) {_ms(t['old'])}"
     )
+    report(
+        "layout_pass",
+        figure=f"{_ms(t['layout'])} ({rows:,} rows)".replace(",", "."),
+        peer=f"Jinja {_ms(t['jinja'])} ({t['layout'] / t['jinja']:.2f}x)",
+        floor=f"check parse {_ms(t['parse'])}",
+        target="<= 2x Jinja",
+        ok=t["layout"] <= 2 * t["jinja"],
+    )
 
 
 # --- whole process ---------------------------------------------------------------------
@@ -237,6 +271,8 @@ def bench_whole_process(rounds: int, folder: Path) -> None:
         "one_docxtpl": _cmd([sys.executable, str(script), str(folder / "b"), str(one)], env),
         "many": _cmd([*congvan, "render", *map(str, many), "-o", str(folder / "c")], env),
         "many_docxtpl": _cmd([sys.executable, str(script), str(folder / "d"), *map(str, many)], env),
+        "libs": _cmd([sys.executable, "-c", LIBS], env),
+        "libs_docxtpl": _cmd([sys.executable, "-c", LIBS_DOCXTPL], env),
     }
     peers["one"]()  # fill the template cache, as any earlier run would
     peers["many"]()
@@ -255,6 +291,36 @@ def bench_whole_process(rounds: int, folder: Path) -> None:
     print(
         f"  congvan render of {len(many)} records {_ms(t['many'])} | docxtpl script {_ms(t['many_docxtpl'])} "
         f"-> {t['many_docxtpl'] / t['many']:.1f}x faster | floor {_ms(floor)}"
+    )
+    print(
+        f"  imports congvan cannot avoid (click, pydantic, PyYAML, Jinja2, lxml) {_ms(t['libs'])} | "
+        f"the docxtpl script's (docxtpl, pydantic, PyYAML) {_ms(t['libs_docxtpl'])}"
+    )
+    one_ratio = t["one_docxtpl"] / t["one"]
+    report(
+        "render_one",
+        figure=_ms(t["one"]),
+        peer=f"docxtpl script {_ms(t['one_docxtpl'])} ({one_ratio:.1f}x)",
+        floor=f"python -c pass {_ms(floor)}; imports {_ms(t['libs'])}",
+        target=">= 3x faster than the script",
+        ok=one_ratio >= 3,
+    )
+    many_ratio = t["many_docxtpl"] / t["many"]
+    report(
+        "render_many",
+        figure=f"{_ms(t['many'])} ({len(many)} records)",
+        peer=f"docxtpl script {_ms(t['many_docxtpl'])} ({many_ratio:.1f}x)",
+        floor=f"python -c pass {_ms(floor)}",
+        target="faster than the script",
+        ok=many_ratio > 1,
+    )
+    report(
+        "help",
+        figure=_ms(t["help"]),
+        peer="-",
+        floor=f"python -c pass {_ms(floor)}",
+        target="<= 150 ms",
+        ok=t["help"] <= 0.150,
     )
 
 

@@ -24,7 +24,11 @@ from pathlib import Path
 
 import click
 
+from congvan.cli import click_vi
+from congvan.cli.click_vi import OPTIONS_METAVAR, SUBCOMMAND_METAVAR, install, localise_command
 from congvan.errors import CongvanError
+
+install()  # Click's own messages ("Usage:", "No such option"...) in Vietnamese, before any decorator runs
 
 EXIT_USER_ERROR = 1
 EXIT_INTERNAL = 2
@@ -76,7 +80,9 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy_commands and cmd_name not in self.commands:
-            self.add_command(load_command(self.lazy_commands[cmd_name][0]), cmd_name)
+            command = load_command(self.lazy_commands[cmd_name][0])
+            localise_command(command)
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -90,9 +96,9 @@ class LazyGroup(click.Group):
             if name in self.commands:
                 short = self.commands[name].get_short_help_str(limit)
             else:
-                short = click.utils.make_default_short_help(self.lazy_commands[name][1], limit)
+                short = click.Command(name, help=self.lazy_commands[name][1]).get_short_help_str(limit)
             rows.append((name, short))
-        with formatter.section("Commands"):
+        with formatter.section(click_vi.vi_gettext("Commands")):
             formatter.write_dl(rows)
 
 
@@ -109,6 +115,8 @@ def load_command(target: str) -> click.Command:
     cls=LazyGroup,
     lazy_commands=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar=SUBCOMMAND_METAVAR,
 )
 @click.version_option(package_name="congvan")
 def cli() -> None:
@@ -139,8 +147,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        click.echo(f"Lỗi: {exc.format_message()}", err=True)
+    except click.ClickException as exc:  # usage errors: Click's usage line and hint, in Vietnamese
+        exc.show()
         sys.exit(exc.exit_code)
     except OSError as exc:  # a file or folder the user named: never an internal error
         click.echo(f"Lỗi: {_os_message(exc)}", err=True)
