@@ -260,3 +260,12 @@ def test_an_image_path_from_yaml_is_a_problem_not_a_file_read(app_db) -> None:
     assert record is None and any(p.field == "chu_ky[0].anh_chu_ky" for p in problems)
     r = client.get(f"/ho-so/{hid}/docx")
     assert r.status_code == 400 and "tải lên trong biểu mẫu" in r.text
+
+
+def test_audit_page_names_the_person_and_the_action_in_words(app_db) -> None:
+    _, db = app_db
+    drafts.tao(db, "ke_hoach", "cv")
+    qt, _ = _client(app_db, "qt")
+    page = qt.get("/nhat-ky").text
+    assert "<td>Đăng nhập</td>" in page and "<td>Tạo hồ sơ</td>" in page and "loại: ke_hoach" in page
+    assert "<td>dang_nhap</td>" not in page and "tao_ho_so" not in page

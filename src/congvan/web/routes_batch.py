@@ -88,6 +88,8 @@ def _field_label(model: type, name: str) -> str:
     aliases = getattr(model, "HEADERS", {}).get(name, ())
     info = model.model_fields[name]
     words = aliases[0] if aliases else (info.description or "")
+    if len(words) <= 3:  # an abbreviation header ("stt") is written in capitals
+        words = words.upper()
     return f"{words[:1].upper()}{words[1:]} ({name})" if words else name
 
 

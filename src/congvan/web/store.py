@@ -274,6 +274,42 @@ def ghi_nhat_ky(tx: Tx, nguoi: str, hanh_dong: str, **noi_dung: Any) -> None:
     )
 
 
+#: what the audit page says for each action code (codes stay ASCII in the table)
+VIEC = {
+    "dang_nhap": "Đăng nhập",
+    "tao_tai_khoan": "Tạo tài khoản",
+    "khoa_tai_khoan": "Khóa tài khoản",
+    "mo_tai_khoan": "Mở lại tài khoản",
+    "dat_mat_khau": "Đặt mật khẩu",
+    "tao_ho_so": "Tạo hồ sơ",
+    "luu_ho_so": "Lưu phiên bản",
+    "chuyen_cho_duyet": "Trình duyệt",
+    "chuyen_da_duyet": "Duyệt",
+    "chuyen_tra_lai": "Trả lại để sửa",
+    "chuyen_nhap": "Đưa về đang soạn",
+    "ban_hanh": "Ban hành",
+    "tai_len_dot_in": "Tải lên đợt in",
+}
+#: the detail keys, as the audit page names them
+CHI_TIET = {
+    "id": "mã",
+    "loai": "loại",
+    "so_loi": "số lỗi",
+    "y_kien": "ý kiến",
+    "so_ky_hieu": "số, ký hiệu",
+    "phien_ban": "phiên bản",
+    "tep": "tệp",
+    "ten_dang_nhap": "tên đăng nhập",
+    "vai_tro": "vai trò",
+}
+
+
 def doc_nhat_ky(db: str, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest audit lines, each with its action and details in words for the page."""
     with reading(db) as tx:
-        return rows(tx, "SELECT * FROM web_nhat_ky ORDER BY id DESC LIMIT :n", {"n": int(limit)})
+        found = rows(tx, "SELECT * FROM web_nhat_ky ORDER BY id DESC LIMIT :n", {"n": int(limit)})
+    for line in found:
+        line["viec"] = VIEC.get(line["hanh_dong"], line["hanh_dong"])
+        details = json.loads(line["noi_dung"] or "{}")
+        line["chi_tiet"] = "; ".join(f"{CHI_TIET.get(k, k)}: {v}" for k, v in details.items() if v not in ("", None))
+    return found
