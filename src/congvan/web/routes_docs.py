@@ -190,6 +190,8 @@ def install(app: FastAPI) -> None:
         """A signature or seal image chosen in the form: checked, stored in the draft's folder, put in its field."""
         user = require(request, "soan")
         h = _get(request, ho_so_id)
+        if not h.sua_duoc:  # before anything is stored: an issued document keeps its pictures
+            raise CongvanError(f"hồ sơ đang ở trạng thái '{h.ten_trang_thai}', không sửa được")
         form, data = await _read(request, h)
         db, data_dir = settings_of(request).db, settings_of(request).data_dir
         upload_problems: list[Problem] = []
