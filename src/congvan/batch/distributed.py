@@ -15,6 +15,7 @@ scheduler and nothing reaches the output folder twice. Imported only when
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import tempfile
 import uuid
@@ -163,55 +164,94 @@ class Fanout:
     def map_chunks(
         self, func: Callable[..., Any], spec: Any, rows: Iterable[Any], size: int | None = None
     ) -> Iterator[Any]:
-        """Each chunk's result of ``func(spec, chunk)``, in list order.
+        """Each chunk's result of ``func(spec, chunk)``, in list order."""
+        jobs = self.map_jobs([(func, spec, rows, size)])  # held here: closing it cancels what is left
+        yield from next(jobs)
+        jobs.close()
 
-        At most :data:`IN_FLIGHT` chunks are on the cluster at once; a chunk's
-        result is released as soon as it has been handed on.
+    def map_jobs(
+        self, jobs: Iterable[tuple[Callable[..., Any], Any, Iterable[Any], int | None]]
+    ) -> Iterator[Iterator[Any]]:
+        """Per job (one unit's stage), an iterator of its chunks' results in list order.
+
+        The jobs are consumed in order, each to its end before the next one; while
+        one is collected, the chunks of the next units are already on the cluster,
+        so the workers never wait for the driver between units. At most
+        :data:`IN_FLIGHT` chunks are out at once, and a chunk's result is released
+        as soon as it has been handed on.
         """
-        spec_future = self._scatter(spec)
         token = uuid.uuid4().hex
-        pending: deque[Any] = deque()
-        chunks = _chunks(rows, size or CHUNK_ROWS)
-        index = 0
+        queue: deque[Any] = deque()  # futures in submission order; None closes a job
+        out = 0
+        counter = itertools.count()
 
-        def submit_more() -> None:
-            nonlocal index
-            while len(pending) < IN_FLIGHT:
-                chunk = next(chunks, None)
-                if chunk is None:
+        def flat() -> Iterator[tuple[Callable[..., Any], Any, list[Any]] | None]:
+            for func, spec, rows, size in jobs:
+                spec_future = self._scatter(spec)
+                for chunk in _chunks(rows, size or CHUNK_ROWS):
+                    yield func, spec_future, chunk
+                yield None
+
+        stream = flat()
+
+        def fill() -> bool:
+            """Top the window up; False once every job's chunks are submitted."""
+            nonlocal out
+            while out < IN_FLIGHT:
+                item = next(stream, StopIteration)
+                if item is StopIteration:
+                    return False
+                if item is None:
+                    queue.append(None)
+                    continue
+                func, spec_future, chunk = item
+                key = f"congvan-{func.__name__}-{token}-{next(counter):07d}"
+                future = self.client.submit(func, spec_future, chunk, key=key, retries=RETRIES, pure=False)
+                queue.append((future, spec_future))  # the spec stays wanted until its last chunk is in
+                out += 1
+            return True
+
+        def results() -> Iterator[Any]:
+            nonlocal out
+            while True:
+                more = fill()
+                if not queue:
+                    if more:
+                        continue
                     return
-                key = f"congvan-{func.__name__}-{token}-{index:07d}"
-                pending.append(self.client.submit(func, spec_future, chunk, key=key, retries=RETRIES, pure=False))
-                index += 1
-
-        try:
-            submit_more()
-            while pending:
-                future = pending.popleft()
+                entry = queue.popleft()
+                if entry is None:
+                    return
+                out -= 1
+                future, _spec = entry
                 result = future.result()
                 future.release()
-                submit_more()
                 yield result
-        finally:
-            for future in pending:
-                future.cancel()
 
-    def _scatter(self, spec: Any) -> Any:
-        """*spec* sent to every worker once; a template spec is kept for the unit's next stage."""
-        key = getattr(spec, "key", None)
-        if key is not None and key in self._scattered:
-            return self._scattered[key]
-        future = self.client.scatter(spec, broadcast=True, hash=False)
-        if key is not None:
-            for old in self._scattered.values():
-                old.release()
-            self._scattered = {key: future}
-        return future
+        try:
+            while fill() or queue:
+                yield results()
+        finally:
+            for entry in queue:
+                if entry is not None:
+                    entry[0].cancel()
 
     def map_rows(self, func: Callable[..., Any], spec: Any, rows: Iterable[Any]) -> Iterator[Any]:
         """``map_chunks`` with each chunk's list of per-row results flattened back into rows."""
         for chunk in self.map_chunks(func, spec, rows):
             yield from chunk
+
+    def _scatter(self, spec: Any) -> Any:
+        """*spec* sent to every worker once; a unit's template spec serves its next stage too."""
+        key = getattr(spec, "key", None)
+        if key is not None and key in self._scattered:
+            return self._scattered[key]
+        future = self.client.scatter(spec, broadcast=True, hash=False)
+        if key is not None:
+            if len(self._scattered) >= 8:  # tasks already submitted keep theirs alive on the cluster
+                self._scattered.pop(next(iter(self._scattered)))
+            self._scattered[key] = future
+        return future
 
     def close(self) -> None:
         self.client.close()
@@ -220,14 +260,13 @@ class Fanout:
 
 
 def local_cluster(workers: int) -> LocalCluster:
-    """N worker processes on this machine, one thread each, over loopback; no dashboard."""
+    """N worker processes on this machine, one thread each, over loopback."""
     return LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard": False},
+        dashboard_address="127.0.0.1:0",  # any free port: no English warning when 8787 is taken
     )
 
 

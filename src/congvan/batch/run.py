@@ -255,6 +255,8 @@ class _Runner:
         self.listings: dict[str, list[tuple[str, ...]]] = {}  # the decisions' lists, per unit
         self.unit_names: dict[str, str] = {}  # unit key (case-folded) -> the unit as first typed
         self.fanout: Any = None  # congvan.batch.distributed.Fanout when --dask is given
+        self.all_parts: list[Part] = []
+        self.streams: dict[tuple[str, int], Any] = {}  # --dask: one stream of chunks per stage over all units
 
     @property
     def partitioned(self) -> bool:
@@ -417,7 +419,7 @@ def _run(runner: _Runner) -> BatchReport:
     options = runner.o
     t0 = time.perf_counter()
     listings = runner.validate()
-    parts = list(runner.parts())
+    parts = runner.all_parts = list(runner.parts())
     decisions: dict[str, QuyetDinh] = {}
     if "quyet-dinh" in options.documents:  # every decision validated before any file is written
         decisions = {part.unit: _decision_record(runner, part, listings[part.unit]) for part in parts}
@@ -543,11 +545,8 @@ def _pdf_chunks_dask(runner: _Runner, part: Part, template: CompiledTemplate, st
     from congvan import pdf
     from congvan.batch.distributed import pdf_chunk_task
 
-    spec = _dask_spec(runner, part, template)
     pages = []
-    for index, data in enumerate(
-        runner.fanout.map_chunks(pdf_chunk_task, spec, runner.contexts(part), pdf.CHUNK_PAGES)
-    ):
+    for index, data in enumerate(_unit_stream(runner, "pdf", pdf_chunk_task, template, pdf.CHUNK_PAGES)):
         page = staging / f"{index:06d}.pdf"
         page.write_bytes(data)
         pages.append(page)
@@ -603,12 +602,21 @@ def _dask_spec(runner: _Runner, part: Part, template: CompiledTemplate) -> Any:
     return make_spec(template, part.shared, set(runner.model.model_fields) | ROW_NAMES)
 
 
+def _unit_stream(runner: _Runner, stage: str, func: Any, template: CompiledTemplate, size: int | None) -> Any:
+    """This stage's chunks for the current unit, from one stream over all units (see Fanout.map_jobs)."""
+    stream = runner.streams.get((stage, id(template)))
+    if stream is None:
+        jobs = ((func, _dask_spec(runner, p, template), runner.contexts(p), size) for p in runner.all_parts)
+        stream = runner.streams[(stage, id(template))] = runner.fanout.map_jobs(jobs)
+    return next(stream)
+
+
 def _write_merged_dask(runner: _Runner, part: Part, template: CompiledTemplate, target: Path) -> None:
     """Bodies rendered on the cluster in chunks; joined here in list order (ids numbered here)."""
     from congvan.batch.distributed import bodies_task
 
     first = next(runner.contexts(part))
-    chunks = runner.fanout.map_chunks(bodies_task, _dask_spec(runner, part, template), runner.contexts(part))
+    chunks = _unit_stream(runner, "bodies", bodies_task, template, None)
     bodies = (body for chunk in chunks for body in chunk)
     write_merged_package(template, first, merged_from_bodies(template, bodies), target, part.shared)
 
