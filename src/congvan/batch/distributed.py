@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import os
 import tempfile
 import uuid
@@ -141,6 +142,11 @@ def make_spec(template: CompiledTemplate, shared: Mapping[str, Any], row_names: 
     return TemplateSpec(h.hexdigest(), dict(template.parts), template.name, dict(shared), frozenset(row_names))
 
 
+def _same(value: Any) -> Any:
+    """The task that hands a stage's shared input to the tasks of its chunks."""
+    return value
+
+
 def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     for row in rows:
@@ -157,6 +163,9 @@ class Fanout:
 
     def __init__(self, address: str) -> None:
         self.address = address
+        # the scheduler's and workers' own logs are English and for the cluster's operator; what the
+        # user needs (a failed task, an unreachable scheduler) reaches them as a Vietnamese error
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         self.cluster: LocalCluster | None = None
         self.client = _connect(address, self)
         self._scattered: dict[str, Any] = {}  # template spec key -> its future on the cluster (one unit's)
@@ -242,13 +251,18 @@ class Fanout:
             yield from chunk
 
     def _scatter(self, spec: Any) -> Any:
-        """*spec* sent to every worker once; a unit's template spec serves its next stage too."""
+        """*spec* as the result of a task of its own: the chunks' tasks depend on it.
+
+        Not ``client.scatter``: scattered data a killed worker held cannot be
+        recovered, while a task's result is simply computed again. A unit's
+        template spec serves its next stage too.
+        """
         key = getattr(spec, "key", None)
         if key is not None and key in self._scattered:
             return self._scattered[key]
-        future = self.client.scatter(spec, broadcast=True, hash=False)
+        future = self.client.submit(_same, spec, key=f"congvan-spec-{uuid.uuid4().hex}", pure=False)
         if key is not None:
-            if len(self._scattered) >= 8:  # tasks already submitted keep theirs alive on the cluster
+            if len(self._scattered) >= 8:  # tasks already submitted keep theirs wanted
                 self._scattered.pop(next(iter(self._scattered)))
             self._scattered[key] = future
         return future
@@ -267,6 +281,7 @@ def local_cluster(workers: int) -> LocalCluster:
         processes=True,
         host="127.0.0.1",
         dashboard_address="127.0.0.1:0",  # any free port: no English warning when 8787 is taken
+        silence_logs=logging.CRITICAL,  # a lost worker is retried, not narrated in English on the terminal
     )
 
 
