@@ -85,10 +85,14 @@ def pages(pdf) -> list[list[Line]]:
     return out
 
 
+#: First words of the title that stands where the Quốc hiệu does, in each rule set.
+TITLES = (["CỘNG", "HÒA"], ["ĐẢNG", "CỘNG"], ["ĐOÀN", "TNCS"])
+
+
 def header_name_lines(page: list[Line]) -> list[Line]:
-    """ô 2 lines: left of the Quốc hiệu, above the "Số:" line."""
-    quoc_hieu = next(line for line in page if line.words[:2] == ["CỘNG", "HÒA"])
-    so = next(line for line in page if line.words[0] == "Số:")
+    """ô 2 lines: left of the Quốc hiệu (or the Party / Đoàn title), above the "Số" line."""
+    quoc_hieu = next(line for line in page if line.words[:2] in TITLES)
+    so = next(line for line in page if line.words[0] in ("Số:", "Số"))
     return sorted((ln for ln in page if ln.x1 < quoc_hieu.x0 and ln.y1 <= so.y0 + 0.5), key=lambda ln: ln.y0)
 
 
@@ -104,6 +108,34 @@ def test_header_lines_break_between_word_groups(layout, rendered, stem):
     lines = header_name_lines(layout[stem][0])
     for upper, lower in itertools.pairwise(lines):
         assert (upper.words[-1], lower.words[0]) not in WORD_GROUPS, (upper.text, lower.text)
+
+
+@pytest.fixture(scope="module")
+def rule_set_layout(tmp_path_factory, renderer, warm_pdf):
+    """The Party and Đoàn samples (records/quy-tac) through LibreOffice, once."""
+    from conftest import ROOT
+    from congvan.pdf import convert_to_pdf
+    from congvan.records.loader import load_record
+
+    folder = tmp_path_factory.mktemp("quy-tac-pdf")
+    paths = []
+    for source in sorted((ROOT / "records" / "quy-tac").glob("*.yaml")):
+        path = folder / f"{source.stem}.docx"
+        path.write_bytes(renderer.render_bytes(load_record(source), base_dir=source.parent))
+        paths.append(path)
+    convert_to_pdf(paths, folder)
+    return {p.stem: pages(folder / f"{p.stem}.pdf") for p in paths}
+
+
+def test_party_and_doan_header_names_are_balanced_too(rule_set_layout):
+    """The line-breaking lists are the language's: the Party and Đoàn profiles extend nd30's."""
+    assert rule_set_layout, "không có hồ sơ mẫu trong records/quy-tac"
+    for stem, layout in rule_set_layout.items():
+        lines = header_name_lines(layout[0])
+        for upper, lower in itertools.pairwise(lines):
+            assert (upper.words[-1], lower.words[0]) not in WORD_GROUPS, (stem, upper.text, lower.text)
+    texts = [ln.text for ln in header_name_lines(rule_set_layout["200-nghi-quyet-dang-uy-co-quan"][0])]
+    assert texts[:4] == ["ĐẢNG BỘ KHỐI", "CÁC CƠ QUAN TỈNH", "ĐẢNG ỦY CƠ QUAN", "LIÊN ĐOÀN LAO ĐỘNG TỈNH"], texts
 
 
 def test_long_header_names_are_balanced_at_phrase_boundaries(layout):

@@ -303,3 +303,25 @@ def test_party_nghi_quyet_needs_no_authority_line_but_state_one_does():
             state["noi_nhan"] = [*data["noi_nhan"][:-1], "Lưu: VT"]
         msgs = [m for m in _messages(state) if "tham_quyen" in m]
         assert len(msgs) == 1 and "records/x.yaml" in msgs[0] and "thiếu trường bắt buộc" in msgs[0], msgs
+
+
+@pytest.mark.parametrize("name", ["dang", "doan"])
+def test_line_breaking_lists_are_extended_not_copied(name):
+    """`ke_thua = "nd30"`: the Party and Đoàn line-breaking section is nd30's, written once."""
+    assert load_profile(name).ngat_dong == load_profile("nd30").ngat_dong
+    assert load_profile(name).ngat_dong.ngat_ten_co_quan
+
+
+def test_profile_inheritance_cycle_is_refused(monkeypatch):
+    import congvan.profiles as profiles
+
+    texts = {"a": '[ngat_dong]\nke_thua = "b"\n', "b": '[ngat_dong]\nke_thua = "a"\n'}
+    monkeypatch.setattr(profiles, "available_profiles", lambda: ["a", "b"])
+
+    class _Files:
+        def joinpath(self, name):
+            return type("T", (), {"read_text": lambda self, encoding: texts[name.removesuffix(".toml")]})()
+
+    monkeypatch.setattr(profiles.resources, "files", lambda package: _Files())
+    with pytest.raises(CongvanError, match="ke_thua 'a' không dùng được"):
+        profiles._profile_data("a")

@@ -381,13 +381,31 @@ def _profile_data(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     a value not restated stays traceable to the parent's source comment.
     """
     text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = _sections_extended(name, tomllib.loads(text), seen)
     parent = data.get("ke_thua")
     if not parent:
         return data
-    if parent in seen or parent not in available_profiles():
+    return _merged(_profile_data(_usable_parent(name, parent, seen), (*seen, name)), data)
+
+
+def _usable_parent(name: str, parent: Any, seen: tuple[str, ...]) -> str:
+    if parent in seen or parent == name or parent not in available_profiles():
         raise CongvanError(Problem(f"bộ quy tắc '{name}': ke_thua '{parent}' không dùng được", field="quy_tac"))
-    return _merged(_profile_data(parent, (*seen, name)), data)
+    return str(parent)
+
+
+def _sections_extended(name: str, data: dict[str, Any], seen: tuple[str, ...]) -> dict[str, Any]:
+    """Sections that say ``ke_thua = "<profile>"`` start from that profile's section.
+
+    Language facts (Vietnamese word groups and phrase words for line breaking) belong to no
+    rule set: written once in nd30 and extended by the Party and Đoàn profiles, never copied.
+    """
+    for key, section in list(data.items()):
+        if isinstance(section, dict) and "ke_thua" in section:
+            source = _usable_parent(name, section["ke_thua"], seen)
+            own = {k: v for k, v in section.items() if k != "ke_thua"}
+            data[key] = _merged(_profile_data(source, (*seen, name)).get(key, {}), own)
+    return data
 
 
 def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
