@@ -255,10 +255,14 @@ class HinhThucSao(_Strict):
 
 
 class PhanTuKiemTra(_Strict):
-    """How one element must look, for the checker: size range, bold/italic/upper (None = free)."""
+    """How one element must look, for the checker: size range, bold/italic/upper (None = free).
+
+    Without ``co`` the size is the profile's own layout value for the element (``co_chu.<key>``
+    or ``o_phu.co_chu_<key>``), exactly: the rule is then written once, where the renderer reads it.
+    """
 
     ten: str
-    co: tuple[float, float]
+    co: tuple[float, float] | None = None
     dam: bool | None = None
     nghieng: bool | None = None
     hoa: bool | None = None
@@ -273,8 +277,10 @@ class LeKiemTra(_Strict):
 
 class DuongKeKiemTra(_Strict):
     tieu_ngu: tuple[float, float]
-    co_quan: tuple[float, float]
+    co_quan: tuple[float, float] | None = None  # None: the rule set draws no line under the body name
     trich_yeu: tuple[float, float]
+    # the full-width line above a copy block, as a share of the text width (None: not checked)
+    ban_sao: tuple[float, float] | None = None
 
 
 class KiemTra(_Strict):

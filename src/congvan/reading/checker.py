@@ -83,19 +83,47 @@ def _snippet(seg: Segment) -> str:
     return f'{seg.where}: "{text[:40]}{"…" if len(text) > 40 else ""}"'
 
 
+def layout_size(profile: RuleProfile, key: str) -> float | None:
+    """The size the renderer sets for an element: ``co_chu.<key>`` or ``o_phu.co_chu_<key>``."""
+    size = getattr(profile.co_chu, key, None)
+    return size if size is not None else getattr(profile.o_phu, f"co_chu_{key}", None)
+
+
+# A document inside the document: (its name in findings, rule-id prefix, the elements it must have).
+PARTS = {
+    "issued": ("văn bản ban hành kèm theo", "kem_theo.", ["ten_loai", "trich_yeu", "ban_hanh_kem_theo"]),
+    "copy": ("bản sao", "ban_sao.", ["hinh_thuc_sao", "co_quan", "so_ky_hieu", "noi_nhan_nhan", "chu_ky", "ho_ten"]),
+    "e_copy": ("bản sao điện tử", "ban_sao.", ["o14"]),
+}
+
+
 class _Checker:
-    def __init__(self, rec: Recognized, profile: RuleProfile) -> None:
+    def __init__(self, rec: Recognized, profile: RuleProfile, part: str | None = None) -> None:
         self.rec = rec
         self.p = profile
         self.k = profile.kiem_tra
         self.findings: list[Finding] = []
         self.unfilled: set[str] = set()
+        self.part = part
+        self._rules: dict[str, PhanTuKiemTra | None] = {}
 
     def add(self, *args: str, muc: str = LOI) -> None:
-        self.findings.append(Finding(*args, muc=muc))
+        finding = Finding(*args, muc=muc)
+        if self.part is not None:  # say which inner document the finding is in
+            name, prefix, _ = PARTS[self.part]
+            finding.quy_tac = prefix + finding.quy_tac
+            finding.phan_tu = f"{finding.phan_tu} ({name})"
+        self.findings.append(finding)
 
     def rule(self, key: str) -> PhanTuKiemTra | None:
-        return self.k.phan_tu.get(key)
+        """The element's rule, its size read from the layout when the rule set gives no range."""
+        if key not in self._rules:
+            rule = self.k.phan_tu.get(key)
+            if rule is not None and rule.co is None:
+                size = layout_size(self.p, key)
+                rule = rule.model_copy(update={"co": (size, size)}) if size is not None else None
+            self._rules[key] = rule
+        return self._rules[key]
 
     # ------------------------------------------------------------ placeholders
     def placeholders(self) -> None:
@@ -192,7 +220,9 @@ class _Checker:
 
     # ------------------------------------------------------------ presence
     def presence(self) -> None:
-        if self.rec.attached:
+        if self.part is not None:
+            needed = PARTS[self.part][2]
+        elif self.rec.attached:
             needed = ["phu_luc_nhan"] if "phu_luc_nhan" in self.rec.elements else ["ten_loai"]
         else:
             needed = ["quoc_hieu", "tieu_ngu", "co_quan", "so_ky_hieu", "noi_nhan_nhan", "chu_ky", "ho_ten"]
@@ -216,7 +246,10 @@ class _Checker:
 
     # ------------------------------------------------------------ lines
     def lines(self) -> None:
-        for key, (lo, hi) in self.k.duong_ke.model_dump().items():
+        for key, share in self.k.duong_ke.model_dump().items():
+            if share is None or key == "ban_sao":
+                continue
+            lo, hi = share
             sources = self.rec.line_sources.get(key) or []
             if not sources or key in self.unfilled or (key == "trich_yeu" and self.rec.cong_van):
                 continue
@@ -255,6 +288,29 @@ class _Checker:
                     line.where,
                     f"đổi độ dài đường kẻ thành khoảng {(lo + hi) / 2 * width:.0f} mm, đặt giữa",
                 )
+
+    def copy_line(self, doc: Document) -> None:
+        """The full-width solid line that separates a copy block from the original."""
+        share = self.k.duong_ke.ban_sao
+        if share is None or self.part != "copy":
+            return
+        width = doc.sections[-1].text_width_mm if doc.sections else self.p.trang.rong_chu_mm
+        line = self.rec.lines.get("ban_sao")
+        wanted = f"đường kẻ liền hết chiều ngang vùng trình bày (khoảng {width:.0f} mm)"
+        fix = "thêm một đoạn trống có viền dưới chạy hết lề trái đến lề phải, ngay trên khối bản sao"
+        if line is None:
+            first = self.rec.first("hinh_thuc_sao")
+            where = _snippet(first) if first else "khối bản sao"
+            self.add("duong_ke", "Đường kẻ trên khối bản sao", wanted, "không có đường kẻ", where, fix)
+        elif not share[0] - self.k.sai_so_duong_ke <= line.length_mm / width <= share[1] + self.k.sai_so_duong_ke:
+            self.add(
+                "duong_ke",
+                "Đường kẻ trên khối bản sao",
+                wanted,
+                f"dài {line.length_mm:.0f} mm = {line.length_mm / width:.0%} chiều ngang",
+                line.where,
+                fix,
+            )
 
     def one_line(self) -> None:
         """Quốc hiệu and Tiêu ngữ each fit on one line of their column."""
@@ -426,14 +482,41 @@ class _Checker:
         self.page_numbers(doc)
         self.authority()
         self.recipients()
+        for part, sub in self.parts():
+            self.findings += _Checker(sub, self.p, part).run_part(doc)
+        return self.findings
+
+    def parts(self) -> list[tuple[str, Recognized]]:
+        """The documents inside this one: an issued quy chế (mẫu 1.3), a copy block or ô 14."""
+        out = []
+        if self.rec.issued is not None:
+            out.append(("issued", self.rec.issued))
+        if self.rec.copy is not None:
+            out.append(("e_copy" if "o14" in self.rec.copy.elements else "copy", self.rec.copy))
+        return out
+
+    def run_part(self, doc: Document) -> list[Finding]:
+        """An inner document is checked by its own elements' rules; page, font and numbers are the file's."""
+        self.placeholders()
+        self.presence()
+        self.looks()
+        self.lines()
+        self.copy_line(doc)
+        self.authority()
+        if self.part == "copy":
+            self.recipients()
         return self.findings
 
 
 def element_summary(rec: Recognized) -> dict[str, list[str]]:
-    """Element key -> where each was found (for --json and the tests)."""
-    return {key: [s.where for s in segs] for key, segs in rec.elements.items() if key != "than"} | {
+    """Element key -> where each was found (for --json and the tests); inner documents prefixed."""
+    out = {key: [s.where for s in segs] for key, segs in rec.elements.items() if key != "than"} | {
         "than": [f"{len(rec.elements.get('than', []))} đoạn"]
     }
+    for prefix, sub in (("kem_theo.", rec.issued), ("ban_sao.", rec.copy)):
+        if sub is not None:
+            out |= {prefix + key: where for key, where in element_summary(sub).items()}
+    return out
 
 
 def check_document(doc: Document, profile: RuleProfile) -> tuple[Recognized, list[Finding]]:

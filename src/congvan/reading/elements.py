@@ -34,6 +34,35 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@lru_cache(maxsize=256)
+def _pattern(template: str) -> re.Pattern[str]:
+    """'{ben_moi} trân trọng kính mời: {nguoi_duoc_moi}' -> a regex with one group per field."""
+    parts = _FIELD.split(template.strip())
+    out = []
+    seen: set[str] = set()
+    for i, part in enumerate(parts):
+        if i % 2 == 0:  # a space before an empty field is not printed ("Thành phần tham dự:")
+            out.append(re.escape(part.rstrip()) + r"\s*" if part.endswith(" ") else re.escape(part))
+        elif part in seen:
+            out.append(".*?")
+        else:
+            seen.add(part)
+            out.append(f"(?P<{part}>.*?)")
+    return re.compile("^" + "".join(out) + "$", re.DOTALL)
+
+
+def match_cau(profile: RuleProfile, key: str, text: str) -> dict[str, str] | None:
+    """The fields of profile sentence *key* in *text*, or None when the text is not that sentence."""
+    template = profile.cau.get(key)
+    if template is None:
+        return None
+    m = _pattern(template).match(" ".join(text.split()))
+    return None if m is None else {k: v.strip() for k, v in m.groupdict().items()}
+
+
 @dataclass
 class Segment:
     """A piece of a paragraph: the whole paragraph, or one tab-separated column of it."""
@@ -124,6 +153,8 @@ class Recognized:
     cong_van: bool = False
     attached: bool = False  # an appendix or a document issued with another ("Kèm theo ...")
     quyet_dinh_label: Segment | None = None
+    issued: Recognized | None = None  # mẫu 1.3: the quy chế/quy định issued after the Quyết định
+    copy: Recognized | None = None  # Phụ lục I Phần II: the bản sao block (paper) or ô 14 (electronic)
 
     def first(self, key: str) -> Segment | None:
         found = self.elements.get(key) or []
@@ -236,12 +267,16 @@ def border_length_mm(para: Paragraph) -> float:
 
 
 class _Recognizer:
-    def __init__(self, doc: Document, profile: RuleProfile) -> None:
+    def __init__(self, doc: Document, profile: RuleProfile, parent: _Recognizer | None = None) -> None:
         self.doc = doc
         self.p = profile
         self.out = Recognized(doc)
-        self.segs: list[Segment] = [s for para in doc.paragraphs() for s in segments(para)]
         self.used: set[int] = set()
+        if parent is not None:  # a document inside the document (issued quy chế, copy block)
+            self.segs: list[Segment] = []
+            self.tables, self.columns = parent.tables, parent.columns
+            return
+        self.segs = [s for para in doc.paragraphs() for s in segments(para)]
         self.tables: dict[int, Table] = {}  # paragraph id -> outermost table holding it
         self.columns: dict[int, int] = {}  # paragraph id -> column of its outermost table
         for table in doc.tables():
@@ -251,6 +286,11 @@ class _Recognizer:
                         if id(para) not in self.tables:
                             self.tables[id(para)] = table
                             self.columns[id(para)] = c
+
+    def child(self, segs: list[Segment]) -> _Recognizer:
+        sub = _Recognizer(self.doc, self.p, parent=self)
+        sub.segs = segs
+        return sub
 
     def mark(self, key: str, seg: Segment) -> None:
         self.out.elements.setdefault(key, []).append(seg)
@@ -272,7 +312,10 @@ class _Recognizer:
         if i_qh is None:
             return 0
         self.mark("quoc_hieu", self.segs[i_qh])
-        i_tn = self.find(lambda s: norm(s.plain) == tn or norm(s.plain).startswith(tn), i_qh + 1)
+        i_tn = self.find(lambda s: norm(s.plain) == tn or norm(s.plain).startswith(tn), i_qh + 1) if tn else None
+        if not tn:  # a Party/Đoàn heading has no Tiêu ngữ: the full-length line rules the tiêu đề itself
+            self.out.line_sources["tieu_ngu"] = [self.segs[i_qh]]
+            self.out.lines["tieu_ngu"] = self._line_after(i_qh, self.segs[i_qh])
         if i_tn is not None:
             self.mark("tieu_ngu", self.segs[i_tn])
             self.out.line_sources["tieu_ngu"] = [self.segs[i_tn]]
@@ -286,7 +329,9 @@ class _Recognizer:
             end = self.find(lambda s: bool(DATE_LINE.search(s.plain)), i_qh)
             end = end if end is not None else (i_tn or i_qh)
             zone = list(range(0, end + 1))
+        self._marks(range(0, min(max(zone, default=i_qh) + 3, len(self.segs))))
         left = [i for i in zone if self._column(self.segs[i]) == 0 and i not in (i_qh, i_tn)]
+        left = [i for i in left if id(self.segs[i]) not in self.used]
         right = [i for i in zone if self._column(self.segs[i]) != 0]
         self._bodies_and_number(left)
         for i in right + left:
@@ -299,6 +344,17 @@ class _Recognizer:
             if id(self.segs[i]) not in self.used and line_of(self.segs[i]) is not None:
                 self.used.add(id(self.segs[i]))
         return max(zone) + 1 if zone else i_qh + 1
+
+    def _marks(self, where: range) -> None:
+        """ô 10a, 10b, 11 and the draft mark: fixed words of the profile, each in its own frame."""
+        o = self.p.o_phu
+        words = {norm(w): key for key, values in (("do_mat", o.do_mat), ("do_khan", o.do_khan)) for w in values}
+        words |= {norm(w): "pham_vi_luu_hanh" for w in o.pham_vi_luu_hanh} | {norm(o.du_thao): "du_thao"}
+        for i in where:
+            seg = self.segs[i]
+            key = words.get(norm(seg.plain))
+            if key and id(seg) not in self.used and key not in self.out.elements:
+                self.mark(key, seg)
 
     def _table_of(self, para: Paragraph) -> Table | None:
         return self.tables.get(id(para))
@@ -455,7 +511,7 @@ class _Recognizer:
             elif norm(text) in {norm(self.p.chu_de.quyet_dinh), norm(self.p.chu_de.quyet_nghi)}:
                 self.out.quyet_dinh_label = seg
                 self.used.add(id(seg))
-            elif text.startswith(kg):
+            elif text.startswith(kg) or (not self.out.body and match_cau(self.p, "dien", text) is not None):
                 self.mark("kinh_gui", seg)
                 while i < end and (self.segs[i].plain.startswith(("-", "–")) or is_blank(self.segs[i])):
                     if not is_blank(self.segs[i]):
@@ -590,13 +646,117 @@ class _Recognizer:
                 current.append(s)
                 self.used.add(id(s))
 
+    def _issued_start(self, start: int) -> int | None:
+        """mẫu 1.3: the '(Ban hành kèm theo …)' line of a document issued after the decision, and its
+        title block above it (type name, trích yếu, a repeated header table)."""
+        at = self.find(lambda s: match_cau(self.p, "ban_hanh_kem_theo", s.one_line) is not None, start)
+        if at is None:
+            return None
+        first = at
+        for j in range(at - 1, start - 1, -1):
+            s = self.segs[j]
+            if is_blank(s) or line_of(s) is not None:
+                continue
+            if s.para.container == "than" and s.para.jc == "center" and s.bold():
+                first = j  # trích yếu lines and the type name
+                continue
+            break
+        table = self._table_of(self.segs[first - 1].para) if first > start else None
+        if table is not None and any(norm(self.p.chu_de.quoc_hieu) == norm(s.plain) for s in self.segs[:first]):
+            members = [i for i, s in enumerate(self.segs) if self._table_of(s.para) is table]
+            first = min(members)
+        return first
+
+    def _copy_start(self, start: int) -> int | None:
+        """Phụ lục I Phần II: the block of a paper copy, from the full-width line above 'SAO Y'."""
+        forms = {norm(f.ten) for f in self.p.ban_sao.values()}
+        at = self.find(lambda s: norm(s.plain) in forms, start)
+        if at is None:
+            return None
+        table = self._table_of(self.segs[at].para)
+        first = min(i for i, s in enumerate(self.segs) if self._table_of(s.para) is table) if table else at
+        j = first - 1
+        while j >= start and (is_blank(self.segs[j]) or line_of(self.segs[j]) is not None):
+            j -= 1
+        return j + 1
+
+    def electronic_copy(self) -> Recognized | None:
+        """ô 14 of a copy to electronic form: '<Sao y>; <cơ quan>; <thời gian ký>' at the top of page 1."""
+        forms = [f.ten.capitalize() for f in self.p.ban_sao.values()]
+        if not self.doc.sections:
+            return None
+        for part in self.doc.sections[0].first_page_parts():
+            for para in part:
+                text = para.text.strip()
+                if any(text.startswith(f"{f}; ") for f in forms):
+                    out = Recognized(self.doc)
+                    out.elements["o14"] = [Segment(para, para.runs)]
+                    return out
+        return None
+
     def run(self) -> Recognized:
         if self.appendix_file():
             return self.out
         after_header = self.header()
         after_title = self.title(after_header)
+        starts = [(self._copy_start(after_title), "copy"), (self._issued_start(after_title), "issued")]
+        starts = sorted((i, kind) for i, kind in starts if i is not None)
+        zones = {
+            kind: (i, starts[n + 1][0] if n + 1 < len(starts) else len(self.segs)) for n, (i, kind) in enumerate(starts)
+        }
+        if starts:
+            whole, self.segs = self.segs, self.segs[: starts[0][0]]
         end_body = self.body(after_title)
         self.closing(end_body)
+        if "issued" in zones:
+            lo, hi = zones["issued"]
+            self.out.issued = self.child(whole[lo:hi]).run_issued()
+        if "copy" in zones:
+            lo, hi = zones["copy"]
+            self.out.copy = self.child(whole[lo:hi]).run_copy()
+        else:
+            self.out.copy = self.electronic_copy()
+        return self.out
+
+    def run_issued(self) -> Recognized:
+        """The issued quy chế/quy định: its own header, type name, trích yếu, '(Ban hành kèm theo…)', body."""
+        start = self.header() if self.find(lambda s: norm(s.plain) == norm(self.p.chu_de.quoc_hieu)) is not None else 0
+        after_title = self.title(start)
+        at = self.find(lambda s: match_cau(self.p, "ban_hanh_kem_theo", s.one_line) is not None)
+        if at is not None and id(self.segs[at]) not in self.used:
+            self.mark("ban_hanh_kem_theo", self.segs[at])
+            after_title = max(after_title, at + 1)
+        for key in ("phu_luc_kem_theo",):  # the title() reader files the line as an appendix's
+            for seg in self.out.elements.pop(key, []):
+                self.out.elements.setdefault("ban_hanh_kem_theo", []).append(seg)
+        self.out.attached = True
+        end_body = self.body(after_title)
+        self.closing(end_body)
+        return self.out
+
+    def run_copy(self) -> Recognized:
+        """The paper copy block: copying body | SAO Y, Số | place and date, then Nơi nhận | signer."""
+        forms = {norm(f.ten) for f in self.p.ban_sao.values()}
+        at = self.find(lambda s: norm(s.plain) in forms)
+        table = self._table_of(self.segs[at].para) if at is not None else None
+        zone = [i for i, s in enumerate(self.segs) if table is not None and self._table_of(s.para) is table]
+        above = self.segs[: min(zone) if zone else (at or 0)]
+        self.out.lines["ban_sao"] = next((line_of(s) for s in above if line_of(s)), None)
+        self.out.line_sources["ban_sao"] = [s for s in above if line_of(s)][:1]
+        for s in above:
+            self.used.add(id(s))
+        if at is not None:
+            self.mark("hinh_thuc_sao", self.segs[at])
+        self.out.header_table = table
+        left = [i for i in zone if self._column(self.segs[i]) == 0 and id(self.segs[i]) not in self.used]
+        self._bodies_and_number(left)
+        for i in zone:
+            seg = self.segs[i]
+            if id(seg) not in self.used and DATE_LINE.search(seg.plain) and "dia_danh_ngay" not in self.out.elements:
+                self.mark("dia_danh_ngay", seg)
+            elif id(seg) not in self.used and line_of(seg) is not None:
+                self.used.add(id(seg))
+        self.closing(max(zone) + 1 if zone else (at or 0) + 1)
         return self.out
 
 

@@ -10,6 +10,7 @@ the same loader as a hand-written one before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +22,8 @@ import yaml
 from congvan.errors import CongvanError, Problem
 from congvan.profiles import RuleProfile
 from congvan.reading.docx import Paragraph, Table, read_docx
-from congvan.reading.elements import AUTHORITY, Recognized, Segment, norm, recognize
+from congvan.reading.elements import AUTHORITY, Recognized, Segment, match_cau, norm, recognize
+from congvan.reading.kinds import date_in, read_kind_body
 from congvan.vi.chu import nhan_diem, so_la_ma
 from congvan.vi.so_ky_hieu import loi_ky_hieu, tach_so_ky_hieu
 
@@ -128,7 +130,7 @@ class _Builder:
         names = [s.one_line for s in self.rec.elements.get("co_quan", [])]
         parents = [s.one_line for s in self.rec.elements.get("co_quan_chu_quan", [])]
         codes = groups if kind == "cong_van" else groups[1:]
-        signers = len(self.rec.signatures)
+        signers = len(self.rec.signatures) if kind != "bien_ban" else 1  # secretary and chair, one body
         out: dict[str, Any] = {}
         if signers > 1 and len(names) == signers:
             out["co_quan_ban_hanh"] = [{"ten": n, "viet_tat": self._code(codes, i, n)} for i, n in enumerate(names)]
@@ -303,7 +305,7 @@ class _Builder:
             out.append({"ho_ten": "CHƯA RÕ"})
         return out
 
-    def recipients(self) -> list[Any]:
+    def recipients(self, required: bool = True) -> list[Any]:
         """Nơi nhận items; rows of a nested table with a '(note)' cell become a group."""
         rows: dict[str, list[Segment]] = {}
         order: list[str] = []
@@ -323,7 +325,7 @@ class _Builder:
                 out.append({"nhom": items, "ghi_chu": notes[0].plain.strip().strip("()")})
             else:
                 out.extend(items)
-        if not out:
+        if not out and required:
             self.warnings.append("không tìm thấy nơi nhận; đã thêm 'Lưu: VT'")
             out.append(f"{self.p.kiem_tra.nhan_luu if self.p.kiem_tra else 'Lưu'}: VT")
         return out
@@ -361,14 +363,22 @@ def _drop_end(text: str, mark: str) -> str:
 
 
 def _table(table: Table) -> dict[str, Any]:
+    """A table back into ``bang``: the STT column is the renderer's, a row without a number is a total."""
     rows = [[c.text.strip() for c in row] for row in table.rows]
     header, data = rows[0], rows[1:]
     stt = bool(header) and norm(header[0]) == "STT"
-    if stt:
-        header = header[1:]
-        data = [r[1:] for r in data]
-    width = len(header)
-    return {"cot": header, "hang": [(r + [""] * width)[:width] for r in data], **({} if stt else {"so_thu_tu": False})}
+    width = len(header) - int(stt)
+    out: list[Any] = []
+    for row in data:
+        if not stt:
+            out.append((row + [""] * width)[:width])
+        elif len(row) == width:  # "Tổng cộng" written across the STT and first columns
+            out.append({"o": ["", *row[1:]], "tong": True, "nhan": row[0]})
+        elif not row[0]:
+            out.append({"o": (row[1:] + [""] * width)[:width], "tong": True})
+        else:
+            out.append((row[1:] + [""] * width)[:width])
+    return {"cot": header[int(stt) :], "hang": out, **({} if stt else {"so_thu_tu": False})}
 
 
 def _tables_by_paragraph(rec: Recognized) -> dict[int, Table]:
@@ -394,6 +404,8 @@ _Dumper.add_representer(str, _str)
 def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any], list[str]]:
     """The record data (plain dicts) and the warnings for what had to be guessed."""
     b = _Builder(rec, profile)
+    if rec.attached and rec.elements.get("phu_luc_nhan") and not rec.elements.get("quoc_hieu"):
+        return _appendix_file(rec, profile, b)
     loai, extra = b.kind()
     so, groups = b.symbol()
     data: dict[str, Any] = {"loai": loai, "quy_tac": profile.ma}
@@ -401,20 +413,24 @@ def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any],
     if so is not None:
         data["so"] = so
     data.update(extra)
-    data.update(b.place_date())
+    kind_rule = profile.loai_van_ban.get(loai)
+    if kind_rule is None or kind_rule.co_ngay:
+        data.update(b.place_date())
+    else:  # a Biên bản prints no place-date line
+        data["dia_danh"] = "CHƯA RÕ"
+        b.warnings.append("văn bản này không in địa danh; 'dia_danh' (dùng cho sổ đăng ký) đã ghi 'CHƯA RÕ'")
     fields = _model_fields(loai)
-    kinh_gui = rec.elements.get("kinh_gui", [])
-    if kinh_gui and "kinh_gui" in fields:
-        label = profile.chu_de.nhan_kinh_gui
-        first = kinh_gui[0].one_line[len(label) :].strip()
-        data["kinh_gui"] = [_strip_item(first)] if first else [_strip_item(s.plain) for s in kinh_gui[1:]]
+    data.update(_addressees(rec, profile, loai, fields, b.warnings))
     if loai == "cong_van":
         vv = " ".join(s.one_line for s in rec.elements.get("trich_yeu_cong_van", []))
         prefix = profile.chu_de.tien_to_vv
         data["trich_yeu"] = vv[len(prefix) :].strip() if vv.startswith(prefix) else vv
     else:
         data["trich_yeu"] = "\n".join(s.one_line for s in rec.elements.get("trich_yeu", []))
-    if not data["trich_yeu"]:
+    printed = _model_class(loai).IN_TRICH_YEU if _model_class(loai) else True
+    if not data["trich_yeu"] and not printed:
+        del data["trich_yeu"]  # not printed (giấy giới thiệu, nghỉ phép): the record makes its own
+    elif not data["trich_yeu"]:
         b.warnings.append("không tìm thấy trích yếu; đã ghi 'CHƯA RÕ'")
         data["trich_yeu"] = "CHƯA RÕ"
     if "tham_quyen" in fields and (rec.text("tham_quyen") or fields["tham_quyen"].is_required()):
@@ -428,20 +444,40 @@ def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any],
         data["can_cu"] += [_strip_item(s.plain) for s in proposal]
     if not data["can_cu"]:
         del data["can_cu"]
-    mark = _profile_text(profile, "du_thao")
-    if mark and "du_thao" in fields and any(norm(p.text) == norm(mark) for p in rec.doc.paragraphs()[:8]):
-        data["du_thao"] = True
-    body, ended = b.tree(rec.body, close=True)
-    data["noi_dung"] = body or ["CHƯA RÕ"]
-    if not body:
-        b.warnings.append("không tìm thấy nội dung; đã ghi 'CHƯA RÕ'")
+    data.update(_boxes(rec, profile, fields))
+    ended = bool(rec.body) and rec.body[-1].text.rstrip().endswith(profile.chu_de.ket_thuc)
+    own = read_kind_body(loai, rec.body, profile, ended)
+    if own is not None:
+        data.update(own.fields)
+        b.warnings.extend(own.warnings)
+        body = b.tree(own.own, close=own.own_last)[0]
+        data["noi_dung"] = body
+    else:
+        body = b.tree(rec.body, close=True)[0]
+        data["noi_dung"] = body or ["CHƯA RÕ"]
+        if not body:
+            b.warnings.append("không tìm thấy nội dung; đã ghi 'CHƯA RÕ'")
+    if not data["noi_dung"] and not fields["noi_dung"].is_required():
+        del data["noi_dung"]
     if not ended:
         data["ket_thuc"] = False
-    data["chu_ky"] = b.signatures()
-    data["noi_nhan"] = b.recipients()
+    if loai == "bien_ban":
+        _meeting_signers(rec, data, b.warnings)
+        _meeting_date(data)
+    else:
+        data["chu_ky"] = b.signatures()
+    data["noi_nhan"] = b.recipients(required=fields["noi_nhan"].is_required())
+    if not data["noi_nhan"]:
+        del data["noi_nhan"]
+    if loai == "giay_nghi_phep":
+        _leave_confirmation(rec, data, profile)
     appendices = b.appendices(_tables_by_paragraph(rec))
     if appendices:
         data["phu_luc"] = appendices
+    if rec.issued is not None and "van_ban_kem_theo" in fields:
+        data["van_ban_kem_theo"] = _issued(rec.issued, profile, b.warnings)
+    if rec.copy is not None and "ban_sao" in fields:
+        data["ban_sao"] = _copy(rec.copy, profile, b.warnings)
     leftovers = [s.plain for s in rec.unplaced if s.plain]
     if leftovers:
         data["chua_xep"] = leftovers
@@ -449,24 +485,224 @@ def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any],
     return data, b.warnings
 
 
-def _profile_text(profile: RuleProfile, name: str) -> str | None:
-    """A fixed text of the profile wherever its section keeps it (sections grow as kinds land)."""
-    for section in profile.model_dump().values():
-        if isinstance(section, dict) and isinstance(section.get(name), str):
-            return section[name]
-    return None
+_PARENT = re.compile(r"^(?P<loai>.+?)\s+số\s+(?P<so>\d+)/(?P<ky_hieu>\S+)(?P<rest>.*?)(?:\s+của\s+(?P<cua>.+))?$")
 
 
-def _model_fields(loai: str) -> dict[str, Any]:
-    """The record fields of a kind, read from the records' own union (no list kept here)."""
+def _appendix_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[dict[str, Any], list[str]]:
+    """A Phụ lục issued as a file of its own (mẫu 2.1/2.2): label, title, '(Kèm theo …)', body, table."""
+    from datetime import datetime
+
+    kem_theo = rec.text("phu_luc_kem_theo").strip().strip("()").strip()
+    data: dict[str, Any] = {"loai": "phu_luc", "quy_tac": profile.ma}
+    m = _PARENT.match(kem_theo)
+    groups: list[str] = []
+    if m:
+        data["so"] = int(m["so"])
+        groups = [g for g in m["ky_hieu"].split(profile.so_ky_hieu.noi_co_quan) if g]
+    name = (m["cua"] if m and m["cua"] else "").strip()
+    viet_tat = groups[1] if len(groups) > 1 else "".join(w[0] for w in norm(name).split() if w[0].isalpha()) or "CQ"
+    data["co_quan_ban_hanh"] = [{"ten": norm(name) or "CHƯA RÕ", "viet_tat": viet_tat}]
+    b.warnings.append("phụ lục không in tên cơ quan ban hành; lấy từ dòng 'Kèm theo' (cần kiểm tra)")
+    if groups:
+        data["ma_loai"] = groups[0]  # the parent document's type code, for the symbol in ô 14
+    data["kem_theo"] = kem_theo or "CHƯA RÕ"
+    stamp_text = (
+        next(
+            (
+                p.text.rsplit("; ", 1)[-1]
+                for part in rec.doc.sections[0].first_page_parts()
+                for p in part
+                if "; " in p.text
+            ),
+            "",
+        )
+        if rec.doc.sections
+        else ""
+    )
+    stamp = stamp_text.removesuffix(profile.o_phu.mui_gio_o14).strip()
+    with contextlib.suppress(ValueError):
+        data["thoi_gian_ky"] = datetime.strptime(stamp, profile.o_phu.mau_thoi_gian_o14)
+    label = rec.text("phu_luc_nhan")
+    entry: dict[str, Any] = {"tieu_de": rec.text("phu_luc_ten") or "CHƯA RÕ"}
+    if label != profile.danh_so.phu_luc:
+        entry = {"nhan": label, **entry}
+    body, _ = b.tree(rec.body, close=False)
+    if body:
+        entry["noi_dung"] = body
+    tables = rec.doc.tables()
+    if tables:
+        entry["bang"] = _table(tables[0])
+    data["phu_luc"] = [entry]
+    return data, b.warnings
+
+
+def _issued(sub: Recognized, profile: RuleProfile, warnings: list[str]) -> dict[str, Any]:
+    """mẫu 1.3: the quy chế/quy định after the decision, as ``van_ban_kem_theo``."""
+    b = _Builder(sub, profile)
+    body, _ = b.tree(sub.body, close=True)
+    warnings.extend(b.warnings)
+    out: dict[str, Any] = {
+        "ten_loai": sub.text("ten_loai") or "CHƯA RÕ",
+        "trich_yeu": "\n".join(s.one_line for s in sub.elements.get("trich_yeu", [])) or "CHƯA RÕ",
+        "kem_theo": sub.text("ban_hanh_kem_theo"),
+        "noi_dung": body or ["CHƯA RÕ"],
+    }
+    if not out["kem_theo"]:
+        del out["kem_theo"]
+    return out
+
+
+def _copy(sub: Recognized, profile: RuleProfile, warnings: list[str]) -> dict[str, Any]:
+    """Phụ lục I Phần II: the paper copy block or ô 14 of an electronic copy, as ``ban_sao``."""
+    if "o14" in sub.elements:
+        return _electronic_copy(sub.text("o14"), profile, warnings)
+    b = _Builder(sub, profile)
+    form = norm(sub.text("hinh_thuc_sao"))
+    out: dict[str, Any] = {"hinh_thuc": next(k for k, f in profile.ban_sao.items() if norm(f.ten) == form)}
+    so, groups = b.symbol()
+    body = b.bodies(groups, "ban_sao")["co_quan_ban_hanh"][0]
+    out["co_quan"] = body
+    if so is not None:
+        out["so"] = so
+    place = b.place_date()
+    out["dia_danh"] = place["dia_danh"]
+    if place.get("ngay_ban_hanh"):
+        out["ngay_sao"] = place["ngay_ban_hanh"]
+    signatures = b.signatures()
+    if signatures:
+        out["chu_ky"] = signatures[0]
+    out["noi_nhan"] = b.recipients()
+    warnings.extend(f"bản sao: {w}" for w in b.warnings)
+    return out
+
+
+def _electronic_copy(text: str, profile: RuleProfile, warnings: list[str]) -> dict[str, Any]:
+    """'Sao y; <cơ quan>; 15/09/2026 09:12:45 +07:00' (ô 14) back into its parts."""
+    from datetime import datetime
+
+    form, _, rest = text.partition("; ")
+    name, _, stamp = rest.rpartition("; ")
+    hinh_thuc = next((k for k, f in profile.ban_sao.items() if f.ten.capitalize() == form), "sao_y")
+    out: dict[str, Any] = {"hinh_thuc": hinh_thuc, "dien_tu": True}
+    initials = "".join(w[0] for w in norm(name).split() if w[0].isalpha()) or "CQ"
+    out["co_quan"] = {"ten": name or "CHƯA RÕ", "viet_tat": initials}
+    warnings.append(f"bản sao điện tử không in chữ viết tắt của '{name}'; tạm đặt '{initials}'")
+    stamp = stamp.removesuffix(profile.o_phu.mui_gio_o14).strip()
+    try:
+        out["thoi_gian_ky"] = datetime.strptime(stamp, profile.o_phu.mau_thoi_gian_o14)
+    except ValueError:
+        warnings.append(f"không đọc được thời gian ký số '{stamp}' của bản sao điện tử")
+    return out
+
+
+def _boxes(rec: Recognized, profile: RuleProfile, fields: dict[str, Any]) -> dict[str, Any]:
+    """ô 10a/10b/11 marks, the draft mark and ô 13 (address and contacts in the first page's footer)."""
+    out: dict[str, Any] = {}
+    for key in ("do_mat", "do_khan", "pham_vi_luu_hanh"):
+        if rec.elements.get(key) and key in fields:
+            out[key] = rec.text(key)
+    if rec.elements.get("du_thao") and "du_thao" in fields:
+        out["du_thao"] = True
+    contacts = _contacts(rec, profile)
+    if contacts and "lien_he" in fields:
+        out["lien_he"] = contacts
+    return out
+
+
+def _contacts(rec: Recognized, profile: RuleProfile) -> dict[str, str]:
+    """ô 13 lines ('Địa chỉ: …'; 'ĐT: …, Fax: …'; 'E-mail: …, Website: …') back into lien_he."""
+    o = profile.o_phu
+    forms = {
+        "dia_chi": o.o13_dia_chi,
+        "dien_thoai": o.o13_dien_thoai,
+        "fax": o.o13_fax,
+        "email": o.o13_email,
+        "website": o.o13_website,
+    }
+    prefixes = {key: form.split("{", 1)[0] for key, form in forms.items()}
+    out: dict[str, str] = {}
+    if not rec.doc.sections:
+        return out
+    for part in rec.doc.sections[0].first_page_parts():
+        for para in part:
+            text = " ".join(para.text.split())
+            if text.startswith(prefixes["dia_chi"]):
+                out["dia_chi"] = text[len(prefixes["dia_chi"]) :]
+                continue
+            last = None
+            for piece in text.split(", "):
+                key = next((k for k, pre in prefixes.items() if k != "dia_chi" and piece.startswith(pre)), None)
+                if key is not None:
+                    out[key], last = piece[len(prefixes[key]) :], key
+                elif last is not None:  # a comma inside the value
+                    out[last] += ", " + piece
+    return out
+
+
+def _model_class(loai: str) -> type | None:
+    """The record model of a kind, read from the records' own union (no list kept here)."""
     from typing import get_args
 
     from congvan.records.models import VanBan
 
     for cls in get_args(get_args(VanBan)[0]):
         if get_args(cls.model_fields["loai"].annotation)[0] == loai:
-            return cls.model_fields
-    return {}
+            return cls
+    return None
+
+
+def _model_fields(loai: str) -> dict[str, Any]:
+    cls = _model_class(loai)
+    return cls.model_fields if cls is not None else {}
+
+
+def _addressees(
+    rec: Recognized, profile: RuleProfile, loai: str, fields: dict[str, Any], warnings: list[str]
+) -> dict[str, Any]:
+    """ô 9a: 'Kính gửi: X.' or its list; a Công điện's '<người đứng đầu> điện:' and its list."""
+    lines = rec.elements.get("kinh_gui", [])
+    if not lines or "kinh_gui" not in fields:
+        return {}
+    out: dict[str, Any] = {}
+    label = profile.chu_de.nhan_kinh_gui
+    head = lines[0].one_line
+    dien = match_cau(profile, "dien", head)
+    if dien is not None and "nguoi_dien" in fields:
+        out["nguoi_dien"] = dien["nguoi_dien"]
+        first = ""
+    else:
+        first = head[len(label) :].strip() if head.startswith(label.rstrip(":")) else head
+    out["kinh_gui"] = [_strip_item(first)] if first else [_strip_item(s.plain) for s in lines[1:]]
+    if "nguoi_dien" in fields and "nguoi_dien" not in out:
+        warnings.append("không tìm thấy dòng '... điện:' của công điện; đã ghi 'CHƯA RÕ'")
+        out["nguoi_dien"] = "CHƯA RÕ"
+    return out
+
+
+def _meeting_signers(rec: Recognized, data: dict[str, Any], warnings: list[str]) -> None:
+    """A Biên bản is signed by its secretary and chair, named in its body: check they agree."""
+    named = {norm(block.name.plain) for block in rec.signatures if block.name is not None}
+    for key in ("chu_tri", "thu_ky"):
+        person = data.get(key, {}).get("ho_ten", "")
+        if named and norm(person) not in named:
+            warnings.append(f"người ký của biên bản không trùng với '{key}' trong thân ({person}): cần kiểm tra")
+
+
+def _meeting_date(data: dict[str, Any]) -> None:
+    """A Biên bản prints no place-date line: its date is the meeting's start."""
+    if "ngay_ban_hanh" not in data:
+        found = date_in(str(data.get("thoi_gian_bat_dau", "")))
+        if found is not None:
+            data["ngay_ban_hanh"] = found
+
+
+def _leave_confirmation(rec: Recognized, data: dict[str, Any], profile: RuleProfile) -> None:
+    """The confirmation box of the place of leave (fixed texts of the profile) is a yes/no field."""
+    fixed = {norm(profile.cau["xac_nhan_noi_nghi"]), norm(profile.cau["chu_ky_xac_nhan"])}
+    box = [s for s in rec.unplaced if norm(s.plain) in fixed]
+    if box:
+        data["xac_nhan_noi_nghi"] = True
+        rec.unplaced = [s for s in rec.unplaced if s not in box]
 
 
 def _settle_symbol(data: dict[str, Any], groups_text: str, profile: RuleProfile) -> None:
