@@ -270,7 +270,7 @@ def test_cli_exit_codes_and_json(rendered, tmp_path, capsys):
     assert code == 1 and data[0]["so_loi"] == 1 and data[0]["ket_qua"][0]["quy_tac"] == "quyen_han.viet"
     code, out = run("kiem-tra", str(tmp_path))
     assert code == 2 and "hong.docx: KHÔNG ĐỌC ĐƯỢC" in out.out and "Traceback" not in out.out + out.err
-    assert "sai.docx: 1 lỗi" in out.out
+    assert "sai.docx (bộ quy tắc nd30): 1 lỗi" in out.out
 
 
 def _hand_made() -> bytes:
@@ -416,3 +416,85 @@ def test_inner_document_mutation_gets_exactly_its_finding(renderer, mutation):
     assert _rules(report.findings) == [rule], [f.line() for f in report.findings]
     finding = next(f for f in report.findings if f.quy_tac == rule)
     assert finding.o_dau and finding.sua and ("kèm theo" in finding.phan_tu or "bản sao" in finding.phan_tu)
+
+
+QUY_TAC = Path(__file__).resolve().parents[1] / "records" / "quy-tac"
+NQ_DANG, BC_CHI_BO, KH_DOAN = "200-nghi-quyet-dang-uy-co-quan", "201-bao-cao-chi-bo", "202-ke-hoach-tinh-doan"
+RULE_SET_MUTATIONS = {
+    # id: (record in records/quy-tac, part, edit, the one rule it must break under the document's own rule set)
+    "dang-ten-loai-14pt": (
+        NQ_DANG,
+        STY,
+        lambda x: _style(x, "CVTenLoai", '<w:sz w:val="32"/>', '<w:sz w:val="28"/>'),
+        "co_chu.ten_loai",
+    ),
+    "dang-TM-cham": (NQ_DANG, DOC, lambda x: x.replace("T/M ĐẢNG ỦY", "TM. ĐẢNG ỦY"), "quyen_han.viet"),
+    "dang-noi-nhan-nghieng": (
+        BC_CHI_BO,
+        STY,
+        lambda x: _style(x, "CVNoiNhanNhan", "<w:rPr>", "<w:rPr><w:i/>"),
+        "kieu_chu.noi_nhan_nhan.nghieng",
+    ),
+    "dang-thieu-dau-sao": (BC_CHI_BO, DOC, lambda x: _drop_para(x, 'w:val="CVDauCoQuan"'), "thieu.dau_co_quan"),
+    "doan-noi-nhan-khong-dam": (
+        KH_DOAN,
+        STY,
+        lambda x: _style(x, "CVNoiNhanNhan", "<w:b/>", ""),
+        "kieu_chu.noi_nhan_nhan.dam",
+    ),
+    "doan-le-tren-30": (KH_DOAN, DOC, lambda x: x.replace('w:top="1134"', 'w:top="1701"'), "le.tren"),
+    "doan-thieu-luu": (KH_DOAN, DOC, lambda x: _drop_para(x, "- Lưu VP."), "noi_nhan.luu"),
+    "doan-thieu-duong-ke-tieu-de": (
+        KH_DOAN,
+        DOC,
+        lambda x: _drop_para(x, 'w:val="CVDuongKeQuocHieu"'),
+        "duong_ke.tieu_ngu",
+    ),
+}
+
+
+def _quy_tac_docx(renderer, stem: str) -> tuple[str, bytes]:
+    from congvan.records.loader import load_record
+
+    record = load_record(QUY_TAC / f"{stem}.yaml")
+    return record.quy_tac, renderer.render_bytes(record, base_dir=QUY_TAC)
+
+
+@pytest.mark.parametrize("stem", [NQ_DANG, BC_CHI_BO, KH_DOAN])
+def test_party_and_doan_samples_pass_under_the_rule_set_they_show(renderer, stem):
+    """No --quy-tac: "ĐẢNG CỘNG SẢN VIỆT NAM" / "ĐOÀN TNCS HỒ CHÍ MINH" in the Quốc hiệu's place chooses it."""
+    quy_tac, data = _quy_tac_docx(renderer, stem)
+    report = check_file(data, name=stem)
+    assert report.quy_tac == quy_tac != "nd30"
+    assert _rules(report.findings) == [], [f.line() for f in report.findings]
+    assert {"quoc_hieu", "co_quan", "dau_co_quan", "so_ky_hieu", "ten_loai", "chu_ky", "noi_nhan"} <= set(
+        report.elements
+    )
+    assert report.rec.lines["tieu_ngu"] is not None  # the full-length line under the tiêu đề
+    forced = check_file(data, PROFILE, name=stem)  # --quy-tac nd30 on a Party/Đoàn document
+    assert "thieu.quoc_hieu" in _rules(forced.findings) and forced.quy_tac == "nd30"
+
+
+@pytest.mark.parametrize("mutation", sorted(RULE_SET_MUTATIONS))
+def test_party_and_doan_mutation_gets_exactly_its_finding(renderer, mutation):
+    stem, part, edit, rule = RULE_SET_MUTATIONS[mutation]
+    _, data = _quy_tac_docx(renderer, stem)
+    report = check_file(_rewrite(data, part, edit), name="dot-bien.docx")
+    assert _rules(report.findings) == [rule], [f.line() for f in report.findings]
+    finding = next(f for f in report.findings if f.quy_tac == rule)
+    assert finding.can and finding.dang and finding.o_dau and finding.sua
+
+
+def test_party_rules_read_from_the_layout_values():
+    """dang/doan [kiem_tra] leave sizes, margins, lines and the Nơi nhận look to the layout values."""
+    from congvan.reading.checker import _Checker
+    from congvan.reading.elements import Recognized
+
+    for name in ("dang", "doan"):
+        profile = load_profile(name)
+        checker = _Checker(Recognized(None), profile)
+        assert checker.rule("co_quan").co == (profile.co_chu.co_quan,) * 2
+        assert checker.rule("noi_nhan_nhan").nghieng is profile.kieu_chu.noi_nhan_nhan_nghieng
+        assert checker.margins()["trai"] == (profile.trang.le_trai_mm,) * 2
+        assert checker.line_shares()["co_quan"] is None  # the body is marked with * / ***, not a line
+        assert profile.kiem_tra.le_mm is None and profile.kiem_tra.duong_ke is None

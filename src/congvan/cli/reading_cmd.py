@@ -54,7 +54,8 @@ def _print_report(report) -> None:
         click.echo(f"{report.file}: KHÔNG ĐỌC ĐƯỢC: {report.error}")
         return
     counts = f"{report.count(LOI)} lỗi, {report.count(CANH_BAO)} cảnh báo, {report.count(CHUA_DIEN)} chỗ chưa điền"
-    click.echo(f"{report.file}: {counts}" + (" — đạt thể thức" if not report.findings else ""))
+    rules = f" (bộ quy tắc {report.quy_tac})" if report.quy_tac else ""
+    click.echo(f"{report.file}{rules}: {counts}" + (" — đạt thể thức" if not report.findings else ""))
     for finding in report.findings:
         click.echo(f"  {finding.line()}")
 
@@ -63,12 +64,16 @@ def _print_report(report) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @click.option("--pdf", "with_pdf", is_flag=True, help="Dựng bản PDF (LibreOffice) để kiểm tra cả cách trình bày.")
-@click.option("--quy-tac", default="nd30", show_default=True, help="Bộ quy tắc (profile).")
-def kiem_tra(paths: tuple[Path, ...], as_json: bool, with_pdf: bool, quy_tac: str) -> None:
-    """Kiểm tra thể thức tệp Word (.docx, hoặc thư mục) theo NĐ30."""
+@click.option(
+    "--quy-tac",
+    default=None,
+    help="Bộ quy tắc (nd30, dang, doan); bỏ trống thì theo văn bản (tiêu đề thay Quốc hiệu, tên cơ quan).",
+)
+def kiem_tra(paths: tuple[Path, ...], as_json: bool, with_pdf: bool, quy_tac: str | None) -> None:
+    """Kiểm tra thể thức tệp Word (.docx, hoặc thư mục) theo NĐ30 hoặc bộ quy tắc của văn bản."""
     from congvan.reading.checker import Report, check_file
 
-    profile = load_profile(quy_tac)
+    profile = load_profile(quy_tac) if quy_tac else None
     files, missing = find_docx(paths)
     reports = [Report(display_path(p), error="không tìm thấy tệp hoặc thư mục") for p in missing]
     if not files and not missing:
@@ -83,7 +88,7 @@ def kiem_tra(paths: tuple[Path, ...], as_json: bool, with_pdf: bool, quy_tac: st
             report = Report(display_path(path), error=f"không kiểm tra được tệp này ({type(exc).__name__}: {exc})")
         checked.append((path, report))
     if with_pdf:
-        _add_pdf_findings([(p, r) for p, r in checked if r.error is None], profile)
+        _add_pdf_findings([(p, r) for p, r in checked if r.error is None])
     reports += [r for _, r in checked]
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
@@ -95,7 +100,8 @@ def kiem_tra(paths: tuple[Path, ...], as_json: bool, with_pdf: bool, quy_tac: st
     sys.exit(EXIT_ERRORS if any(r.errors for r in reports) else EXIT_CLEAN)
 
 
-def _add_pdf_findings(items: list, profile) -> None:
+def _add_pdf_findings(items: list) -> None:
+    """Replace the XML estimates by what the rendering shows, under each document's own rule set."""
     from congvan.reading.pdf_layout import pdf_findings
 
     if not items:
@@ -103,7 +109,7 @@ def _add_pdf_findings(items: list, profile) -> None:
     with tempfile.TemporaryDirectory(prefix="congvan-kiem-tra-") as tmp:
         pdfs = _pdfs([p for p, _ in items], Path(tmp))
         for path, report in items:
-            found, settled = pdf_findings(pdfs[path], profile)
+            found, settled = pdf_findings(pdfs[path], load_profile(report.quy_tac))
             report.findings = [f for f in report.findings if f.quy_tac not in settled] + found
 
 
@@ -117,14 +123,14 @@ def _add_pdf_findings(items: list, profile) -> None:
     default=None,
     help="Tệp hồ sơ YAML ghi ra (mặc định: cùng tên, đuôi .yaml).",
 )
-@click.option("--quy-tac", default="nd30", show_default=True, help="Bộ quy tắc (profile).")
-def nhap(docx: Path, out: Path | None, quy_tac: str) -> None:
+@click.option("--quy-tac", default=None, help="Bộ quy tắc (nd30, dang, doan); bỏ trống thì theo văn bản.")
+def nhap(docx: Path, out: Path | None, quy_tac: str | None) -> None:
     """Nhập tệp Word (.docx) thành hồ sơ YAML để sửa và xuất lại."""
     from congvan.fileio import write_bytes_atomic
     from congvan.reading.docx import DocxUnreadable
     from congvan.reading.importer import import_docx
 
-    profile = load_profile(quy_tac)
+    profile = load_profile(quy_tac) if quy_tac else None
     if not docx.exists():
         raise CongvanError(Problem("không tìm thấy tệp", file=display_path(docx)))
     try:

@@ -290,8 +290,11 @@ class KiemTra(_Strict):
     sai_so_duong_ke: float = 0.03
     nhan_luu: str = "Lưu"
     cho_trong: list[str] = Field(default_factory=list)
-    le_mm: LeKiemTra
-    duong_ke: DuongKeKiemTra
+    # Without le_mm / duong_ke the checker reads the profile's own [trang] margins and [duong_ke]
+    # shares (exact, within the tolerances above): a rule set whose guide gives no range writes
+    # each value once, where the renderer reads it too.
+    le_mm: LeKiemTra | None = None
+    duong_ke: DuongKeKiemTra | None = None
     phan_tu: dict[str, PhanTuKiemTra]
 
 

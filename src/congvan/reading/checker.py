@@ -14,7 +14,15 @@ from pathlib import Path
 
 from congvan.profiles import PhanTuKiemTra, RuleProfile
 from congvan.reading.docx import Document, DocxUnreadable, Paragraph, read_docx
-from congvan.reading.elements import AUTHORITY, Recognized, Segment, is_placeholder, norm, recognize
+from congvan.reading.elements import (
+    AUTHORITY,
+    Recognized,
+    Segment,
+    is_placeholder,
+    norm,
+    profile_for_document,
+    recognize,
+)
 from congvan.render.metrics import text_width_mm
 
 LOI, CANH_BAO, CHUA_DIEN = "loi", "canh_bao", "chua_dien"
@@ -49,6 +57,7 @@ class Report:
     elements: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
     rec: Recognized | None = field(default=None, repr=False)
+    quy_tac: str | None = None  # the rule set the document was checked under
 
     @property
     def errors(self) -> list[Finding]:
@@ -61,6 +70,7 @@ class Report:
         return {
             "tep": self.file,
             "doc_duoc": self.error is None,
+            "quy_tac": self.quy_tac,
             "loi_doc": self.error,
             "so_loi": self.count(LOI),
             "so_canh_bao": self.count(CANH_BAO),
@@ -83,8 +93,13 @@ def _snippet(seg: Segment) -> str:
     return f'{seg.where}: "{text[:40]}{"…" if len(text) > 40 else ""}"'
 
 
+# Elements the renderer sets at another element's size (its styles read that co_chu value).
+SIZE_OF = {"ban_hanh_kem_theo": "phu_luc_kem_theo", "dau_co_quan": "co_quan"}
+
+
 def layout_size(profile: RuleProfile, key: str) -> float | None:
     """The size the renderer sets for an element: ``co_chu.<key>`` or ``o_phu.co_chu_<key>``."""
+    key = SIZE_OF.get(key, key)
     size = getattr(profile.co_chu, key, None)
     return size if size is not None else getattr(profile.o_phu, f"co_chu_{key}", None)
 
@@ -116,14 +131,51 @@ class _Checker:
         self.findings.append(finding)
 
     def rule(self, key: str) -> PhanTuKiemTra | None:
-        """The element's rule, its size read from the layout when the rule set gives no range."""
+        """The element's rule; what the rule set leaves out is read from its layout: the size from
+        ``co_chu``, bold/italic from ``kieu_chu.<key>_dam`` / ``<key>_nghieng`` when the profile has them."""
         if key not in self._rules:
             rule = self.k.phan_tu.get(key)
-            if rule is not None and rule.co is None:
-                size = layout_size(self.p, key)
-                rule = rule.model_copy(update={"co": (size, size)}) if size is not None else None
+            if rule is not None:
+                update: dict = {}
+                if rule.co is None:
+                    size = layout_size(self.p, key)
+                    update["co"] = (size, size) if size is not None else None
+                for flag, suffix in (("dam", "_dam"), ("nghieng", "_nghieng")):
+                    look = getattr(self.p.kieu_chu, key + suffix, None)
+                    if getattr(rule, flag) is None and look is not None:
+                        update[flag] = look
+                rule = rule.model_copy(update=update) if update else rule
+                rule = None if rule.co is None else rule
             self._rules[key] = rule
         return self._rules[key]
+
+    def _line_name(self, key: str) -> str:
+        """What a line rules: without a Tiêu ngữ (Party, Đoàn) the full-length line is under the tiêu đề."""
+        if key == "tieu_ngu" and not self.p.chu_de.tieu_ngu:
+            rule = self.rule("quoc_hieu")
+            return rule.ten if rule else "tiêu đề"
+        return LINE_NAMES[key]
+
+    def margins(self) -> dict[str, tuple[float, float]]:
+        """Margin ranges: the rule set's [kiem_tra.le_mm], or its layout's own margins."""
+        if self.k.le_mm is not None:
+            return self.k.le_mm.model_dump()
+        t = self.p.trang
+        own = {"tren": t.le_tren_mm, "duoi": t.le_duoi_mm, "trai": t.le_trai_mm, "phai": t.le_phai_mm}
+        return {side: (v, v) for side, v in own.items()}
+
+    def line_shares(self) -> dict[str, tuple[float, float] | None]:
+        """Rule-line shares: [kiem_tra.duong_ke], or the layout's [duong_ke] (no line under a body
+        marked with the rule set's sign, e.g. the Party's "*")."""
+        if self.k.duong_ke is not None:
+            return self.k.duong_ke.model_dump()
+        d = self.p.duong_ke
+        return {
+            "tieu_ngu": (d.tieu_ngu, d.tieu_ngu),
+            "co_quan": None if self.p.chu_de.dau_co_quan else (d.co_quan, d.co_quan),
+            "trich_yeu": (d.trich_yeu, d.trich_yeu),
+            "ban_sao": None,
+        }
 
     # ------------------------------------------------------------ placeholders
     def placeholders(self) -> None:
@@ -227,6 +279,10 @@ class _Checker:
         else:
             needed = ["quoc_hieu", "tieu_ngu", "co_quan", "so_ky_hieu", "noi_nhan_nhan", "chu_ky", "ho_ten"]
             needed += ["trich_yeu_cong_van"] if self.rec.cong_van else ["ten_loai", "trich_yeu"]
+            if not self.p.chu_de.tieu_ngu:  # Party, Đoàn: no Tiêu ngữ; their sign under the body's name
+                needed.remove("tieu_ngu")
+            if self.p.chu_de.dau_co_quan:
+                needed.append("dau_co_quan")
         for key in needed:
             if self.rec.elements.get(key):
                 continue
@@ -240,13 +296,13 @@ class _Checker:
                 "có mặt trong văn bản",
                 "không tìm thấy",
                 "toàn văn bản",
-                f"thêm {name.lower()} đúng vị trí theo Phụ lục I NĐ30",
+                f"thêm {name.lower()} đúng vị trí theo {self.p.ten_ngan}",
                 muc=muc,
             )
 
     # ------------------------------------------------------------ lines
     def lines(self) -> None:
-        for key, share in self.k.duong_ke.model_dump().items():
+        for key, share in self.line_shares().items():
             if share is None or key == "ban_sao":
                 continue
             lo, hi = share
@@ -260,15 +316,14 @@ class _Checker:
             width = max(text_width_mm(x, size, bold=bool(s.bold())) for s in sources for x in s.plain.split("\n"))
             width = min(width, max(s.para.width_mm for s in sources) or width)
             line = self.rec.lines.get(key)
-            wanted = (
-                f"đường kẻ liền dài {lo:.0%}–{hi:.0%} độ dài {LINE_NAMES[key]} ({lo * width:.0f}–{hi * width:.0f} mm)"
-            )
+            name = self._line_name(key)
+            wanted = f"đường kẻ liền dài {lo:.0%}–{hi:.0%} độ dài {name} ({lo * width:.0f}–{hi * width:.0f} mm)"
             if key == "tieu_ngu":
-                wanted = f"đường kẻ liền dài bằng Tiêu ngữ (khoảng {width:.0f} mm)"
+                wanted = f"đường kẻ liền dài bằng {name} (khoảng {width:.0f} mm)"
             if line is None:
                 self.add(
                     f"duong_ke.{key}",
-                    f"Đường kẻ dưới {LINE_NAMES[key]}",
+                    f"Đường kẻ dưới {self._line_name(key)}",
                     wanted,
                     "không có đường kẻ",
                     _snippet(sources[-1]),
@@ -281,7 +336,7 @@ class _Checker:
                 kind = {"vien": "viền đoạn", "hinh": "hình vẽ", "gach_duoi": "dòng gạch dưới"}[line.kind]
                 self.add(
                     f"duong_ke.{key}",
-                    f"Đường kẻ dưới {LINE_NAMES[key]}",
+                    f"Đường kẻ dưới {self._line_name(key)}",
                     wanted,
                     f"{kind} dài {line.length_mm:.0f} mm = {share:.0%} độ dài chữ "
                     f"({width:.0f} mm, {rule.ten if rule else key})",
@@ -291,7 +346,7 @@ class _Checker:
 
     def copy_line(self, doc: Document) -> None:
         """The full-width solid line that separates a copy block from the original."""
-        share = self.k.duong_ke.ban_sao
+        share = self.line_shares().get("ban_sao")
         if share is None or self.part != "copy":
             return
         width = doc.sections[-1].text_width_mm if doc.sections else self.p.trang.rong_chu_mm
@@ -367,8 +422,9 @@ class _Checker:
                     where,
                     "Bố cục > Khổ giấy > A4",
                 )
+            ranges = self.margins()
             for side, (attr, label) in SIDES.items():
-                lo, hi = getattr(self.k.le_mm, side)
+                lo, hi = ranges[side]
                 value = s.margins_mm.get(attr)
                 if value is None or lo - tol <= value <= hi + tol:
                     continue
@@ -519,17 +575,20 @@ def element_summary(rec: Recognized) -> dict[str, list[str]]:
     return out
 
 
-def check_document(doc: Document, profile: RuleProfile) -> tuple[Recognized, list[Finding]]:
+def check_document(doc: Document, profile: RuleProfile | None = None) -> tuple[Recognized, list[Finding]]:
+    profile = profile or profile_for_document(doc)
     rec = recognize(doc, profile)
     return rec, _Checker(rec, profile).run(doc)
 
 
-def check_file(source: Path | bytes, profile: RuleProfile, name: str | None = None) -> Report:
-    """Read and check one DOCX; an unreadable file gives a report with ``error`` set."""
+def check_file(source: Path | bytes, profile: RuleProfile | None = None, name: str | None = None) -> Report:
+    """Read and check one DOCX under *profile*, or under the rule set the document shows when None;
+    an unreadable file gives a report with ``error`` set."""
     display = name or str(source)
     try:
         doc = read_docx(source, name=display)
     except DocxUnreadable as exc:
         return Report(display, error=str(exc.problems[0].message))
+    profile = profile or profile_for_document(doc)
     rec, findings = check_document(doc, profile)
-    return Report(display, findings, element_summary(rec), rec=rec)
+    return Report(display, findings, element_summary(rec), rec=rec, quy_tac=profile.ma)

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from congvan.profiles import RuleProfile
+from congvan.profiles import RuleProfile, all_profiles, load_profile, profile_for_body
 from congvan.reading.docx import Document, Paragraph, Run, Table
 from congvan.render.metrics import text_width_mm
 
@@ -389,13 +389,19 @@ class _Recognizer:
                 break
         return None
 
+    def _is_number_line(self, text: str) -> bool:
+        """ô 3: 'Số: 05/KH-LĐLĐ' (NĐ30, Đoàn) or 'Số 12-NQ/ĐU' (Party: no colon, the number follows)."""
+        label = re.escape(self.p.chu_de.nhan_so.rstrip(":"))
+        return re.match(rf"^{label}\s*(:|\d)", text) is not None
+
     def _bodies_and_number(self, left: list[int]) -> None:
         """ô 2 (parent body upright, issuing body bold, then its line) and ô 3 / 5b."""
         names: list[int] = []
+        dau = norm(self.p.chu_de.dau_co_quan)
         k = 0
         while k < len(left):
             seg = self.segs[left[k]]
-            if seg.plain.startswith(self.p.chu_de.nhan_so.rstrip(":")) and ":" in seg.plain[:5]:
+            if self._is_number_line(seg.plain):
                 self.mark("so_ky_hieu", seg)
                 rest = [self.segs[j] for j in left[k + 1 :] if not is_blank(self.segs[j])]
                 vv = self.p.chu_de.tien_to_vv.lower()
@@ -410,6 +416,8 @@ class _Recognizer:
                 if names and "co_quan" not in self.out.lines:
                     self.out.lines["co_quan"] = line_of(seg)
                 self.used.add(id(seg))
+            elif dau and norm(seg.plain) == dau:  # the Party's "*" / Đoàn's "***" under the body's name
+                self.mark("dau_co_quan", seg)
             elif not is_blank(seg) and not DATE_LINE.search(seg.plain):
                 names.append(left[k])
                 if seg.para.border("bottom"):
@@ -758,6 +766,23 @@ class _Recognizer:
                 self.used.add(id(seg))
         self.closing(max(zone) + 1 if zone else (at or 0) + 1)
         return self.out
+
+
+def profile_for_document(doc: Document, default: str = "nd30") -> RuleProfile:
+    """The rule set a document is written under, read from the document itself.
+
+    The heading decides: the profile whose Quốc hiệu (or the text standing in its place, the
+    Party's "ĐẢNG CỘNG SẢN VIỆT NAM", the Đoàn's "ĐOÀN TNCS HỒ CHÍ MINH") is a paragraph near
+    the top. Without one, the issuing body's name (each profile's ``nhan_dien``) decides.
+    """
+    top = [p.text for p in doc.paragraphs(textboxes=False)[:16] if p.text.strip()]
+    texts = {norm(t) for t in top}
+    profiles = all_profiles()
+    for profile in profiles:
+        if profile.chu_de.quoc_hieu and norm(profile.chu_de.quoc_hieu) in texts:
+            return profile
+    by_body = profile_for_body(top[:6])
+    return load_profile(by_body or default)
 
 
 def recognize(doc: Document, profile: RuleProfile) -> Recognized:

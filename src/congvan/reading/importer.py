@@ -22,10 +22,10 @@ import yaml
 from congvan.errors import CongvanError, Problem
 from congvan.profiles import RuleProfile
 from congvan.reading.docx import Paragraph, Table, read_docx
-from congvan.reading.elements import AUTHORITY, Recognized, Segment, match_cau, norm, recognize
+from congvan.reading.elements import AUTHORITY, Recognized, Segment, match_cau, norm, profile_for_document, recognize
 from congvan.reading.kinds import date_in, read_kind_body
 from congvan.vi.chu import nhan_diem, so_la_ma
-from congvan.vi.so_ky_hieu import loi_ky_hieu, tach_so_ky_hieu
+from congvan.vi.so_ky_hieu import loi_ky_hieu
 
 DATE = re.compile(r"^(?P<noi>.*?),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})")
 END_PUNCT = " \t;,."
@@ -38,6 +38,28 @@ class ImportResult:
     loai: str
     yaml_text: str
     warnings: list[str] = field(default_factory=list)
+
+
+def split_symbol(line: str, profile: RuleProfile) -> tuple[int | None, str]:
+    """'Số: 05/KH-LĐLĐ' -> (5, 'KH-LĐLĐ'); the Party's 'Số 12-NQ/ĐU' -> (12, 'NQ/ĐU')."""
+    label = profile.chu_de.nhan_so.rstrip(":")
+    text = line.strip()
+    text = text[len(label) :] if text.startswith(label) else text
+    text = text.lstrip(" :\u00a0")
+    sep = re.escape(profile.so_ky_hieu.noi_so)
+    m = re.match(rf"^(\d+)\s*{sep}\s*(.*)$", text, re.DOTALL)
+    if m:
+        return int(m[1]), re.sub(r"\s+", "", m[2])
+    _, _, rest = text.partition(profile.so_ky_hieu.noi_so)
+    return None, re.sub(r"\s+", "", rest)
+
+
+def symbol_groups(ky_hieu: str, profile: RuleProfile) -> list[str]:
+    """'KHPH-LĐLĐ-HKH' -> ['KHPH', 'LĐLĐ', 'HKH']; the Đoàn's 'KH/TĐTN-TNTH' -> ['KH', 'TĐTN', 'TNTH']."""
+    sk = profile.so_ky_hieu
+    kind, sep, rest = ky_hieu.partition(sk.noi_loai)
+    parts = [kind] + (rest.split(sk.noi_co_quan) if sep else [])
+    return [g for g in parts if g]
 
 
 def _strip_item(text: str) -> str:
@@ -108,18 +130,13 @@ class _Builder:
         return "van_ban", {"ten_loai": self.rec.text("ten_loai"), "ma_loai": code or ""}
 
     def symbol(self) -> tuple[int | None, list[str]]:
+        """The number and the symbol's groups (type code first, then bodies), under the profile's grammar."""
         seg = self.rec.first("so_ky_hieu")
         if seg is None:
-            self.warnings.append("không tìm thấy dòng 'Số:'; hồ sơ chưa có số, ký hiệu")
+            self.warnings.append(f"không tìm thấy dòng '{self.p.chu_de.nhan_so}'; hồ sơ chưa có số, ký hiệu")
             return None, []
-        text = seg.plain.split(":", 1)[-1].strip()
-        try:
-            so, ky_hieu = tach_so_ky_hieu(text)
-        except ValueError:
-            number, _, rest = text.partition("/")
-            so = int(number) if number.strip().isdigit() else None
-            ky_hieu = re.sub(r"\s+", "", rest)
-        groups = [g for g in ky_hieu.split("-") if g]
+        so, ky_hieu = split_symbol(seg.plain, self.p)
+        groups = symbol_groups(ky_hieu, self.p)
         bad = [g for g in groups if loi_ky_hieu(g, self.p.ma_hop_le)]
         if bad:
             self.warnings.append(f"ký hiệu '{ky_hieu}' còn chỗ chưa điền hoặc viết sai; không dùng để lấy chữ viết tắt")
@@ -144,10 +161,11 @@ class _Builder:
                 bodies.append({"ten": name, "viet_tat": self._code(codes, i, name)})
             out["co_quan_ban_hanh"] = bodies
             self.warnings.append("tên các cơ quan liên tịch lấy từ khối chữ ký (tiêu đề giữ nguyên): cần kiểm tra")
-        else:
+        else:  # one body: the whole body part of the symbol is its code (the Đoàn's 'TĐTN-TNTH')
+            whole = [self.p.so_ky_hieu.noi_co_quan.join(codes)] if kind != "cong_van" and all(codes) else codes
             body: dict[str, Any] = {
                 "ten": "\n".join(names) or "CHƯA RÕ",
-                "viet_tat": self._code(codes, 0, " ".join(names)),
+                "viet_tat": self._code(whole, 0, " ".join(names)),
             }
             if parents:
                 body["co_quan_chu_quan"] = "\n".join(parents)
@@ -757,18 +775,20 @@ def dump_yaml(data: dict[str, Any], source: str, warnings: list[str]) -> str:
     return "\n".join(head) + "\n" + body
 
 
-def import_docx(source: Path | bytes, profile: RuleProfile, name: str | None = None) -> ImportResult:
-    """Read, recognise, build and validate; raises CongvanError when no record can be made."""
+def import_docx(source: Path | bytes, profile: RuleProfile | None = None, name: str | None = None) -> ImportResult:
+    """Read, recognise, build and validate, under *profile* or the rule set the document shows;
+    raises CongvanError when no record can be made."""
     from congvan.records.loader import validate_data
 
     display = name or str(source)
-    rec = recognize(read_docx(source, name=display), profile)
+    doc = read_docx(source, name=display)
+    profile = profile or profile_for_document(doc)
+    rec = recognize(doc, profile)
     data, warnings = build_record(rec, profile)
     seg = rec.first("so_ky_hieu")
-    printed = ""
-    if seg is not None:
-        printed = re.sub(r"\s+", "", seg.plain.split(":", 1)[-1].split("/", 1)[-1]) if "/" in seg.plain else ""
-    if loi_ky_hieu(printed, profile.ma_hop_le):
+    printed = split_symbol(seg.plain, profile)[1] if seg is not None else ""
+    noi = profile.so_ky_hieu.noi_loai + profile.so_ky_hieu.noi_co_quan
+    if not printed or loi_ky_hieu(printed, profile.ma_hop_le, noi=noi):
         printed = ""
     _settle_symbol(data, printed, profile)
     _settle_appendices(data, profile)
