@@ -386,22 +386,7 @@ def test_kinds_render_well_formed(rendered, stem):
     assert doc.paragraphs
 
 
-#: The checker's reading of these is the "reading" engineer's (QĐ gián tiếp: the issued document's
-#: header read as a signature; bản sao giấy: the copy block read as a signature). Strict: passes → remove.
-_CHECKER_TODO = {"106-quyet-dinh-ban-hanh-quy-che", "113-ban-sao-y"}
-_TODO = pytest.mark.xfail(strict=True, reason="đọc: QĐ gián tiếp, bản sao")
-
-
-@pytest.mark.parametrize(
-    "stem",
-    [
-        pytest.param(
-            p.stem,
-            marks=[_TODO] if p.stem in _CHECKER_TODO else [],
-        )
-        for p in sorted(KINDS_DIR.glob("*.yaml"))
-    ],
-)
+@pytest.mark.parametrize("stem", [p.stem for p in sorted(KINDS_DIR.glob("*.yaml"))])
 def test_kind_samples_pass_the_checker(rendered, stem):
     """The layout of every kind sample passes kiem-tra (header, lines, sizes), as the shared samples do."""
     from congvan.profiles import load_profile

@@ -70,7 +70,11 @@ def _print_report(report) -> None:
     help="Bộ quy tắc (nd30, dang, doan); bỏ trống thì theo văn bản (tiêu đề thay Quốc hiệu, tên cơ quan).",
 )
 def kiem_tra(paths: tuple[Path, ...], as_json: bool, with_pdf: bool, quy_tac: str | None) -> None:
-    """Kiểm tra thể thức tệp Word (.docx, hoặc thư mục) theo NĐ30 hoặc bộ quy tắc của văn bản."""
+    """Kiểm tra thể thức tệp Word (.docx, hoặc thư mục) theo NĐ30.
+
+    Văn bản của Đảng, của Đoàn được kiểm tra theo bộ quy tắc của chúng (nhận ra từ tiêu đề), hoặc
+    theo --quy-tac.
+    """
     from congvan.reading.checker import Report, check_file
 
     profile = load_profile(quy_tac) if quy_tac else None

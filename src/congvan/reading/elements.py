@@ -54,13 +54,16 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(out) + "$", re.DOTALL)
 
 
+def match_template(template: str, text: str) -> dict[str, str] | None:
+    """The fields of a profile template ('{hinh_thuc}; {co_quan}; {thoi_gian}') in *text*, or None."""
+    m = _pattern(template).match(" ".join(text.split()))
+    return None if m is None else {k: v.strip() for k, v in m.groupdict().items()}
+
+
 def match_cau(profile: RuleProfile, key: str, text: str) -> dict[str, str] | None:
     """The fields of profile sentence *key* in *text*, or None when the text is not that sentence."""
     template = profile.cau.get(key)
-    if template is None:
-        return None
-    m = _pattern(template).match(" ".join(text.split()))
-    return None if m is None else {k: v.strip() for k, v in m.groupdict().items()}
+    return None if template is None else match_template(template, text)
 
 
 @dataclass
@@ -689,14 +692,14 @@ class _Recognizer:
         return j + 1
 
     def electronic_copy(self) -> Recognized | None:
-        """ô 14 of a copy to electronic form: '<Sao y>; <cơ quan>; <thời gian ký>' at the top of page 1."""
-        forms = [f.ten.capitalize() for f in self.p.ban_sao.values()]
+        """ô 14 of a copy to electronic form (o_phu.mau_o14_ban_sao) at the top of page 1."""
+        forms = {norm(f.ten) for f in self.p.ban_sao.values()}
         if not self.doc.sections:
             return None
         for part in self.doc.sections[0].first_page_parts():
             for para in part:
-                text = para.text.strip()
-                if any(text.startswith(f"{f}; ") for f in forms):
+                found = match_template(self.p.o_phu.mau_o14_ban_sao, para.text)
+                if found is not None and norm(found.get("hinh_thuc", "")) in forms:
                     out = Recognized(self.doc)
                     out.elements["o14"] = [Segment(para, para.runs)]
                     return out

@@ -10,7 +10,6 @@ the same loader as a hand-written one before anything is written.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +21,16 @@ import yaml
 from congvan.errors import CongvanError, Problem
 from congvan.profiles import RuleProfile
 from congvan.reading.docx import Paragraph, Table, read_docx
-from congvan.reading.elements import AUTHORITY, Recognized, Segment, match_cau, norm, profile_for_document, recognize
+from congvan.reading.elements import (
+    AUTHORITY,
+    Recognized,
+    Segment,
+    match_cau,
+    match_template,
+    norm,
+    profile_for_document,
+    recognize,
+)
 from congvan.reading.kinds import date_in, read_kind_body
 from congvan.vi.chu import nhan_diem, so_la_ma
 from congvan.vi.so_ky_hieu import loi_ky_hieu
@@ -508,7 +516,6 @@ _PARENT = re.compile(r"^(?P<loai>.+?)\s+số\s+(?P<so>\d+)/(?P<ky_hieu>\S+)(?P<r
 
 def _appendix_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[dict[str, Any], list[str]]:
     """A Phụ lục issued as a file of its own (mẫu 2.1/2.2): label, title, '(Kèm theo …)', body, table."""
-    from datetime import datetime
 
     kem_theo = rec.text("phu_luc_kem_theo").strip().strip("()").strip()
     data: dict[str, Any] = {"loai": "phu_luc", "quy_tac": profile.ma}
@@ -524,22 +531,12 @@ def _appendix_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[
     if groups:
         data["ma_loai"] = groups[0]  # the parent document's type code, for the symbol in ô 14
     data["kem_theo"] = kem_theo or "CHƯA RÕ"
-    stamp_text = (
-        next(
-            (
-                p.text.rsplit("; ", 1)[-1]
-                for part in rec.doc.sections[0].first_page_parts()
-                for p in part
-                if "; " in p.text
-            ),
-            "",
-        )
-        if rec.doc.sections
-        else ""
-    )
-    stamp = stamp_text.removesuffix(profile.o_phu.mui_gio_o14).strip()
-    with contextlib.suppress(ValueError):
-        data["thoi_gian_ky"] = datetime.strptime(stamp, profile.o_phu.mau_thoi_gian_o14)
+    for part in rec.doc.sections[0].first_page_parts() if rec.doc.sections else []:
+        for para in part:
+            found = match_template(profile.o_phu.mau_o14_tep_rieng, para.text)
+            when = _signing_time(found.get("thoi_gian", ""), profile) if found else None
+            if when is not None:
+                data["thoi_gian_ky"] = when
     label = rec.text("phu_luc_nhan")
     entry: dict[str, Any] = {"tieu_de": rec.text("phu_luc_ten") or "CHƯA RÕ"}
     if label != profile.danh_so.phu_luc:
@@ -595,22 +592,32 @@ def _copy(sub: Recognized, profile: RuleProfile, warnings: list[str]) -> dict[st
 
 
 def _electronic_copy(text: str, profile: RuleProfile, warnings: list[str]) -> dict[str, Any]:
-    """'Sao y; <cơ quan>; 15/09/2026 09:12:45 +07:00' (ô 14) back into its parts."""
-    from datetime import datetime
-
-    form, _, rest = text.partition("; ")
-    name, _, stamp = rest.rpartition("; ")
-    hinh_thuc = next((k for k, f in profile.ban_sao.items() if f.ten.capitalize() == form), "sao_y")
+    """ô 14 ('SAO Y; <cơ quan>; 15/09/2026; 09:12:45 +07:00', o_phu.mau_o14_ban_sao) back into its parts."""
+    parts = match_template(profile.o_phu.mau_o14_ban_sao, text) or {}
+    form = norm(parts.get("hinh_thuc", ""))
+    hinh_thuc = next((k for k, f in profile.ban_sao.items() if norm(f.ten) == form), "sao_y")
+    name = parts.get("co_quan", "")
     out: dict[str, Any] = {"hinh_thuc": hinh_thuc, "dien_tu": True}
     initials = "".join(w[0] for w in norm(name).split() if w[0].isalpha()) or "CQ"
     out["co_quan"] = {"ten": name or "CHƯA RÕ", "viet_tat": initials}
     warnings.append(f"bản sao điện tử không in chữ viết tắt của '{name}'; tạm đặt '{initials}'")
-    stamp = stamp.removesuffix(profile.o_phu.mui_gio_o14).strip()
-    try:
-        out["thoi_gian_ky"] = datetime.strptime(stamp, profile.o_phu.mau_thoi_gian_o14)
-    except ValueError:
-        warnings.append(f"không đọc được thời gian ký số '{stamp}' của bản sao điện tử")
+    when = _signing_time(parts.get("thoi_gian", ""), profile)
+    if when is not None:
+        out["thoi_gian_ky"] = when
+    elif parts.get("thoi_gian"):
+        warnings.append(f"không đọc được thời gian ký số '{parts['thoi_gian']}' của bản sao điện tử")
     return out
+
+
+def _signing_time(text: str, profile: RuleProfile) -> Any:
+    """ô 14's signing time, written as o_phu.mau_thoi_gian_o14 plus the offset."""
+    from datetime import datetime
+
+    stamp = text.strip().removesuffix(profile.o_phu.mui_gio_o14).strip()
+    try:
+        return datetime.strptime(stamp, profile.o_phu.mau_thoi_gian_o14)
+    except ValueError:
+        return None
 
 
 def _boxes(rec: Recognized, profile: RuleProfile, fields: dict[str, Any]) -> dict[str, Any]:
