@@ -44,8 +44,12 @@ def _pattern(template: str) -> re.Pattern[str]:
     out = []
     seen: set[str] = set()
     for i, part in enumerate(parts):
-        if i % 2 == 0:  # a space before an empty field is not printed ("Thành phần tham dự:")
-            out.append(re.escape(part.rstrip()) + r"\s*" if part.endswith(" ") else re.escape(part))
+        if i % 2 == 0 and part.endswith(" "):
+            # a space before a last, empty field is not printed ("Thành phần tham dự:")
+            last = i == len(parts) - 3 and not parts[-1]
+            out.append(re.escape(part.rstrip()) + (r"\s*" if last else r"\s+"))
+        elif i % 2 == 0:
+            out.append(re.escape(part))
         elif part in seen:
             out.append(".*?")
         else:

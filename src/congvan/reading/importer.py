@@ -432,6 +432,13 @@ def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any],
     b = _Builder(rec, profile)
     if rec.attached and rec.elements.get("phu_luc_nhan") and not rec.elements.get("quoc_hieu"):
         return _appendix_file(rec, profile, b)
+    issued_line = rec.text("phu_luc_kem_theo")
+    if (
+        "van_ban_kem_theo" in profile.loai_van_ban
+        and not rec.signatures
+        and match_cau(profile, "ban_hanh_kem_theo", issued_line) is not None
+    ):
+        return _issued_file(rec, profile, b)
     loai, extra = b.kind()
     so, groups = b.symbol()
     data: dict[str, Any] = {"loai": loai, "quy_tac": profile.ma}
@@ -548,6 +555,34 @@ def _appendix_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[
     if tables:
         entry["bang"] = _table(tables[0])
     data["phu_luc"] = [entry]
+    return data, b.warnings
+
+
+def _issued_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[dict[str, Any], list[str]]:
+    """mẫu 1.3 (điện tử): a quy chế issued with a decision as a file of its own; the decision's
+    number and date come from its '(Ban hành kèm theo …)' line, the signing time from ô 14."""
+    line = match_cau(profile, "ban_hanh_kem_theo", rec.text("phu_luc_kem_theo")) or {}
+    so, ky_hieu = split_symbol(f"{profile.chu_de.nhan_so} {line.get('so_ky_hieu', '')}", profile)
+    data: dict[str, Any] = {"loai": "van_ban_kem_theo", "quy_tac": profile.ma}
+    data.update(b.bodies(symbol_groups(ky_hieu, profile), "van_ban_kem_theo"))
+    if so is not None:
+        data["so"] = so
+    when = date_in(line.get("ngay", ""))
+    if when is not None:
+        data["ngay_ban_hanh"] = when
+    for part in rec.doc.sections[0].first_page_parts() if rec.doc.sections else []:
+        for para in part:
+            found = match_template(profile.o_phu.mau_o14_tep_rieng, para.text)
+            signed = _signing_time(found.get("thoi_gian", ""), profile) if found else None
+            if signed is not None:
+                data["thoi_gian_ky"] = signed
+    body, _ = b.tree(rec.body, close=True)
+    data["van_ban_kem_theo"] = {
+        "ten_loai": rec.text("ten_loai") or "CHƯA RÕ",
+        "trich_yeu": "\n".join(s.one_line for s in rec.elements.get("trich_yeu", [])) or "CHƯA RÕ",
+        "kem_theo": rec.text("phu_luc_kem_theo"),
+        "noi_dung": body or ["CHƯA RÕ"],
+    }
     return data, b.warnings
 
 
