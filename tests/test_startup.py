@@ -155,3 +155,25 @@ def test_a_template_cannot_use_the_guard_filters(tag: str) -> None:
     with pytest.raises(CongvanError) as caught:
         _template(_p(tag))
     assert "dành riêng cho congvan" in str(caught.value)
+
+
+def test_profiles_are_cached_across_processes_and_a_bad_entry_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from congvan import disk_cache
+    from congvan.profiles import RuleProfile, _profile_data, load_profile
+
+    monkeypatch.setenv("CONGVAN_CACHE_DIR", str(tmp_path))
+    fresh = RuleProfile.model_validate(_profile_data("nd30"))
+    first = load_profile.__wrapped__("nd30")  # uncached in process: builds and stores
+    (entry,) = tmp_path.glob("quy-tac-nd30-*.pickle")
+    assert first == fresh
+    calls: list[str] = []
+    monkeypatch.setattr(RuleProfile, "model_validate", lambda data: calls.append("built") or fresh)
+    assert load_profile.__wrapped__("nd30") == fresh and calls == []  # read from the entry
+    entry.write_bytes(entry.read_bytes()[:-20])  # truncated: never trusted
+    assert load_profile.__wrapped__("nd30") == fresh and calls == ["built"]
+    key = disk_cache.key_of("x", [b"a"])
+    assert disk_cache.cached("x", key, lambda: 1, int) == 1
+    assert disk_cache.cached("x", disk_cache.key_of("x", [b"b"]), lambda: 2, int) == 2  # other input, other entry
+    assert disk_cache.cached("x", key, lambda: 3, int) == 1

@@ -3,6 +3,11 @@
 Renderers and validators read sizes, margins, prefixes and type codes from a
 :class:`RuleProfile`; a new rule set (e.g. the Party's HD 36-HD/VPTW) is a new
 ``<name>.toml`` beside ``nd30.toml``, not new branches in code.
+
+A validated profile is cached across processes (:mod:`congvan.disk_cache`), keyed by
+every bundled TOML file, this module's source and pydantic's version: a ``congvan
+render`` reads all the profiles (to recognise a body's rule set) and would otherwise
+parse every TOML file and build the profile validator on each run.
 """
 
 from __future__ import annotations
@@ -10,10 +15,13 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
+from congvan import disk_cache
 from congvan.errors import CongvanError, Problem
 
 
@@ -380,7 +388,21 @@ def load_profile(name: str = "nd30") -> RuleProfile:
                 field="quy_tac",
             )
         )
-    return RuleProfile.model_validate(_profile_data(name))
+    key = disk_cache.key_of("quy-tac", (name.encode(), *_bundled_bytes(), _code_stamp(), pydantic.VERSION.encode()))
+    build = lambda: RuleProfile.model_validate(_profile_data(name))  # noqa: E731
+    return disk_cache.cached(f"quy-tac-{name}", key, build, RuleProfile)
+
+
+def _bundled_bytes() -> list[bytes]:
+    """Every bundled TOML file, named: what any profile (its ``ke_thua`` parents included) is read from."""
+    folder = resources.files(__package__)
+    return [n.encode() + b"\0" + folder.joinpath(f"{n}.toml").read_bytes() for n in available_profiles()]
+
+
+@cache
+def _code_stamp() -> bytes:
+    """This module's source: the models a cached profile was built with (any edit is a new key)."""
+    return Path(__file__).read_bytes()
 
 
 def _profile_data(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:

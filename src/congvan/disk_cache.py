@@ -1,0 +1,77 @@
+"""Objects cached across processes, keyed by what they were built from; never trusted blindly.
+
+A ``congvan render`` process should not redo work whose inputs did not change since the
+last run: parsing and validating the bundled rule profiles costs more than rendering a
+record. An entry is stored under a key the caller derives from *every* input (file
+contents, the code that builds the object, congvan's, Python's and pydantic's versions);
+the key is also stored inside the entry and checked on load. A missing, unreadable,
+corrupt or foreign entry is ignored and rebuilt; a cache folder that cannot be written
+just means no cache. The folder is the one compiled templates use
+(``CONGVAN_CACHE_DIR``, ``0``/``off``: no cache; default ``~/.cache/congvan/mau``),
+created private to the user (mode 0700) because entries are pickles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+import congvan
+
+T = TypeVar("T")
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when caching is off (shared with the template cache)."""
+    chosen = os.environ.get("CONGVAN_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "0", "off", "no") else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "congvan" / "mau"
+
+
+def key_of(kind: str, pieces: Iterable[bytes]) -> str:
+    """A key over *pieces* plus congvan's and Python's versions (length-prefixed, so pieces cannot run together)."""
+    h = hashlib.sha256()
+    for piece in (kind.encode(), congvan.__version__.encode(), sys.version.encode(), *pieces):
+        h.update(len(piece).to_bytes(8, "little") + piece)
+    return h.hexdigest()
+
+
+def cached(kind: str, key: str, build: Callable[[], T], accept: type) -> T:
+    """The object stored under *key*, or ``build()`` (then stored); *accept*: the type it must have."""
+    folder = cache_dir()
+    path = folder / f"{kind}-{key[:40]}.pickle" if folder else None
+    if path is not None:
+        with contextlib.suppress(Exception):  # missing, unreadable, corrupt: rebuild
+            stored_key, value = pickle.loads(path.read_bytes())
+            if stored_key == key and isinstance(value, accept):
+                return value  # type: ignore[no-any-return]
+    value = build()
+    if path is not None:
+        _store(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+    return value
+
+
+def _store(path: Path, blob: bytes) -> None:
+    """Write atomically; any failure leaves no entry (and no error: the cache is optional)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return
