@@ -102,13 +102,25 @@ def test_confirmation_box_has_room_to_sign_and_the_name_line(rendered, renderer)
     assert names == ["Bế Thị Hằng"], names  # no name given: the confirmer writes it by hand
 
 
-def test_cong_dien_label_and_list(rendered):
+def test_cong_dien_label_and_list(rendered, renderer):
+    """mẫu 1.6: "… điện:" centred on the page (not indented like "Kính gửi:"), recipients below it
+    starting one paragraph indent in from the label's first letter, however long the label."""
+    from congvan.render.metrics import text_width_mm
+
     doc = _doc(rendered, "107-cong-dien-phong-chong-bao")
-    assert _texts(doc, "CVKinhGui") == ["CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:"]
+    assert _texts(doc, "CVDien") == ["CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH điện:"]
     assert _texts(doc, "CVKinhGuiMuc") == [
         "- Giám đốc các sở, ban, ngành tỉnh;",
         "- Chủ tịch Ủy ban nhân dân các xã, phường.",
     ]
+    record = rendered["107-cong-dien-phong-chong-bao"][0]
+    for who in (record.nguoi_dien, "Chủ tịch Ủy ban nhân dân tỉnh Vĩnh Long"):
+        doc = Docx(renderer.render_bytes(record.model_copy(update={"nguoi_dien": who})))
+        [label] = doc.by_style("CVDien")
+        assert label.ppr("w:jc", "val") == "center" and not label.ppr("w:ind", "left")
+        start = (165 - text_width_mm(label.text, 14)) / 2
+        for item in doc.by_style("CVKinhGuiMuc"):
+            assert abs(int(item.ppr("w:ind", "left")) / TW_PER_MM - (start + 10)) < 0.5
 
 
 def test_kinh_gui_one_on_the_line_several_as_list(rendered):

@@ -168,6 +168,7 @@ def styles_xml(p: RuleProfile) -> str:
         ),
         ("CVKinhGui", "CV Kính gửi", _ppr(before=12, after=6, left_mm=35), _rpr(size=c.kinh_gui)),
         ("CVKinhGuiMuc", "CV Kính gửi mục", _ppr(left_mm=45), _rpr(size=c.kinh_gui)),
+        ("CVDien", "CV Công điện người điện", _ppr(jc="center", before=12, after=6), _rpr(size=c.kinh_gui)),
         ("CVThan", "CV Thân", _ppr(**body), _rpr(size=c.than)),
         ("CVPhan", "CV Phần (I.)", _ppr(**body, keep_next=True), _rpr(size=c.than, bold=True)),
         ("CVKhoanTieuDe", "CV Khoản tiêu đề", _ppr(**body, keep_next=True), _rpr(size=c.than, bold=True)),
@@ -500,8 +501,9 @@ def title_block() -> str:
 
 
 def kinh_gui_block(p: RuleProfile) -> str:
-    """ô 9a: "Kính gửi: X." on one line, or the label and one line per recipient (also "… điện:")."""
-    return _if(
+    """ô 9a: "Kính gửi: X." on one line, or the label and one line per recipient; a công điện's
+    centred "… điện:" and its recipients come laid out from the context."""
+    return _if("dien", _whole("dien")) + _if(
         "nhan_kinh_gui",
         _if(
             "kinh_gui_mot",

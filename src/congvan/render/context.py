@@ -575,14 +575,28 @@ def kinh_gui(vb: VanBanChung, p: RuleProfile) -> dict[str, Any]:
     names = [x.strip() for x in vb.kinh_gui]
     label = p.chu_de.nhan_kinh_gui
     if isinstance(vb, CongDien):
-        label = p.cau_mau("dien", nguoi_dien=viet_hoa(vb.nguoi_dien))
-    if len(names) == 1 and not isinstance(vb, CongDien):
-        return {"nhan_kinh_gui": label, "kinh_gui_mot": _ends(names[0], "."), "kinh_gui": []}
+        return {"nhan_kinh_gui": "", "kinh_gui_mot": "", "kinh_gui": [], "dien": telegram_lines(vb, names, p)}
+    if len(names) == 1:
+        return {"nhan_kinh_gui": label, "kinh_gui_mot": _ends(names[0], "."), "kinh_gui": [], "dien": ""}
     return {
         "nhan_kinh_gui": label if names else "",
         "kinh_gui_mot": "",
         "kinh_gui": [_item(x, i == len(names) - 1) for i, x in enumerate(names)],
+        "dien": "",
     }
+
+
+def telegram_lines(vb: CongDien, names: list[str], p: RuleProfile) -> Markup:
+    """mẫu 1.6: "<người điện> điện:" centred, the recipients below it starting one paragraph
+    indent (thut_dau_dong_cm) in from the label's first letter."""
+    label = p.cau_mau("dien", nguoi_dien=viet_hoa(vb.nguoi_dien))
+    container = p.trang.rong_chu_mm
+    start = max((container - min(text_width_mm(label, p.co_chu.kinh_gui), container)) / 2, 0)
+    ind = f'<w:ind w:left="{twips(start + p.doan_van.thut_dau_dong_cm * 10)}"/>'
+    items = "".join(
+        para("CVKinhGuiMuc", run(_item(x, i == len(names) - 1)), ind) for i, x in enumerate(names)
+    )
+    return Markup(para("CVDien", run(label)) + items)
 
 
 def _xung(danh_xung: str | None, p: RuleProfile) -> str:
