@@ -69,6 +69,17 @@ def check_task(job: Any, items: Sequence[tuple[int, list[Any], int]]) -> list[An
     return [job.run(item) for item in items]
 
 
+def decision_task(base: str, records: Sequence[Any]) -> list[bytes]:
+    """Decisions (one per unit) through the record renderer (runs on a worker).
+
+    *base* is the folder of the round's file, for what a decision may refer to
+    (a logo); a worker on another machine needs it at the same path.
+    """
+    from congvan.batch.decision import render_decision
+
+    return [render_decision(record, Path(base)) for record in records]
+
+
 def row_files_task(spec: TemplateSpec, rows: Sequence[Mapping[str, Any]]) -> list[bytes]:
     """Per-row DOCX bytes of one chunk (runs on a worker)."""
     from congvan.batch.run import _row_bytes
@@ -85,7 +96,14 @@ def bodies_task(spec: TemplateSpec, rows: Sequence[Mapping[str, Any]]) -> list[_
     template, fast = _prepared(spec)
     shared = spec.shared
     render = fast or (lambda row: template.render_part(DOCUMENT, {**shared, **row}))
-    return render_bodies(rows, render)
+    bodies = render_bodies(rows, render)
+    # the merged file takes the opening of its first body and the closing of its last only:
+    # the others' are not sent back (a chunk's first and last keep theirs, as they may be either)
+    for body in bodies[1:]:
+        body.prefix = ""
+    for body in bodies[:-1]:
+        body.suffix = ""
+    return bodies
 
 
 def pdf_chunk_task(spec: TemplateSpec, rows: Sequence[Mapping[str, Any]]) -> bytes:

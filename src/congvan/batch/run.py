@@ -440,7 +440,7 @@ def _run(runner: _Runner) -> BatchReport:
         for document in options.documents:
             t1 = time.perf_counter()
             if document == "quyet-dinh":
-                decision_docx = _write_decision(runner, part, decisions[part.unit])
+                decision_docx = _write_decision(runner, part, decisions)
             else:
                 template, stem = templates[document]
                 _write_rows(runner, part, template, stem)
@@ -459,12 +459,23 @@ def _decision_record(runner: _Runner, part: Part, listing: list[tuple[str, ...]]
     return decision_record(part.dot, runner.model, listing, runner.dot_source, don_vi=unit)
 
 
-def _write_decision(runner: _Runner, part: Part, decision: QuyetDinh) -> Path:
+def _write_decision(runner: _Runner, part: Part, decisions: Mapping[str, QuyetDinh]) -> Path:
+    """The unit's decision through the record renderer: here, or on the cluster (all units' queued)."""
     from congvan.batch.decision import render_decision
 
     target = part.folder / DECISION_FILE
     base = runner.o.dot_path.parent if runner.o.dot_path else Path()
-    write_bytes_atomic(target, pin_zip_bytes(render_decision(decision, base)))
+    if runner.fanout is not None:
+        from congvan.batch.distributed import decision_task
+
+        stream = runner.streams.get(("decision", 0))
+        if stream is None:
+            jobs = ((decision_task, str(base), [decisions[p.unit]], 1) for p in runner.all_parts)
+            stream = runner.streams[("decision", 0)] = runner.fanout.map_jobs(jobs)
+        (data,) = [item for chunk in next(stream) for item in chunk]  # drained: the stream's next unit follows
+    else:
+        data = render_decision(decisions[part.unit], base)
+    write_bytes_atomic(target, pin_zip_bytes(data))
     runner.report.outputs.append(target)
     return target
 
