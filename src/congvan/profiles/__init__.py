@@ -12,7 +12,6 @@ parse every TOML file and build the profile validator on each run.
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -411,6 +410,8 @@ def _profile_data(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
     An edition of a guide (``dang2026`` after ``dang``) is written as what differs, so
     a value not restated stays traceable to the parent's source comment.
     """
+    import tomllib  # only when the profile cache misses
+
     text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     data = _sections_extended(name, tomllib.loads(text), seen)
     parent = data.get("ke_thua")
