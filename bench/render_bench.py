@@ -3,7 +3,8 @@
     .venv/bin/python bench/render_bench.py            # 15 in-process rounds, 7 whole-process rounds
     .venv/bin/python bench/render_bench.py --quick    # 5 and 3 rounds, a 2,000-row appendix
 
-In process (one process, rounds alternated, medians): the longest sample plan
+In process (one process, rounds alternated, each peer 10 calls in a row per round,
+medians of the per-call means): the longest sample plan
 rendered by ``DocumentRenderer.render_bytes`` against docxtpl on the same template
 file, the same context and the same sandboxed Jinja environment (outputs checked
 equal in text); floor: the compiled Jinja on the parts plus one zip. Template
@@ -44,6 +45,10 @@ PLAN = RECORDS / "003-chuong-trinh-phoi-hop-yen-bai.yaml"
 APPENDIX = ROOT / "tests" / "fixtures" / "ke-hoach-phu-luc.yaml"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
+#: In process, each peer runs this many times in a row per round: one call right after
+#: another peer's (docxtpl churns tens of MB) measures a cold CPU cache more than the render.
+BURST = 10
+
 #: The imports a ``congvan render`` cannot avoid, and the docxtpl script's: what the
 #: whole-process figures stand on (printed as a second floor, same rounds).
 LIBS = "import click, pydantic.main, yaml._yaml, jinja2.sandbox, lxml.etree"
@@ -78,13 +83,15 @@ def _timed(func: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def alternate(peers: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Median seconds of each peer; every round runs each once, the order flipped every other round."""
+def alternate(peers: dict[str, Callable[[], object]], rounds: int, burst: int = 1) -> dict[str, float]:
+    """Median seconds of each peer; every round runs each *burst* times in a row (the mean of the
+    burst is the round's figure), the order of the peers flipped every other round."""
     times: dict[str, list[float]] = {name: [] for name in peers}
     names = list(peers)
     for index in range(rounds):
         for name in names if index % 2 == 0 else reversed(names):
-            times[name].append(_timed(peers[name]))
+            func = peers[name]
+            times[name].append(_timed(lambda f=func: [f() for _ in range(burst)]) / burst)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -139,8 +146,11 @@ def bench_in_process(rounds: int) -> None:
         return template.to_bytes(changed)
 
     assert _text(congvan()) == _text(docxtpl()), "congvan and docxtpl outputs differ in text"
-    t = alternate({"congvan": congvan, "docxtpl": docxtpl, "floor": floor}, rounds)
-    print(f"in process, {PLAN.name} (record loaded, template compiled; {rounds} alternated rounds, medians)")
+    t = alternate({"congvan": congvan, "docxtpl": docxtpl, "floor": floor}, rounds, BURST)
+    print(
+        f"in process, {PLAN.name} (record loaded, template compiled; {rounds} alternated rounds of "
+        f"{BURST} calls each, medians)"
+    )
     print(
         f"  render+zip: congvan {_ms(t['congvan'])} | docxtpl, same template/context/env {_ms(t['docxtpl'])} "
         f"-> {t['docxtpl'] / t['congvan']:.0f}x | floor (Jinja on the parts + one zip) {_ms(t['floor'])}"
