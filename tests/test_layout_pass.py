@@ -134,3 +134,15 @@ def test_header_lines_written_in_the_record_win() -> None:
     assert texts == [["TỔNG LIÊN ĐOÀN LAO ĐỘNG"], ["VIỆT NAM"]]
     balanced = _name_lines("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", 13, 57, p)
     assert len(balanced) == 1 and "<w:br/>" in str(balanced[0])
+
+
+def test_importer_reads_a_balanced_name_back_as_one_name(rendered) -> None:
+    """A name the renderer broke with w:br comes back from `congvan nhap` as the record wrote it (no "\\n")."""
+    from congvan.reading.importer import import_docx
+    from docx_inspect import Docx
+
+    record, data = rendered["bao-cao-ten-dai-vinh-long"]
+    assert any(p.el.find(".//{*}br") is not None for p in Docx(data).by_style("CVCoQuan"))
+    imported = import_docx(data, load_profile("nd30")).data["co_quan_ban_hanh"]
+    cq = record.co_quan_ban_hanh[0]
+    assert [(x["ten"], x.get("co_quan_chu_quan")) for x in imported] == [(cq.ten, cq.co_quan_chu_quan)]

@@ -228,3 +228,18 @@ def test_lines_written_in_the_record_win(layout, rendered):
     page = [ln.text for ln in layout["102-ke-hoach-trao-hoc-bong"][0]]
     start = page.index("KẾ HOẠCH")
     assert page[start + 1 : start + 1 + len(lines)] == lines, page[start : start + 4]
+
+
+@pytest.mark.parametrize("stem", sample_ids())
+def test_recipient_dashes_flush_with_their_label(layout, rendered, stem):
+    """ô 9b: each "- " starts at the left edge, under "Nơi nhận:" (also in a group with a note beside it)."""
+    record, _ = rendered[stem]
+    if not record.noi_nhan:
+        pytest.skip("không có nơi nhận")
+    for page in layout[stem]:
+        label = next((ln for ln in page if ln.words[:2] == ["Nơi", "nhận:"]), None)
+        if label is None:
+            continue
+        dashes = [ln for ln in page if ln.y0 > label.y0 and ln.words[0] == "-" and ln.x0 < label.x0 + 30]
+        assert dashes, stem
+        assert all(abs(ln.x0 - label.x0) < 1.5 for ln in dashes), [(ln.text, ln.x0, label.x0) for ln in dashes]

@@ -533,14 +533,16 @@ def recipients_block(p: RuleProfile, width: int) -> str:
     nested_rows = (
         tag_row("{%tr for g in nhom_noi_nhan %}", 2)
         + row(
-            cell(width - note, _loop("m", "g.muc", _var("CVNoiNhan", "m")))
+            # no left cell margin and no table indent: the "- " stay flush with "Nơi nhận:" (a negative
+            # indent against the margin, as before, is ignored by LibreOffice in a nested table)
+            cell(width - note, _loop("m", "g.muc", _var("CVNoiNhan", "m")), left_margin=0)
             + cell(note, _var("CVNoiNhan", "g.ghi_chu"), vcenter=True)
         )
         + tag_row("{%tr endfor %}", 2)
     )
     items = _if(
         "co_ghi_chu",
-        table([width - note, note], nested_rows, indent=-85) + para("CVNoiNhan"),
+        table([width - note, note], nested_rows) + para("CVNoiNhan"),
         _loop("m", "noi_nhan", _var("CVNoiNhan", "m")),
     )
     return _if("noi_nhan", para("CVNoiNhanNhan", run(p.chu_de.nhan_noi_nhan)) + items) + para(None)

@@ -125,14 +125,18 @@ def cell(
     vcenter: bool = False,
     valign: str | None = None,
     vmerge: str | None = None,
+    left_margin: int | None = None,
 ) -> str:
-    """A table cell; *vmerge* is "restart" or "continue" for a vertically merged cell."""
+    """A table cell; *vmerge* is "restart" or "continue" for a vertically merged cell;
+    *left_margin* (twips) overrides the table's cell margin on the left side."""
     span_xml = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
     merge_xml = f'<w:vMerge w:val="{vmerge}"/>' if vmerge else ""
+    mar_xml = f'<w:tcMar><w:left w:w="{left_margin}" w:type="dxa"/></w:tcMar>' if left_margin is not None else ""
     valign_xml = f'<w:vAlign w:val="{valign or "center"}"/>' if (vcenter or valign) else ""
     content = content or "<w:p/>"
     return (
-        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_xml}{merge_xml}{valign_xml}</w:tcPr>{content}</w:tc>'
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_xml}{merge_xml}{mar_xml}{valign_xml}</w:tcPr>'
+        f"{content}</w:tc>"
     )
 
 
