@@ -178,6 +178,20 @@ def test_unreachable_scheduler_is_a_vietnamese_error_in_seconds(sheet: Path, tmp
     assert not (tmp_path / "giay_cong_nhan").exists()
 
 
+def test_scheduler_without_workers_is_a_vietnamese_error_not_a_hang(
+    sheet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distributed import LocalCluster
+
+    from congvan.batch import distributed as fan
+
+    monkeypatch.setattr(fan, "WORKER_TIMEOUT", 1)
+    empty = LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0")
+    with empty, pytest.raises(CongvanError, match="chưa có worker nào sau 1 giây"):
+        _run(sheet, tmp_path, empty.scheduler_address, skip_bad=True)
+    assert not (tmp_path / "giay_cong_nhan").exists()
+
+
 def test_bad_dask_address_refused(sheet: Path, tmp_path: Path) -> None:
     with pytest.raises(CongvanError, match="local:N"):
         _run(sheet, tmp_path, "local:0")

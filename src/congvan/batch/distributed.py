@@ -36,6 +36,7 @@ from congvan.render.engine import CompiledTemplate
 CHUNK_ROWS = 200
 IN_FLIGHT = 32  # chunks submitted ahead of the one being collected: memory stays flat at any row count
 CONNECT_TIMEOUT = 3  # seconds: an unreachable scheduler is an error, not a hang
+WORKER_TIMEOUT = 10  # seconds: nor is a scheduler without workers
 RETRIES = 1  # a task that raised; a worker that died is handled by the scheduler (its tasks rerun)
 
 
@@ -138,16 +139,23 @@ def _one_office_per_thread() -> None:
         os.environ["CONGVAN_PDF_WORKERS"] = str(max(1, get_worker().state.nthreads))
 
 
-def convert_one(fanout: Fanout, docx: Path, timeout: float) -> Path:
-    """*docx* converted on the cluster; the PDF written next to it (temp file + rename)."""
+def submit_pdf(fanout: Fanout, docx: Path, timeout: float) -> Callable[[], Path]:
+    """*docx* sent to the cluster for PDF now; the returned call writes the PDF next to it.
+
+    The decision converts while the certificates' chunks do, instead of before them.
+    """
     from congvan.batch.output import write_quick
 
     future = fanout.client.submit(
         pdf_file_task, docx.read_bytes(), timeout, key=f"congvan-pdf-{uuid.uuid4().hex}", retries=RETRIES, pure=False
     )
-    target = docx.with_suffix(".pdf")
-    write_quick(target, future.result())
-    return target
+
+    def finish() -> Path:
+        target = docx.with_suffix(".pdf")
+        write_quick(target, future.result())
+        return target
+
+    return finish
 
 
 def make_spec(template: CompiledTemplate, shared: Mapping[str, Any], row_names: set[str]) -> TemplateSpec:
@@ -313,9 +321,18 @@ def _connect(address: str, fanout: Fanout) -> Client:
     if not address.startswith(("tcp://", "tls://")):
         raise CongvanError(f"--dask cần địa chỉ tcp://MÁY:8786 hoặc local:N, không phải '{address}'")
     try:
-        return Client(address, timeout=CONNECT_TIMEOUT)
+        client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise CongvanError(
             f"không kết nối được bộ lập lịch Dask tại {address} sau {CONNECT_TIMEOUT} giây; "
             "kiểm tra địa chỉ, cổng và rằng dask scheduler đang chạy"
         ) from exc
+    try:  # a scheduler with no worker would take the tasks and never run them
+        client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+    except (OSError, TimeoutError) as exc:
+        client.close()
+        raise CongvanError(
+            f"bộ lập lịch Dask tại {address} chưa có worker nào sau {WORKER_TIMEOUT} giây; "
+            "hãy chạy dask worker trỏ tới nó rồi thử lại"
+        ) from exc
+    return client

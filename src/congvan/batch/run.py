@@ -522,16 +522,15 @@ def _write_pdfs(
     stamp = _pdf_stamp(part)
     # one file: allow for its length (about 20 list rows a page)
     timeout = 60 + 0.05 * part.count
-    if decision is not None:
-        if runner.fanout is not None:
-            from congvan.batch.distributed import convert_one
+    pending: Callable[[], Path] | None = None
+    if decision is not None and runner.fanout is not None:
+        from congvan.batch.distributed import submit_pdf
 
-            made = [convert_one(runner.fanout, decision, timeout)]
-        else:
-            made = pdf.docx_to_pdf_many([decision], part.folder, timeout=timeout)
-        for path in made:
+        pending = submit_pdf(runner.fanout, decision, timeout)
+    elif decision is not None:
+        for path in pdf.docx_to_pdf_many([decision], part.folder, timeout=timeout):
             pin_pdf_file(path, stamp)
-        runner.report.outputs.extend(made)
+            runner.report.outputs.append(path)
     for template, stem in row_docs:
         merged = o.mode in ("gop", "ca-hai")
         with tempfile.TemporaryDirectory(prefix=CHUNK_PREFIX, dir=part.folder) as tmp:
@@ -549,6 +548,10 @@ def _write_pdfs(
                 names = [n.removesuffix(".docx") + ".pdf" for n in _per_row_names(runner, part)]
                 for single in pdf.split_pdf(target, part.folder / stem, names):
                     pin_pdf_file(single, stamp)
+    if pending is not None:
+        path = pending()
+        pin_pdf_file(path, stamp)
+        runner.report.outputs.append(path)
 
 
 def _pdf_chunks_dask(runner: _Runner, part: Part, template: CompiledTemplate, staging: Path, target: Path) -> None:
