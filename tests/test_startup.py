@@ -177,3 +177,14 @@ def test_profiles_are_cached_across_processes_and_a_bad_entry_is_rebuilt(
     assert disk_cache.cached("x", key, lambda: 1, int) == 1
     assert disk_cache.cached("x", disk_cache.key_of("x", [b"b"]), lambda: 2, int) == 2  # other input, other entry
     assert disk_cache.cached("x", key, lambda: 3, int) == 1
+
+
+def test_disk_cache_keeps_a_bounded_number_of_entries_per_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from congvan import disk_cache
+
+    monkeypatch.setenv("CONGVAN_CACHE_DIR", str(tmp_path))
+    for i in range(disk_cache.KEEP_PER_KIND + 5):
+        disk_cache.cached("y", disk_cache.key_of("y", [str(i).encode()]), lambda i=i: i, int)
+    disk_cache.cached("z", disk_cache.key_of("z", [b"0"]), lambda: 0, int)
+    assert len(list(tmp_path.glob("y-*.pickle"))) == disk_cache.KEEP_PER_KIND
+    assert len(list(tmp_path.glob("z-*.pickle"))) == 1

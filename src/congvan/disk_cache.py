@@ -57,7 +57,26 @@ def cached(kind: str, key: str, build: Callable[[], T], accept: type) -> T:
     value = build()
     if path is not None:
         _store(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+        _prune(path.parent, kind)
     return value
+
+
+#: Entries kept per kind (several checkouts may share one cache folder); older ones go.
+KEEP_PER_KIND = 8
+
+
+def _prune(folder: Path, kind: str) -> None:
+    """Keep the cache bounded: every edit of a profile makes a new key, the old entry is dead."""
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    entries = sorted(folder.glob(f"{kind}-*.pickle"), key=written)
+    for old in entries[:-KEEP_PER_KIND]:
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 def _store(path: Path, blob: bytes) -> None:
