@@ -16,15 +16,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import queue
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where a child is started: `congvan render` without --pdf starts none
+    import queue
+    import subprocess
 
 PR_SET_PDEATHSIG = 1
 STAGING_PREFIX = ".pdf-"
@@ -61,6 +64,8 @@ def popen(command: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
         if os.getppid() != parent:  # parent died before prctl took effect
             os._exit(1)
 
+    import subprocess
+
     return subprocess.Popen(command, start_new_session=True, preexec_fn=preexec, **kwargs)  # type: ignore[call-overload]
 
 
@@ -73,12 +78,16 @@ class _Spawner:
     """One daemon thread that forks every long-lived child (PDEATHSIG follows the forking thread)."""
 
     def __init__(self) -> None:
-        self._jobs: queue.Queue[tuple[Callable[[], object], queue.Queue[tuple[bool, object]]]] = queue.Queue()
+        self._jobs: queue.Queue[tuple[Callable[[], object], queue.Queue[tuple[bool, object]]]] | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def run(self, job: Callable[[], object]) -> object:
+        import queue
+
         with self._lock:
+            if self._jobs is None:
+                self._jobs = queue.Queue()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="congvan-pdf-spawner", daemon=True)
                 self._thread.start()
@@ -90,8 +99,10 @@ class _Spawner:
         return value
 
     def _loop(self) -> None:
+        jobs = self._jobs
+        assert jobs is not None  # made before the thread is started
         while True:
-            job, answer = self._jobs.get()
+            job, answer = jobs.get()
             try:
                 answer.put((True, job()))
             except BaseException as exc:
