@@ -17,8 +17,8 @@ from docx_inspect import NS, Docx, q
 
 TW_PER_MM = 1440 / 25.4
 ROOT = Path(__file__).resolve().parents[1]
-# Kinds the DOCX checker (reading) does not read yet live in records/kinds/ (rendered by
-# `make demo`, kept out of the shared sample list that the checker test walks).
+# The other kinds live in records/kinds/ (rendered by `make demo`); the format-rule, PDF layout,
+# checker and import tests read them as well as the shared samples.
 KINDS_DIR = ROOT / "records" / "kinds"
 
 

@@ -11,13 +11,18 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from conftest import pdftotext_bbox, sample_ids
+from congvan.records.loader import load_record
 from docx_inspect import Docx
 
 pytestmark = [pytest.mark.pdf, pytest.mark.xdist_group("libreoffice")]
+#: The other kinds (records/kinds: giấy giới thiệu, nghỉ phép, bản sao, files of their own) are read too.
+KINDS = sorted((Path(__file__).resolve().parents[1] / "records" / "kinds").glob("*.yaml"))
+STEMS = sample_ids() + [p.stem for p in KINDS]
 
 BAO_CAO = "bao-cao-ten-dai-vinh-long"
 QUYET_DINH = "quyet-dinh-ubnd-vinh-long-512"
@@ -92,18 +97,40 @@ TITLES = (["CỘNG", "HÒA"], ["ĐẢNG", "CỘNG"], ["ĐOÀN", "TNCS"])
 def header_name_lines(page: list[Line]) -> list[Line]:
     """ô 2 lines: left of the Quốc hiệu (or the Party / Đoàn title), above the "Số" line."""
     quoc_hieu = next(line for line in page if line.words[:2] in TITLES)
-    so = next(line for line in page if line.words[0] in ("Số:", "Số"))
+    so = next((line for line in page if line.words[0] in ("Số:", "Số") and line.x1 < quoc_hieu.x0), None)
+    if so is None:  # a file of its own (mẫu 1.3 điện tử): the names end above the centred title
+        so = min((ln for ln in page if ln.y0 > quoc_hieu.y1 and ln.x0 < quoc_hieu.x0 < ln.x1), key=lambda ln: ln.y0)
     return sorted((ln for ln in page if ln.x1 < quoc_hieu.x0 and ln.y1 <= so.y0 + 0.5), key=lambda ln: ln.y0)
 
 
 @pytest.fixture(scope="module")
-def layout(pdf_dir, rendered):
-    return {stem: pages(pdf_dir / f"{stem}.pdf") for stem in rendered}
+def every_rendered(rendered, renderer):
+    """The shared samples and the other kinds."""
+    out = dict(rendered)
+    for path in KINDS:
+        record = load_record(path)
+        out[path.stem] = (record, renderer.render_bytes(record, base_dir=path.parent))
+    return out
 
 
-@pytest.mark.parametrize("stem", sample_ids())
-def test_header_lines_break_between_word_groups(layout, rendered, stem):
-    if rendered[stem][0].loai == "phu_luc":
+@pytest.fixture(scope="module")
+def layout(pdf_dir, every_rendered, tmp_path_factory):
+    from congvan.pdf import convert_to_pdf
+
+    folder = tmp_path_factory.mktemp("pdf-kinds")
+    paths = []
+    for path in KINDS:
+        docx = folder / f"{path.stem}.docx"
+        docx.write_bytes(every_rendered[path.stem][1])
+        paths.append(docx)
+    convert_to_pdf(paths, folder)
+    where = {p.stem: folder for p in KINDS}
+    return {stem: pages(where.get(stem, pdf_dir) / f"{stem}.pdf") for stem in every_rendered}
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_header_lines_break_between_word_groups(layout, every_rendered, stem):
+    if every_rendered[stem][0].loai == "phu_luc":
         pytest.skip("phụ lục tệp riêng: không có ô 2")
     lines = header_name_lines(layout[stem][0])
     for upper, lower in itertools.pairwise(lines):
@@ -151,9 +178,9 @@ def _signature_top(page: list[Line], first_title: str) -> float | None:
     return min(tops) if tops else None
 
 
-@pytest.mark.parametrize("stem", sample_ids())
-def test_signature_page_also_holds_a_body_line(layout, rendered, stem):
-    record, data = rendered[stem]
+@pytest.mark.parametrize("stem", STEMS)
+def test_signature_page_also_holds_a_body_line(layout, every_rendered, stem):
+    record, data = every_rendered[stem]
     titles = Docx(data).by_style("CVChuKy")
     if not record.cac_chu_ky or not titles:
         pytest.skip("không có chữ ký")
@@ -175,7 +202,7 @@ def test_fixture_signature_really_moves_to_page_two(layout):
 _SYMBOL_HEAD = re.compile(r"^\d+/[^\s/]+-$")
 
 
-@pytest.mark.parametrize("stem", sample_ids())
+@pytest.mark.parametrize("stem", STEMS)
 def test_so_ky_hieu_never_broken_at_a_hyphen(layout, stem):
     for page in layout[stem]:
         for ln in page:
@@ -198,7 +225,7 @@ def test_wrapped_recipient_hangs_under_its_text(layout):
     assert follow.x0 - dash.x0 < 10.0, (dash.x0, follow.x0)
 
 
-def test_trich_yeu_lines_are_balanced(layout, rendered):
+def test_trich_yeu_lines_are_balanced(layout, every_rendered):
     page = layout[QUYET_DINH][0]
     start = next(i for i, ln in enumerate(page) if ln.text == "QUYẾT ĐỊNH")
     end = next(i for i, ln in enumerate(page) if ln.text.startswith("CHỦ TỊCH ỦY BAN"))
@@ -216,24 +243,24 @@ def test_trich_yeu_keeps_a_quoted_word_group(layout):
     assert not any(t.endswith('"Công') for t in lines), lines
 
 
-def test_lines_written_in_the_record_win(layout, rendered):
+def test_lines_written_in_the_record_win(layout, every_rendered):
     """"A\\nB" in a header name or a trích yếu is printed as written, not re-balanced."""
-    record = rendered["002-ke-hoach-ubnd-binh-thuan"][0]
+    record = every_rendered["002-ke-hoach-ubnd-binh-thuan"][0]
     written = record.co_quan_ban_hanh[0].ten.split("\n")
     assert len(written) == 2
     texts = [ln.text for ln in header_name_lines(layout["002-ke-hoach-ubnd-binh-thuan"][0])]
     assert texts == written, texts
-    record = rendered["102-ke-hoach-trao-hoc-bong"][0]
+    record = every_rendered["102-ke-hoach-trao-hoc-bong"][0]
     lines = [x.strip() for x in record.trich_yeu.split("\n")]
     page = [ln.text for ln in layout["102-ke-hoach-trao-hoc-bong"][0]]
     start = page.index("KẾ HOẠCH")
     assert page[start + 1 : start + 1 + len(lines)] == lines, page[start : start + 4]
 
 
-@pytest.mark.parametrize("stem", sample_ids())
-def test_recipient_dashes_flush_with_their_label(layout, rendered, stem):
+@pytest.mark.parametrize("stem", STEMS)
+def test_recipient_dashes_flush_with_their_label(layout, every_rendered, stem):
     """ô 9b: each "- " starts at the left edge, under "Nơi nhận:" (also in a group with a note beside it)."""
-    record, _ = rendered[stem]
+    record, _ = every_rendered[stem]
     if not record.noi_nhan:
         pytest.skip("không có nơi nhận")
     for page in layout[stem]:
