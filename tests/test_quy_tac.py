@@ -43,7 +43,9 @@ def _variants() -> list[tuple[str, dict]]:
     for name, base in (("dang", _data(PARTY_NQ)), ("doan", _data(DOAN_KH)), ("dang2026", party_2026)):
         plain = {k: v for k, v in base.items() if k not in ("tham_quyen", "can_cu", "loai", "so")}
         out.append((f"{name}-quyet-dinh", {**plain, "loai": "quyet_dinh", "so": 3,
-                                            "tham_quyen": base["co_quan_ban_hanh"]["ten"]}))
+                                            "tham_quyen": base["co_quan_ban_hanh"]["ten"],
+                                            "can_cu": ["Căn cứ Điều lệ", "- Căn cứ Quy chế làm việc."],
+                                            "theo_de_nghi": "Xét đề nghị của Văn phòng"}))
         for ten_loai in ("THÔNG BÁO", "TỜ TRÌNH", "BÁO CÁO"):
             out.append((f"{name}-{ten_loai}", {**plain, "loai": "van_ban", "ten_loai": ten_loai, "so": 7}))
         out.append((f"{name}-cong-van", {**plain, "loai": "cong_van", "so": 9, "kinh_gui": ["Ban Tổ chức"]}))
@@ -162,6 +164,17 @@ def test_each_output_follows_its_own_profile(name, data):
     for para in doc.by_style("CVThan"):
         if para.text.strip():
             assert para.size_pt() == {p.co_chu.than}
+    # căn cứ: the profile's leading mark, ";" between, its closing mark; the authority before or after
+    can_cu = [para.text for para in doc.by_style("CVCanCu")]
+    if data.get("can_cu"):
+        c = p.chu_de
+        assert all(t.startswith(c.tien_to_can_cu + "Căn cứ") or t.startswith(c.tien_to_can_cu + "Xét")
+                   for t in can_cu), can_cu
+        assert all(t.endswith(";") for t in can_cu[:-1]) and can_cu[-1].endswith(c.dau_cuoi_can_cu), can_cu
+        order = [para.style for para in doc.paragraphs if para.style in ("CVCanCu", "CVThamQuyen")]
+        assert (order[-1] == "CVThamQuyen") is c.tham_quyen_sau_can_cu, order
+        (label,) = doc.by_style("CVQuyetDinhNhan")
+        assert label.text == p.loai_van_ban[data["loai"]].nhan_than
     # ô 7: authority prefix from the profile, the signer's lines in its size, bold
     code = data["chu_ky"][0].get("quyen_han", "TM").replace("/", "").replace(".", "")
     first_line = doc.by_style("CVChuKy")[0].text

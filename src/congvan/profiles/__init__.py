@@ -159,6 +159,12 @@ class ChuDe(_Strict):
     # The last Nơi nhận item: a pattern it must match and the example the error shows.
     mau_luu: str = r"^\s*-?\s*Lưu\s*:\s*VT\b"
     vi_du_luu: str = "Lưu: VT, <đơn vị soạn thảo>"
+    # Căn cứ lines (and "Theo đề nghị"): the mark before each ("- " in Party and Đoàn documents)
+    # and after the last ("." NĐ30; "," where the authority and "QUYẾT ĐỊNH" continue the sentence).
+    tien_to_can_cu: str = ""
+    dau_cuoi_can_cu: str = "."
+    # The authority line (tham_quyen) after the căn cứ, just before "QUYẾT ĐỊNH" (Party), not above them.
+    tham_quyen_sau_can_cu: bool = False
 
 
 class KieuChu(_Strict):

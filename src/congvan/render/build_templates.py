@@ -672,12 +672,15 @@ def ke_hoach_body(p: RuleProfile) -> str:
 
 def quyet_dinh_body(p: RuleProfile) -> str:
     """Quyết định and Nghị quyết (mẫu 1.1-1.3): thẩm quyền, căn cứ, "QUYẾT ĐỊNH:"/"QUYẾT NGHỊ:"."""
+    authority = _if("tham_quyen", _var("CVThamQuyen", "tham_quyen"))  # a Party nghị quyết has none
+    after = p.chu_de.tham_quyen_sau_can_cu  # Party: "- Căn cứ …, / BAN THƯỜNG VỤ … / QUYẾT ĐỊNH"
     return (
         header_table(p, cong_van=False)
         + title_block()
-        + _if("tham_quyen", _var("CVThamQuyen", "tham_quyen"))  # a Party nghị quyết has none
+        + ("" if after else authority)
         + _loop("x", "can_cu", _rich("CVCanCu", "x"))
         + _if("theo_de_nghi", _var("CVCanCu", "theo_de_nghi"))
+        + (authority if after else "")
         + _if("nhan_than", _var("CVQuyetDinhNhan", "nhan_than"))
         + body_loop("doan")
         + signature_area(p)

@@ -187,11 +187,24 @@ def keep_end_with_signature(paras: list[dict[str, Any]]) -> list[dict[str, Any]]
     return paras
 
 
-def can_cu_lines(vb: VanBanChung) -> list[Markup]:
-    """Căn cứ lines: each ends ";", the last "." (";" when "Theo đề nghị" follows)."""
+def can_cu_lines(vb: VanBanChung, p: RuleProfile) -> list[Markup]:
+    """Căn cứ lines: each ends ";", the last with the profile's mark (";" when "Theo đề nghị" follows)."""
     lines = [plain_text(c) for c in vb.can_cu]
     follows = isinstance(vb, QuyetDinh) and bool(vb.theo_de_nghi)
-    return [Markup(run(_ends(c, ";" if (i < len(lines) - 1 or follows) else "."))) for i, c in enumerate(lines)]
+    last = p.chu_de.dau_cuoi_can_cu
+    return [
+        Markup(run(_can_cu(c, ";" if (i < len(lines) - 1 or follows) else last, p)))
+        for i, c in enumerate(lines)
+    ]
+
+
+def _can_cu(text: str, mark: str, p: RuleProfile) -> str:
+    """One căn cứ line with the profile's leading mark ("- Căn cứ …;" in Party documents)."""
+    prefix = p.chu_de.tien_to_can_cu
+    body = text.strip()
+    if prefix.strip():
+        body = body.lstrip(prefix.strip()).lstrip()
+    return prefix + _ends(body, mark)
 
 
 def _item(text: str, last: bool) -> str:
@@ -711,7 +724,7 @@ def build_context(
         "ten_loai": ten_loai,
         "trich_yeu": trich_yeu,
         "duong_ke_ten_loai": short_line(ten_loai, p.co_chu.ten_loai, p.duong_ke.trich_yeu, p),
-        "can_cu": can_cu_lines(vb),
+        "can_cu": can_cu_lines(vb, p),
         "doan": keep_end_with_signature(body_paragraphs(kind_body(vb, p), p, close=vb.ket_thuc)),
         **signatures(vb, p, images, base_dir),
         **recipients(vb),
@@ -728,7 +741,7 @@ def build_context(
     }
     if isinstance(vb, QuyetDinh):
         ctx["tham_quyen"] = viet_hoa(vb.tham_quyen) if vb.tham_quyen else ""
-        ctx["theo_de_nghi"] = _ends(vb.theo_de_nghi, ".") if vb.theo_de_nghi else ""
+        ctx["theo_de_nghi"] = _can_cu(vb.theo_de_nghi, p.chu_de.dau_cuoi_can_cu, p) if vb.theo_de_nghi else ""
     if isinstance(vb, CongVan):
         ctx["trich_yeu_cv"] = trich_yeu_cong_van(vb.trich_yeu, p)
     return ctx
