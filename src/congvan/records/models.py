@@ -914,10 +914,3 @@ VanBan = Annotated[
 ]
 LOAI_VAN_BAN: tuple[str, ...] = tuple(get_args(k.model_fields["loai"].annotation)[0] for k in KINDS)
 
-
-# Resolve every forward reference now (Nut -> Bang is declared before Bang): otherwise a model
-# stays incomplete until first used, and what its fields say (docs/ho-so.md) would depend on
-# whether a record was rendered earlier in the same process.
-for _model in [m for m in list(globals().values()) if isinstance(m, type) and issubclass(m, BaseModel)]:
-    if _model.__module__ == __name__ and not _model.__pydantic_complete__:
-        _model.model_rebuild()

@@ -191,8 +191,21 @@ def reachable_models() -> list[type[BaseModel]]:
     return list(seen)
 
 
+def _complete_models() -> None:
+    """Build every record model now. They are ``defer_build`` (a render builds only the kind it
+    reads), so until first use a field like ``Nut.bang`` (Bang is declared after Nut) still holds
+    a forward reference; the reference page must not depend on what this process rendered."""
+    from congvan.records import models
+
+    for value in vars(models).values():
+        ours = isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == models.__name__
+        if ours and not value.__pydantic_complete__:
+            value.model_rebuild()
+
+
 def reference_markdown() -> str:
     """The whole ``docs/ho-so.md`` page."""
+    _complete_models()
     out = [
         "# Các trường của hồ sơ YAML",
         "",
