@@ -335,6 +335,9 @@ class _Recognizer:
         else:
             end = self.find(lambda s: bool(DATE_LINE.search(s.plain)), i_qh)
             end = end if end is not None else (i_tn or i_qh)
+            vv = self.p.chu_de.tien_to_vv
+            while vv and end + 1 < len(self.segs) and self.segs[end + 1].plain.startswith(vv):
+                end += 1  # a typed header's "V/v …" under the number line, after the date's tab column
             zone = list(range(0, end + 1))
         self._marks(range(0, min(max(zone, default=i_qh) + 3, len(self.segs))))
         left = [i for i in zone if self._column(self.segs[i]) == 0 and i not in (i_qh, i_tn)]
