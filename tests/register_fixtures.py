@@ -36,7 +36,8 @@ def find_pg_bin() -> Path | None:
     found = shutil.which("initdb")
     candidates = [Path(found).resolve().parent] if found else []
     versions = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name or 0),
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name or 0),
         reverse=True,
     )
     candidates += [Path(p) for p in versions]
@@ -90,16 +91,28 @@ class TempPostgres:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{res.stdout}\n{res.stderr}\n{tail}")
 
     def start(self) -> TempPostgres:
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                  "-E", "UTF8", "--no-locale", "--no-sync")
+        self._run(
+            "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"
+        )
         opts = [f"-h 127.0.0.1 -k {self.sock} -c max_connections=60"]
         if not self.durable:
             opts.append("-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         for attempt in range(5):
             self.port = free_port()
             try:
-                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "server.log"),
-                          "-w", "-t", "60", "-o", f"-p {self.port} " + " ".join(opts), "start")
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.base / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-p {self.port} " + " ".join(opts),
+                    "start",
+                )
                 return self
             except RuntimeError:
                 if attempt == 4:
@@ -156,7 +169,8 @@ def sqlite_path(tmp_path: Path) -> Iterator[str]:
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param(
-        "postgres", id="postgres",
+        "postgres",
+        id="postgres",
         marks=[pytest.mark.postgres, pytest.mark.xdist_group(PG_GROUP)],
     ),
 ]
@@ -176,7 +190,10 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def take(db_url: str, ngay: date = date(2026, 3, 5), **kw: object) -> service.CapSo:
     """cap_so with test defaults (body LĐLĐ, Kế hoạch)."""
     args: dict[str, object] = {
-        "so_dang_ky": None, "co_quan": "LĐLĐ", "ma_loai": "KH", "ngay": ngay,
+        "so_dang_ky": None,
+        "co_quan": "LĐLĐ",
+        "ma_loai": "KH",
+        "ngay": ngay,
         "trich_yeu": "Tổ chức Tháng Công nhân",
     }
     args.update(kw)
@@ -201,8 +218,13 @@ def concurrent_worker(db_url: str, register: str, count: int, barrier, out) -> N
     for i in range(count):
         r = service.cap_so(
             db_url,
-            service.VanBanDangKy(so_dang_ky=register, co_quan="LĐLĐ", ma_loai="KH",
-                                 ngay=date(2026, 6, 1), trich_yeu=f"Văn bản {os.getpid()}-{i}"),
+            service.VanBanDangKy(
+                so_dang_ky=register,
+                co_quan="LĐLĐ",
+                ma_loai="KH",
+                ngay=date(2026, 6, 1),
+                trich_yeu=f"Văn bản {os.getpid()}-{i}",
+            ),
             nguoi=f"p{os.getpid()}",
         )
         got.append(r.so)

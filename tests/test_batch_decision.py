@@ -19,7 +19,7 @@ from congvan.batch.decision import stt_width_mm
 from congvan.batch.dot import DotConfig
 from congvan.batch.run import BatchOptions, lint_only, run_batch
 from congvan.batch.sample_data import BAD_ROWS, HEADERS, families, write_xlsx
-from docx_inspect import Docx
+from congvan.reading.docx import read_docx
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,9 +57,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 @pytest.fixture
 def sample(batch: tuple[Path, object]):
-    """(record, Docx) exactly as the record-path format tests expect them."""
+    """(record, Document) exactly as the record-path format tests expect them."""
     out, record = batch
-    return record, Docx((out / "quyet_dinh_cong_nhan.docx").read_bytes())
+    return record, read_docx((out / "quyet_dinh_cong_nhan.docx").read_bytes())
 
 
 # Every format-rule test of the record path, collected here with this module's ``sample``.

@@ -79,7 +79,11 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
     ],
 )
 def test_usage_errors_and_help_are_vietnamese(
-    argv: list[str], code: int, words: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    argv: list[str],
+    code: int,
+    words: list[str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(tmp_path)

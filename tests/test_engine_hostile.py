@@ -184,13 +184,19 @@ def test_unbalanced_blocks_are_refused(body: str) -> None:
     [
         ("{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}", "giây"),
         # 50**5 = 312 million iterations: over the time limit on any machine, however idle
-        ("{% for i in rows %}{% for j in rows %}{% for k in rows %}{% for l in rows %}{% for m in rows %}"
-         "{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}", "giây"),
+        (
+            "{% for i in rows %}{% for j in rows %}{% for k in rows %}{% for l in rows %}{% for m in rows %}"
+            "{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}",
+            "giây",
+        ),
         ("{% macro m(k) %}{{ m(k) }}{% endmacro %}{{ m(1) }}", "sâu"),
         ("{% macro m(k) %}{% if k %}{{ m(k-1) }}{{ m(k-1) }}{% endif %}{% endmacro %}{{ m(40) }}", "giây|ký tự"),
         ("{% for i in range(99999) %}{{ x }}{{ x }}{{ x }}{% endfor %}", "ký tự|giây"),
-        ("{% set y %}{% for i in range(99999) %}{% for j in range(50) %}xxxxxxxxxxxxxxxxxxxxxxx{% endfor %}"
-         "{% endfor %}{% endset %}", "ký tự|giây"),
+        (
+            "{% set y %}{% for i in range(99999) %}{% for j in range(50) %}xxxxxxxxxxxxxxxxxxxxxxx{% endfor %}"
+            "{% endfor %}{% endset %}",
+            "ký tự|giây",
+        ),
         ("{{ 'a' * 100000000 }}", "quá lớn"),
         ("{{ 2 ** 999999999 }}", "quá lớn"),
         ("{{ '%999999999d' % 1 }}", "quá lớn"),
@@ -212,9 +218,32 @@ def test_limits_instead_of_hangs(tag: str, message: str) -> None:
 # --- generated variants ------------------------------------------------------------
 
 _DATA_VALUES = ["A & B", "<w:p>", "]]>", "&amp;", "x\x01y", "\ufffe", "'\"", "Đ" * 30, "", "\ud800"]
-_FILTERS = ["upper", "lower", "title", "e", "escape", "forceescape", "reverse", "truncate(3)", "trim",
-            "replace('&','<')", "center(9)", "wordwrap(2)", "indent(2)", "striptags", "string", "list|join",
-            "format", "viet_hoa", "first", "last", "length", "urlencode", "capitalize", "default('<&>')"]
+_FILTERS = [
+    "upper",
+    "lower",
+    "title",
+    "e",
+    "escape",
+    "forceescape",
+    "reverse",
+    "truncate(3)",
+    "trim",
+    "replace('&','<')",
+    "center(9)",
+    "wordwrap(2)",
+    "indent(2)",
+    "striptags",
+    "string",
+    "list|join",
+    "format",
+    "viet_hoa",
+    "first",
+    "last",
+    "length",
+    "urlencode",
+    "capitalize",
+    "default('<&>')",
+]
 _WRAPPERS = [
     "{{ %s }}",
     "{%% filter upper %%}{{ %s }}{%% endfilter %%}",

@@ -6,8 +6,8 @@ import struct
 import zlib
 from pathlib import Path
 
+from congvan.reading.docx import read_docx
 from congvan.records.loader import load_record
-from docx_inspect import Docx
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cong-van-mot-noi-nhan.yaml"
 
@@ -36,7 +36,7 @@ def test_signature_and_seal(tmp_path, renderer):
     record_path = tmp_path / "cv.yaml"
     record_path.write_text(text, encoding="utf-8")
     record = load_record(record_path)
-    doc = Docx(renderer.render_bytes(record, base_dir=tmp_path))
+    doc = read_docx(renderer.render_bytes(record, base_dir=tmp_path))
     media = [n for n in doc.zip.namelist() if n.startswith("word/media/")]
     assert len(media) == 2
     rels = doc.part("word/_rels/document.xml.rels").decode()

@@ -62,8 +62,7 @@ def _numbered_record(tmp_path: Path) -> tuple[Path, str, str]:
 def test_redated_record_is_refused_not_renumbered(tmp_path):
     """A number of 2019 never goes out with a 2020 date, and 2020's 01 stays free."""
     record, text, db = _numbered_record(tmp_path)
-    record.write_text(text.replace("ngay_ban_hanh: 2019-11-05", "ngay_ban_hanh: 2020-01-06"),
-                      encoding="utf-8")
+    record.write_text(text.replace("ngay_ban_hanh: 2019-11-05", "ngay_ban_hanh: 2020-01-06"), encoding="utf-8")
     result = _render(record, db, tmp_path / "out2")
     assert result.exit_code != 0
     message = _message(result)
@@ -74,8 +73,7 @@ def test_redated_record_is_refused_not_renumbered(tmp_path):
     listing = CliRunner().invoke(cli, ["so", "ds", "--nam", "2020", "--db", db, "--json"])
     assert listing.output.strip() == "[]"  # nothing taken for the refused render
     # Voiding the old number lets the re-dated record take 2020's first number.
-    voided = CliRunner().invoke(cli, ["so", "huy", "01/KH-LĐLĐ", "--nam", "2019", "--ly-do",
-                                      "Đổi năm", "--db", db])
+    voided = CliRunner().invoke(cli, ["so", "huy", "01/KH-LĐLĐ", "--nam", "2019", "--ly-do", "Đổi năm", "--db", db])
     assert voided.exit_code == 0, voided.output
     again = _render(record, db, tmp_path / "out2")
     assert again.exit_code == 0, again.output
@@ -84,8 +82,7 @@ def test_redated_record_is_refused_not_renumbered(tmp_path):
 
 def test_changed_type_is_refused(tmp_path):
     record, text, db = _numbered_record(tmp_path)
-    record.write_text(text.replace("loai: ke_hoach\n", "loai: ke_hoach\nma_loai: CTr\n"),
-                      encoding="utf-8")
+    record.write_text(text.replace("loai: ke_hoach\n", "loai: ke_hoach\nma_loai: CTr\n"), encoding="utf-8")
     result = _render(record, db, tmp_path / "out2")
     assert result.exit_code != 0
     assert "ký hiệu KH-LĐLĐ → CTr-LĐLĐ" in _message(result)

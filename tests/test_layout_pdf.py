@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import pdftotext_bbox, sample_ids
+from congvan.reading.docx import read_docx
 from congvan.records.loader import load_record
-from docx_inspect import Docx
 
 pytestmark = [pytest.mark.pdf, pytest.mark.xdist_group("libreoffice")]
 #: The other kinds (records/kinds: giấy giới thiệu, nghỉ phép, bản sao, files of their own) are read too.
@@ -181,7 +181,7 @@ def _signature_top(page: list[Line], first_title: str) -> float | None:
 @pytest.mark.parametrize("stem", STEMS)
 def test_signature_page_also_holds_a_body_line(layout, every_rendered, stem):
     record, data = every_rendered[stem]
-    titles = Docx(data).by_style("CVChuKy")
+    titles = read_docx(data).by_style("CVChuKy")
     if not record.cac_chu_ky or not titles:
         pytest.skip("không có chữ ký")
     name = record.cac_chu_ky[0].ho_ten.split()
@@ -244,7 +244,7 @@ def test_trich_yeu_keeps_a_quoted_word_group(layout):
 
 
 def test_lines_written_in_the_record_win(layout, every_rendered):
-    """"A\\nB" in a header name or a trích yếu is printed as written, not re-balanced."""
+    """ "A\\nB" in a header name or a trích yếu is printed as written, not re-balanced."""
     record = every_rendered["002-ke-hoach-ubnd-binh-thuan"][0]
     written = record.co_quan_ban_hanh[0].ten.split("\n")
     assert len(written) == 2

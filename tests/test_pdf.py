@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from conftest import pdftotext_bbox, sample_ids
-from docx_inspect import Docx
+from congvan.reading.docx import read_docx
 
 pytestmark = [pytest.mark.pdf, pytest.mark.xdist_group("libreoffice")]
 
@@ -48,5 +48,5 @@ def test_page_count_matches_sections(pdf_dir, rendered, stem):
     pages = _pages(pdf_dir / f"{stem}.pdf")
     own = 0 if record.loai == "phu_luc" else 1  # an appendix file of its own has no main section
     assert pages >= own + len(record.phu_luc)
-    body_paragraphs = len(Docx(data).texts())
+    body_paragraphs = len(read_docx(data).texts())
     assert pages <= 2 + len(record.phu_luc) + body_paragraphs // 12, (pages, body_paragraphs)

@@ -209,6 +209,7 @@ def test_batch_merged_pdf_is_made_in_chunks_in_row_order(warm_pdf, tmp_path, mon
     """Five certificates in chunks of two: three LibreOffice conversions joined, rows in order."""
     from congvan.batch.run import BatchOptions, run_batch
     from congvan.batch.sample_data import HEADERS, families, write_csv
+
     made: list[Path] = []
     real = pdf.docx_to_one_pdf
     monkeypatch.setattr(pdf, "CHUNK_PAGES", 2)

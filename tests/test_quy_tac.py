@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from tests.docx_inspect import Docx
+from congvan.reading.docx import Document, read_docx
 
 from congvan.cli import cli
 from congvan.errors import CongvanError
@@ -59,10 +59,10 @@ def _variants() -> list[tuple[str, dict]]:
 VARIANTS = _variants()
 
 
-def _render(data: dict) -> tuple[RuleProfile, Docx, str]:
+def _render(data: dict) -> tuple[RuleProfile, Document, str]:
     record = validate_data(data, "x.yaml")
     profile = load_profile(record.quy_tac)
-    return profile, Docx(DocumentRenderer().render_bytes(record, base_dir=ROOT)), record.quy_tac
+    return profile, read_docx(DocumentRenderer().render_bytes(record, base_dir=ROOT)), record.quy_tac
 
 
 def test_every_profile_loads_and_names_its_templates():
@@ -115,7 +115,7 @@ def test_each_output_follows_its_own_profile(name, data):
     assert abs(int(size.get(f"{w}w")) * 25.4 / 1440 - p.trang.rong_mm) < 0.5
     assert abs(int(size.get(f"{w}h")) * 25.4 / 1440 - p.trang.cao_mm) < 0.5
     # every run in the profile's font and colour
-    for para in doc.paragraphs:
+    for para in doc.paragraphs():
         if para.text.strip():
             assert para.run_values("rFonts", "ascii") == {p.phong_chu.ten}, para.text
             assert para.run_values("color") <= {p.phong_chu.mau, None}, para.text
@@ -171,7 +171,7 @@ def test_each_output_follows_its_own_profile(name, data):
         assert all(t.startswith(c.tien_to_can_cu + "Căn cứ") or t.startswith(c.tien_to_can_cu + "Xét")
                    for t in can_cu), can_cu
         assert all(t.endswith(";") for t in can_cu[:-1]) and can_cu[-1].endswith(c.dau_cuoi_can_cu), can_cu
-        order = [para.style for para in doc.paragraphs if para.style in ("CVCanCu", "CVThamQuyen")]
+        order = [para.style for para in doc.paragraphs() if para.style in ("CVCanCu", "CVThamQuyen")]
         assert (order[-1] == "CVThamQuyen") is c.tham_quyen_sau_can_cu, order
         (label,) = doc.by_style("CVQuyetDinhNhan")
         assert label.text == p.loai_van_ban[data["loai"]].nhan_than
@@ -285,7 +285,7 @@ def test_cap_so_takes_the_series_of_the_rule_set(tmp_path):
     for name, expected in (("nq", "Số 01-NQ/ĐU"), ("nq", "Số 01-NQ/ĐU"), ("kh", "Số: 1-KH/TĐTN-TNTH")):
         result = render(name)  # the second Party render is idempotent for the same record
         assert result.exit_code == 0, result.output
-        assert Docx((out / f"{name}.docx").read_bytes()).by_style("CVSo")[0].text == expected
+        assert read_docx((out / f"{name}.docx").read_bytes()).by_style("CVSo")[0].text == expected
     listing = CliRunner().invoke(cli, ["so", "cac-so", "--db", db]).output
     assert "ĐU-NQ\tĐU\tNQ\ttheo nhiệm kỳ" in listing and "TĐTN-TNTH-KH\tTĐTN-TNTH\tKH\ttheo nhiệm kỳ" in listing
     rows = CliRunner().invoke(cli, ["so", "ds", "--nam", "2026", "--db", db]).output

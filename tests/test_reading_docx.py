@@ -228,3 +228,17 @@ def test_zip_without_document_and_broken_xml():
             dst.writestr(item, data[:-20] if item == "word/document.xml" else data)
     with pytest.raises(DocxUnreadable, match="bị hỏng"):
         read_docx(buf.getvalue(), name="b.docx")
+
+
+def test_queries_by_ooxml_name_read_the_resolved_properties(doc):
+    """The tests of the renderer read rendered DOCX through these queries (one reader for both)."""
+    child = _para(doc, "Con")
+    assert child.style == "Child" and child in doc.by_style("Child")
+    assert child.ppr("w:jc", "val") == "center"
+    assert child.ppr("w:ind", "firstLine") == child.props["ind_firstLine"]  # inherited from the base style
+    assert child.run_values("b") == {True} and child.size_pt() == {14.0}
+    plain = _para(doc, "Mặc định")
+    assert plain.style is None and plain.rpr(plain.runs[0], "rFonts", "ascii") == "Times New Roman"  # theme font
+    assert "Mặc định" in doc.texts() and doc.section_props() and doc.part("word/styles.xml").startswith(b"<w:styles")
+    with pytest.raises(KeyError):
+        child.ppr("w:framePr", "w")

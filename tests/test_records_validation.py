@@ -147,7 +147,7 @@ def test_render_is_all_or_nothing(tmp_path):
 
 
 def test_escaping_every_field(tmp_path, renderer):
-    from docx_inspect import Docx
+    from congvan.reading.docx import read_docx
 
     nasty = "A & B <c> \"d\" 'e'"
     text = (
@@ -161,7 +161,7 @@ def test_escaping_every_field(tmp_path, renderer):
     text = text.replace(f"- {nasty}", f"- '{nasty.replace(chr(39), chr(39) * 2)}'")
     text = text.replace(f"ho_ten: {nasty}", f"ho_ten: '{nasty.replace(chr(39), chr(39) * 2)}'")
     record = load_record(_write(tmp_path, text))
-    doc = Docx(renderer.render_bytes(record))
+    doc = read_docx(renderer.render_bytes(record))
     texts = doc.texts()
     assert "Xây dựng" not in " ".join(texts)
     assert any(nasty in t for t in texts if t.startswith("Nâng") or t == nasty + "./." or t.startswith("A &"))

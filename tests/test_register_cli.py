@@ -25,9 +25,7 @@ def test_cap_json_prints_one_object(db: str) -> None:
     first = _run("cap", *common, "--loai", "KH", "--trich-yeu", "Tháng Công nhân")
     second = _run("cap", *common, "--don-vi", "VP", "--trich-yeu", "V/v họp")
     joint = _run("cap", *common, "--loai", "KHPH", "--phoi-hop", "HKH", "--trich-yeu", "Phối hợp")
-    assert {k: first[k] for k in ("so", "so_ky_hieu", "nam")} == {
-        "so": 1, "so_ky_hieu": "01/KH-LĐLĐ", "nam": 2026
-    }
+    assert {k: first[k] for k in ("so", "so_ky_hieu", "nam")} == {"so": 1, "so_ky_hieu": "01/KH-LĐLĐ", "nam": 2026}
     assert isinstance(first["so"], int) and isinstance(first["nam"], int)
     assert second["so_ky_hieu"] == "02/LĐLĐ-VP"
     assert joint["so_ky_hieu"] == "03/KHPH-LĐLĐ-HKH"
@@ -59,8 +57,11 @@ def test_reserve_confirm_void_list_search(sqlite_path: str) -> None:
 
 def _congvan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "congvan", "so", *args], capture_output=True, text=True,
-        cwd=cwd, timeout=60,
+        [sys.executable, "-m", "congvan", "so", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
     )
 
 
@@ -73,8 +74,7 @@ def _congvan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     ],
 )
 def test_errors_are_one_vietnamese_line(args: list[str], message: str, tmp_path: Path) -> None:
-    res = _congvan("cap", *args, "--co-quan", "LĐLĐ", "--ngay", "1/1/2026",
-                   "--trich-yeu", "x", cwd=tmp_path)
+    res = _congvan("cap", *args, "--co-quan", "LĐLĐ", "--ngay", "1/1/2026", "--trich-yeu", "x", cwd=tmp_path)
     assert res.returncode != 0
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Lỗi: ") and message in lines[0], res.stderr
@@ -82,12 +82,12 @@ def test_errors_are_one_vietnamese_line(args: list[str], message: str, tmp_path:
 
 
 def test_closed_year_error_and_default_db_file(tmp_path: Path) -> None:
-    assert _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "30/12/2025", "--trich-yeu", "x",
-                    cwd=tmp_path).returncode == 0
+    assert (
+        _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "30/12/2025", "--trich-yeu", "x", cwd=tmp_path).returncode == 0
+    )
     assert (tmp_path / "so-van-ban.sqlite3").exists()  # the default data file
     assert _congvan("khoa-nam", "--nam", "2025", cwd=tmp_path).returncode == 0
-    res = _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "31/12/2025", "--trich-yeu", "y",
-                   "--json", cwd=tmp_path)
+    res = _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "31/12/2025", "--trich-yeu", "y", "--json", cwd=tmp_path)
     assert res.returncode == 1 and res.stdout == ""
     assert res.stderr.strip().splitlines() == [
         "Lỗi: năm 2025 của sổ 'LĐLĐ-chung' đã khóa sổ (đã in và đóng quyển): "
@@ -96,6 +96,5 @@ def test_closed_year_error_and_default_db_file(tmp_path: Path) -> None:
 
 
 def test_bad_date_is_reported(tmp_path: Path) -> None:
-    res = _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "31/02/2026", "--trich-yeu", "x",
-                   cwd=tmp_path)
+    res = _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "31/02/2026", "--trich-yeu", "x", cwd=tmp_path)
     assert res.returncode == 1 and "ngày không hợp lệ" in res.stderr

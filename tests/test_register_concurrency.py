@@ -30,10 +30,7 @@ def test_parallel_processes_get_each_number_once(db: str) -> None:
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(PROCESSES)
     out = ctx.Queue()
-    procs = [
-        ctx.Process(target=concurrent_worker, args=(db, reg.ma, TAKES, barrier, out))
-        for _ in range(PROCESSES)
-    ]
+    procs = [ctx.Process(target=concurrent_worker, args=(db, reg.ma, TAKES, barrier, out)) for _ in range(PROCESSES)]
     for p in procs:
         p.start()
     results = _collect(procs, out)
@@ -96,8 +93,6 @@ def test_sigkill_inside_a_take_leaves_register_consistent(db: str, tmp_path: Pat
     after = take(db, so_dang_ky="LDLD", trich_yeu="Sau sự cố")
     assert after.so == 2  # the killed take's bump was rolled back with it
     rows = service.danh_sach(db, 2026)
-    assert [(r.so, r.trich_yeu) for r in rows] == [
-        (1, "Tổ chức Tháng Công nhân"), (2, "Sau sự cố")
-    ]
+    assert [(r.so, r.trich_yeu) for r in rows] == [(1, "Tổ chức Tháng Công nhân"), (2, "Sau sự cố")]
     assert [e["hanh_dong"] for e in service.nhat_ky(db)] == ["tao_so", "cap_so", "cap_so"]
     assert take(db, so_dang_ky="LDLD", ngay=date(2026, 3, 6)).so == 3

@@ -21,18 +21,32 @@ from register_fixtures import *  # noqa: F403 - fixtures sqlite_path
 from register_fixtures import reserve, take
 
 HEADERS = [
-    "Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung văn bản",
-    "Người ký", "Nơi nhận văn bản", "Đơn vị, người nhận bản lưu", "Số lượng bản",
-    "Ngày chuyển", "Ký nhận", "Ghi chú",
+    "Số, ký hiệu văn bản",
+    "Ngày tháng văn bản",
+    "Tên loại và trích yếu nội dung văn bản",
+    "Người ký",
+    "Nơi nhận văn bản",
+    "Đơn vị, người nhận bản lưu",
+    "Số lượng bản",
+    "Ngày chuyển",
+    "Ký nhận",
+    "Ghi chú",
 ]
 
 
 @pytest.fixture
 def filled(sqlite_path: str) -> str:
-    service.tao_so_dang_ky(sqlite_path, "LDLD", co_quan="LĐLĐ",
-                           ten_co_quan="Liên đoàn Lao động tỉnh Bến Tre")
-    take(sqlite_path, so_dang_ky="LDLD", ten_loai="Kế hoạch", trich_yeu="Tổ chức Tháng Công nhân",
-         nguoi_ky="Nguyễn Văn A", noi_nhan="Các CĐCS", so_ban=30, don_vi="VP")
+    service.tao_so_dang_ky(sqlite_path, "LDLD", co_quan="LĐLĐ", ten_co_quan="Liên đoàn Lao động tỉnh Bến Tre")
+    take(
+        sqlite_path,
+        so_dang_ky="LDLD",
+        ten_loai="Kế hoạch",
+        trich_yeu="Tổ chức Tháng Công nhân",
+        nguoi_ky="Nguyễn Văn A",
+        noi_nhan="Các CĐCS",
+        so_ban=30,
+        don_vi="VP",
+    )
     take(sqlite_path, so_dang_ky="LDLD", ngay=date(2026, 3, 6), trich_yeu="Sai sót")
     service.huy_so(sqlite_path, "2", nam=2026, ly_do="Ký nhầm")
     take(sqlite_path, so_dang_ky="LDLD", ngay=date(2025, 12, 31), trich_yeu="Năm trước")
@@ -51,8 +65,18 @@ def test_xlsx_has_headers_and_rows(filled: str, tmp_path: Path) -> None:
     assert "2026" in rows[0][0]
     assert rows[1] == HEADERS
     assert rows[2] == [f"({i})" for i in range(1, 11)]
-    assert rows[3] == ["01/KH-LĐLĐ-VP", "05/03/2026", "Kế hoạch Tổ chức Tháng Công nhân",
-                       "Nguyễn Văn A", "Các CĐCS", "VP", 30, "", "", ""]
+    assert rows[3] == [
+        "01/KH-LĐLĐ-VP",
+        "05/03/2026",
+        "Kế hoạch Tổ chức Tháng Công nhân",
+        "Nguyễn Văn A",
+        "Các CĐCS",
+        "VP",
+        30,
+        "",
+        "",
+        "",
+    ]
     assert rows[4][0] == "02/KH-LĐLĐ" and rows[4][9] == "Đã hủy: Ký nhầm"  # void stays listed
     assert len(rows) == 5  # the 2025 row is in the 2025 book only
 
@@ -72,8 +96,13 @@ def test_docx_is_landscape_with_repeating_header(filled: str, tmp_path: Path) ->
         assert header_row._tr.trPr.find(qn("w:tblHeader")) is not None
     assert table.rows[2]._tr.trPr.find(qn("w:tblHeader")) is None
     assert [c.text for c in table.rows[2].cells][:7] == [
-        "01/KH-LĐLĐ-VP", "05/03/2026", "Kế hoạch Tổ chức Tháng Công nhân", "Nguyễn Văn A",
-        "Các CĐCS", "VP", "30",
+        "01/KH-LĐLĐ-VP",
+        "05/03/2026",
+        "Kế hoạch Tổ chức Tháng Công nhân",
+        "Nguyễn Văn A",
+        "Các CĐCS",
+        "VP",
+        "30",
     ]
     assert table.rows[3].cells[9].text == "Đã hủy: Ký nhầm"
     fonts = {r.font.name for p in doc.paragraphs for r in p.runs if r.text.strip()}
@@ -90,7 +119,10 @@ def test_unknown_format_and_ambiguous_register(filled: str, tmp_path: Path) -> N
 
 
 FORMULAS = [
-    '=HYPERLINK("http://example.invalid/x","Bấm")', "=cmd|' /C calc'!A0", "+1+1", "-2+3",
+    '=HYPERLINK("http://example.invalid/x","Bấm")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
     "@SUM(A1:A2)",
 ]
 
@@ -110,9 +142,7 @@ def test_user_text_is_never_a_formula(sqlite_path: str, tmp_path: Path) -> None:
             cell = ws.cell(row=r, column=c)
             assert cell.data_type == "s" and cell.quotePrefix, (r, c, cell.value)
         assert (ws.cell(row=r, column=3).value, ws.cell(row=r, column=4).value) == (f, f)
-    assert [c.text for c in Document(str(tmp_path / "so.docx")).tables[0].rows[2].cells][3] == (
-        FORMULAS[0]
-    )
+    assert [c.text for c in Document(str(tmp_path / "so.docx")).tables[0].rows[2].cells][3] == (FORMULAS[0])
 
 
 def test_control_characters_refused_with_field(sqlite_path: str) -> None:

@@ -36,8 +36,14 @@ service.cap_so(sys.argv[1], service.VanBanDangKy(
 
 
 def _congvan(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "congvan", "so", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=60, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "congvan", "so", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _one_vietnamese_line(res: subprocess.CompletedProcess[str], *needles: str) -> str:
@@ -59,8 +65,9 @@ def test_stalled_take_blocks_others_only_for_the_lock_wait(
     monkeypatch.setenv(ENV_LOCK_WAIT, str(WAIT_S))
     dispose_engines()  # new connections carry the short wait
     marker = tmp_path / "paused"
-    child = subprocess.Popen([sys.executable, "-c", _STALLED_TAKE, db],
-                             env={**os.environ, HOOK_PAUSE_AFTER_COUNTER: str(marker)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STALLED_TAKE, db], env={**os.environ, HOOK_PAUSE_AFTER_COUNTER: str(marker)}
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -92,8 +99,11 @@ def test_stalled_take_blocks_others_only_for_the_lock_wait(
 def test_file_that_is_not_a_database(tmp_path: Path) -> None:
     bogus = tmp_path / "so.sqlite3"
     bogus.write_bytes(b"Day khong phai so dang ky\n" * 400)
-    for args in (["cap", "--co-quan", "LĐLĐ", "--ngay", "1/1/2026", "--trich-yeu", "x"],
-                 ["ds", "--nam", "2026"], ["xuat", "--nam", "2026", "--so", "X"]):
+    for args in (
+        ["cap", "--co-quan", "LĐLĐ", "--ngay", "1/1/2026", "--trich-yeu", "x"],
+        ["ds", "--nam", "2026"],
+        ["xuat", "--nam", "2026", "--so", "X"],
+    ):
         res = _congvan(*args, "--db", str(bogus), cwd=tmp_path)
         _one_vietnamese_line(res, str(bogus), "không phải là sổ đăng ký SQLite")
     assert bogus.read_bytes() == b"Day khong phai so dang ky\n" * 400  # left untouched
@@ -101,8 +111,12 @@ def test_file_that_is_not_a_database(tmp_path: Path) -> None:
 
 def test_corrupt_database_file(tmp_path: Path) -> None:
     path = tmp_path / "so.sqlite3"
-    assert _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "1/1/2026", "--trich-yeu", "x",
-                    "--db", str(path), cwd=tmp_path).returncode == 0
+    assert (
+        _congvan(
+            "cap", "--co-quan", "LĐLĐ", "--ngay", "1/1/2026", "--trich-yeu", "x", "--db", str(path), cwd=tmp_path
+        ).returncode
+        == 0
+    )
     data = bytearray(path.read_bytes())
     for name in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         name.unlink(missing_ok=True)
@@ -114,8 +128,7 @@ def test_corrupt_database_file(tmp_path: Path) -> None:
 
 def test_folder_where_no_file_can_be_created(tmp_path: Path) -> None:
     target = "/proc/so-van-ban.sqlite3"  # exists, but no file can be made there (even as root)
-    res = _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "1/1/2026", "--trich-yeu", "x",
-                   "--db", target, cwd=tmp_path)
+    res = _congvan("cap", "--co-quan", "LĐLĐ", "--ngay", "1/1/2026", "--trich-yeu", "x", "--db", target, cwd=tmp_path)
     _one_vietnamese_line(res, target, "quyền ghi")
 
 

@@ -30,8 +30,15 @@ V1_SCHEMA = ROOT / "tests" / "fixtures" / "register-v1-schema.json"
 def party(db: str, ngay: date, ma_loai: str = "NQ", **kw: object) -> service.CapSo:
     """cap_so as ``render --cap-so`` does for a Party record of the Đảng ủy ĐU."""
     args: dict[str, object] = {
-        "co_quan": "ĐU", "ma_loai": ma_loai, "ngay": ngay, "trich_yeu": "Lãnh đạo nhiệm vụ",
-        "noi_so": "-", "noi_loai": "/", "hai_chu_so": True, "chu_ky": "nhiem_ky", "theo_loai": True,
+        "co_quan": "ĐU",
+        "ma_loai": ma_loai,
+        "ngay": ngay,
+        "trich_yeu": "Lãnh đạo nhiệm vụ",
+        "noi_so": "-",
+        "noi_loai": "/",
+        "hai_chu_so": True,
+        "chu_ky": "nhiem_ky",
+        "theo_loai": True,
     }
     args.update(kw)
     return service.cap_so(db, service.VanBanDangKy(**args), nguoi="vt")  # type: ignore[arg-type]
@@ -55,12 +62,17 @@ def test_numbers_run_through_the_term_per_type_and_restart_with_the_next(db: str
         party(db, date(2026, 1, 5), ma_loai="BC"),  # its own series per type
     ]
     assert [(g.so_ky_hieu, g.nhiem_ky) for g in got] == [
-        ("01-NQ/ĐU", "2020-2025"), ("02-NQ/ĐU", "2020-2025"), ("01-NQ/ĐU", "2025-2030"),
-        ("02-NQ/ĐU", "2025-2030"), ("03-NQ/ĐU", "2025-2030"), ("01-BC/ĐU", "2025-2030"),
+        ("01-NQ/ĐU", "2020-2025"),
+        ("02-NQ/ĐU", "2020-2025"),
+        ("01-NQ/ĐU", "2025-2030"),
+        ("02-NQ/ĐU", "2025-2030"),
+        ("03-NQ/ĐU", "2025-2030"),
+        ("01-BC/ĐU", "2025-2030"),
     ]
     regs = {r.ma: r for r in service.danh_sach_so_dang_ky(db)}
     assert {(m, r.loai_series, r.chu_ky) for m, r in regs.items()} == {
-        ("ĐU-NQ", "NQ", "nhiem_ky"), ("ĐU-BC", "BC", "nhiem_ky"),
+        ("ĐU-NQ", "NQ", "nhiem_ky"),
+        ("ĐU-BC", "BC", "nhiem_ky"),
     }
     # 2025 holds number 02 twice in one register, once per term (the book still prints per year)
     rows_2025 = service.danh_sach(db, 2025, so_dang_ky="ĐU-NQ")
@@ -135,9 +147,18 @@ def test_rule_set_refuses_a_calendar_year_register(db: str) -> None:
 def test_void_and_confirm_by_party_number(db: str) -> None:
     _two_terms(db)
     party(db, date(2026, 3, 1))
-    held = service.giu_so(db, service.VanBanDangKy(
-        co_quan="ĐU", ma_loai="NQ", ngay=date(2026, 3, 2), noi_so="-", noi_loai="/",
-        chu_ky="nhiem_ky", theo_loai=True))
+    held = service.giu_so(
+        db,
+        service.VanBanDangKy(
+            co_quan="ĐU",
+            ma_loai="NQ",
+            ngay=date(2026, 3, 2),
+            noi_so="-",
+            noi_loai="/",
+            chu_ky="nhiem_ky",
+            theo_loai=True,
+        ),
+    )
     assert held.so_ky_hieu == "02-NQ/ĐU"
     done = service.xac_nhan(db, "02-NQ/ĐU", nam=2026, trich_yeu="Công tác cán bộ")
     voided = service.huy_so(db, "1-NQ/ĐU", nam=2026, ly_do="Ký nhầm")
@@ -202,13 +223,17 @@ def _v1_register(db: str) -> None:
     for statement in ddl:
         run(statement)
     run(f"INSERT INTO congvan_thong_tin (khoa, gia_tri) VALUES ({ph}, {ph})", ("schema_version", "1"))
-    run("INSERT INTO so_dang_ky (ma, co_quan_viet_tat, ten, loai_series, tao_luc) "
-        "VALUES ('LĐLĐ-chung', 'LĐLĐ', 'Sổ chung', 'chung', '2026-01-02 08:00:00')")
+    run(
+        "INSERT INTO so_dang_ky (ma, co_quan_viet_tat, ten, loai_series, tao_luc) "
+        "VALUES ('LĐLĐ-chung', 'LĐLĐ', 'Sổ chung', 'chung', '2026-01-02 08:00:00')"
+    )
     run("INSERT INTO dem_so (so_dang_ky_id, nam, so_cuoi) VALUES (1, 2026, 2)")
     for so in (1, 2):
-        run("INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, trich_yeu, "
+        run(
+            "INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, trich_yeu, "
             f"trang_thai, tao_luc, sua_luc) VALUES (1, 2026, {so}, 'KH-LĐLĐ', '0{so}/KH-LĐLĐ', "
-            "'2026-03-05', 'Tháng Công nhân', 'da_cap', '2026-03-05 08:00:00', '2026-03-05 08:00:00')")
+            "'2026-03-05', 'Tháng Công nhân', 'da_cap', '2026-03-05 08:00:00', '2026-03-05 08:00:00')"
+        )
     conn.commit()
     conn.close()
 
@@ -217,9 +242,7 @@ def test_version_1_register_is_upgraded_in_place(db: str, tmp_path: Path) -> Non
     _v1_register(db)
     assert [r.so_ky_hieu for r in service.danh_sach(db, 2026)] == ["01/KH-LĐLĐ", "02/KH-LĐLĐ"]
     with database(db).read() as tx:
-        assert tx.scalar("SELECT gia_tri FROM congvan_thong_tin WHERE khoa = 'schema_version'") == str(
-            SCHEMA_VERSION
-        )
+        assert tx.scalar("SELECT gia_tri FROM congvan_thong_tin WHERE khoa = 'schema_version'") == str(SCHEMA_VERSION)
     (reg,) = service.danh_sach_so_dang_ky(db)
     assert reg.chu_ky == "nam"  # what the office had keeps numbering per year
     assert take(db, co_quan="LĐLĐ").so_ky_hieu == "03/KH-LĐLĐ"
@@ -252,8 +275,7 @@ def _ok(*args: str) -> str:
 
 def test_cli_term_register_and_party_numbers(sqlite_path: str) -> None:
     db = ["--db", sqlite_path]
-    out = _ok("tao", "ĐU-NQ", "--co-quan", "ĐU", "--loai", "NQ", "--nhiem-ky", "2025-2030",
-              "--tu", "16/10/2025", *db)
+    out = _ok("tao", "ĐU-NQ", "--co-quan", "ĐU", "--loai", "NQ", "--nhiem-ky", "2025-2030", "--tu", "16/10/2025", *db)
     assert "đánh số theo nhiệm kỳ" in out and "nhiệm kỳ 2025-2030 (16/10/2025 – nay)" in out
     take_args = ["--co-quan", "ĐU", "--loai", "NQ", "--quy-tac", "dang", "--trich-yeu", "Công tác", *db]
     assert "Số: 01-NQ/ĐU — nhiệm kỳ 2025-2030, sổ 'ĐU-NQ'" in _ok("cap", "--ngay", "05/03/2026", *take_args)
@@ -271,10 +293,26 @@ def test_cli_term_errors_are_one_vietnamese_line(sqlite_path: str, capsys: pytes
         (["tao", "X", "--co-quan", "ĐU", "--nhiem-ky", "2025-2030"], "chưa có nhiệm kỳ '2025-2030'"),
         (["tao", "X", "--co-quan", "ĐU", "--tu", "16/10/2025"], "ghi kèm --nhiem-ky"),
         (["nhiem-ky", "2025-2030", "--co-quan", "ĐU", "--tu", "32/10/2025"], "ngày không hợp lệ"),
-        (["cap", "--co-quan", "ĐU", "--loai", "NQ", "--quy-tac", "dangg", "--ngay", "05/03/2026",
-          "--trich-yeu", "x"], "không có bộ quy tắc 'dangg'"),
-        (["cap", "--co-quan", "ĐU", "--loai", "NQ", "--quy-tac", "dang", "--ngay", "05/03/2026",
-          "--trich-yeu", "x"], "không có nhiệm kỳ nào chứa ngày 05/03/2026"),
+        (
+            [
+                "cap",
+                "--co-quan",
+                "ĐU",
+                "--loai",
+                "NQ",
+                "--quy-tac",
+                "dangg",
+                "--ngay",
+                "05/03/2026",
+                "--trich-yeu",
+                "x",
+            ],
+            "không có bộ quy tắc 'dangg'",
+        ),
+        (
+            ["cap", "--co-quan", "ĐU", "--loai", "NQ", "--quy-tac", "dang", "--ngay", "05/03/2026", "--trich-yeu", "x"],
+            "không có nhiệm kỳ nào chứa ngày 05/03/2026",
+        ),
     ):
         with pytest.raises(SystemExit) as exit_:
             main(["so", *args, "--db", sqlite_path])

@@ -67,9 +67,7 @@ def seed_paragraphs(name: str) -> list[str]:
         else:
             dropped_texts.append(norm(drop["text"]))
     paras = [
-        text
-        for n, line in enumerate(lines, start=1)
-        if n not in dropped_lines and (text := norm(strip_markdown(line)))
+        text for n, line in enumerate(lines, start=1) if n not in dropped_lines and (text := norm(strip_markdown(line)))
     ]
     for text in dropped_texts:
         assert text in paras, f"{name}: paragraph to drop not found: {text!r}"
@@ -78,9 +76,7 @@ def seed_paragraphs(name: str) -> list[str]:
     for mend in spec.get("mends", []):
         found = joined.count(mend["seed"])
         expected = mend.get("count", 1)
-        assert found == expected, (
-            f"{name}: mend {mend['seed']!r} occurs {found} times, expected {expected}"
-        )
+        assert found == expected, f"{name}: mend {mend['seed']!r} occurs {found} times, expected {expected}"
         joined = joined.replace(mend["seed"], mend["record"])
     return [p for p in (norm(x) for x in joined.split("\n")) if p]
 

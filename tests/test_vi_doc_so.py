@@ -150,9 +150,7 @@ def test_doc_tien_rejects_non_numbers() -> None:
 def test_every_group_matches_rules_up_to_999() -> None:
     """Within one group num2words agrees with us (after lẻ → linh); this is the
     only range where it does, which the docstring of doc_so.py relies on."""
-    different = [
-        x for x in range(1, 1000) if num2words(x, lang="vi").replace("lẻ", "linh") != doc_so(x)
-    ]
+    different = [x for x in range(1, 1000) if num2words(x, lang="vi").replace("lẻ", "linh") != doc_so(x)]
     assert different == []
 
 

@@ -16,9 +16,7 @@ from congvan.vi.so_ky_hieu import (
 MA_PHU_LUC_III = ["QĐ", "KH", "CTr", "QyĐ", "TTr", "TrS"]
 
 
-@pytest.mark.parametrize(
-    ("so", "expected"), [(1, "01"), (5, "05"), (9, "09"), (10, "10"), (15, "15"), (123, "123")]
-)
+@pytest.mark.parametrize(("so", "expected"), [(1, "01"), (5, "05"), (9, "09"), (10, "10"), (15, "15"), (123, "123")])
 def test_so_hien_thi_pads_below_ten(so: int, expected: str) -> None:
     assert so_hien_thi(so) == expected
 
@@ -47,9 +45,7 @@ def test_so_hien_thi_rejects_below_one(so: int) -> None:
         ("KH", "LĐLĐ", None, "KH-LĐLĐ"),  # a bare str is one body, not its letters
     ],
 )
-def test_ky_hieu_van_ban(
-    ma_loai: str | None, co_quan: list[str] | str, don_vi: str | None, expected: str
-) -> None:
+def test_ky_hieu_van_ban(ma_loai: str | None, co_quan: list[str] | str, don_vi: str | None, expected: str) -> None:
     assert ky_hieu_van_ban(ma_loai, co_quan, don_vi) == expected
 
 

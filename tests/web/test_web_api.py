@@ -81,9 +81,7 @@ def test_login_is_rate_limited(app_db) -> None:
     client = TestClient(app_db[0], follow_redirects=False)
     token = _csrf(client.get("/dang-nhap").text)
     codes = [
-        client.post(
-            "/dang-nhap", data={"_csrf": token, "ten_dang_nhap": "ld", "mat_khau": "sai-mat-khau"}
-        ).status_code
+        client.post("/dang-nhap", data={"_csrf": token, "ten_dang_nhap": "ld", "mat_khau": "sai-mat-khau"}).status_code
         for _ in range(6)
     ]
     assert codes[:5] == [401] * 5 and codes[5] == 429
@@ -142,9 +140,7 @@ def test_form_yaml_round_trip_and_versions(app_db) -> None:
 def test_list_search_is_accent_insensitive_and_clone(app_db) -> None:
     client, token = _client(app_db, "cv")
     _, db = app_db
-    hid = drafts.nhap_yaml(
-        db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv"
-    )
+    hid = drafts.nhap_yaml(db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv")
     title = drafts.lay(db, hid).tieu_de
     word = title.split()[-1]
     from congvan.register.fold import khoa_tim_kiem
@@ -168,9 +164,7 @@ def test_typed_text_is_escaped(app_db) -> None:
 
 def test_issue_takes_the_number_and_freezes(app_db) -> None:
     _, db = app_db
-    hid = drafts.nhap_yaml(
-        db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv"
-    )
+    hid = drafts.nhap_yaml(db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv")
     drafts.doi_trang_thai(db, hid, "cho_duyet", "cv", tu={"nhap"})
     drafts.doi_trang_thai(db, hid, "da_duyet", "ld", tu={"cho_duyet"})
     vt, token = _client(app_db, "vt")

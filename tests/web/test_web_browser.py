@@ -121,7 +121,7 @@ def _clerk_issues(browser, server, hid: int, suffix: str, *screenshots: str) -> 
 def _passes_format_rules(server, hid: int, symbol: str, data: bytes) -> None:  # type: ignore[no-untyped-def]
     """The issued document is frozen, and its DOCX passes every format-rule check of the project."""
     import test_format_rules as rules
-    from docx_inspect import Docx
+    from congvan.reading.docx import read_docx
 
     h = drafts.lay(server.db, hid)
     assert h.trang_thai == "da_ban_hanh" and h.so_ky_hieu == symbol
@@ -129,7 +129,7 @@ def _passes_format_rules(server, hid: int, symbol: str, data: bytes) -> None:  #
         drafts.ghi_tam(server.db, hid, {"loai": h.loai}, "chuyenvien", phien_ban_moi=True)
     record, problems = drafts.validate(h.du_lieu)
     assert record is not None and not problems and record.so is not None
-    doc = Docx(data)
+    doc = read_docx(data)
     assert any(symbol in text for text in doc.texts())
     checks = [
         f
@@ -184,8 +184,14 @@ def test_clerk_drafts_an_invitation_with_its_own_fields_and_issues_it(browser, s
     _preview_key(page)
     page.wait_for_function("() => document.querySelector('.doc-text').innerText.includes('mang theo')")
     text = page.inner_text(".doc-text")
-    for value in ("Công đoàn cơ sở Công ty An Phú", "sáu tháng đầu năm 2026", "Chủ tịch Liên đoàn", "17/7/2026",
-                  "số 5 đường Đồng Khởi", "báo cáo kết quả khuyến học"):
+    for value in (
+        "Công đoàn cơ sở Công ty An Phú",
+        "sáu tháng đầu năm 2026",
+        "Chủ tịch Liên đoàn",
+        "17/7/2026",
+        "số 5 đường Đồng Khởi",
+        "báo cáo kết quả khuyến học",
+    ):
         assert value in text, value
     assert "GIẤY MỜI" in text.upper()
     shot(page, "10-giay-moi-xem-truoc")
@@ -306,7 +312,7 @@ def test_a_2000_row_batch_and_a_second_batch_at_once_do_not_mix(browser, server,
     """2,000 certificates with a progress bar that survives reloads, while another person runs a batch too."""
     import zipfile
 
-    from docx_inspect import Docx
+    from congvan.reading.docx import read_docx
 
     big = _certificate_rows(tmp_path / "hai-nghin.csv", 2000, "Hộ Một")
     small = _certificate_rows(tmp_path / "ba-muoi.csv", 30, "Nhà Hai")
@@ -335,13 +341,13 @@ def test_a_2000_row_batch_and_a_second_batch_at_once_do_not_mix(browser, server,
 
     names = zipfile.ZipFile(_download(p1, "giay_cong_nhan.zip")).namelist()
     assert len(names) == 2000 and all("Hộ Một" in n for n in names)
-    decision = " ".join(Docx(_download(p1, "quyet_dinh_cong_nhan.docx").read_bytes()).texts())
+    decision = " ".join(read_docx(_download(p1, "quyet_dinh_cong_nhan.docx").read_bytes()).texts())
     assert "Hộ Một 1" in decision and "Hộ Một 2000" in decision and "nhà hai" not in decision.lower()
-    merged = " ".join(Docx(_download(p1, "giay_cong_nhan_tat_ca.docx").read_bytes()).texts())
+    merged = " ".join(read_docx(_download(p1, "giay_cong_nhan_tat_ca.docx").read_bytes()).texts())
     assert merged.count("HỘ MỘT ") == 2000 and "NHÀ HAI" not in merged.upper()  # printed in capitals
     other = zipfile.ZipFile(_download(p2, "giay_cong_nhan.zip")).namelist()
     assert len(other) == 30 and all("Nhà Hai" in n for n in other)
-    other_decision = " ".join(Docx(_download(p2, "quyet_dinh_cong_nhan.docx").read_bytes()).texts())
+    other_decision = " ".join(read_docx(_download(p2, "quyet_dinh_cong_nhan.docx").read_bytes()).texts())
     assert "Nhà Hai 30" in other_decision and "hộ một" not in other_decision.lower()
     assert p2.goto(f"{server.url}/in-loat/{first}").status == 403  # one person's batch is not another's
     c1.close()
@@ -380,8 +386,15 @@ def test_every_page_has_no_serious_accessibility_violation(browser, server, tmp_
     issued = _issued(server, _approved(server.db, "đã ban hành"))
     with_pictures = {f"/ho-so/{draft}", f"/ho-so/{invitation}", f"/ho-so/{hid}", f"/ho-so/{issued}"}
     pages = {
-        "chuyenvien": ["/", "/ho-so/moi", f"/ho-so/{draft}", f"/ho-so/{invitation}", "/so", "/in-loat",
-                       f"/ho-so/{hid}/ban-hanh"],  # the last one: the refusal page
+        "chuyenvien": [
+            "/",
+            "/ho-so/moi",
+            f"/ho-so/{draft}",
+            f"/ho-so/{invitation}",
+            "/so",
+            "/in-loat",
+            f"/ho-so/{hid}/ban-hanh",
+        ],  # the last one: the refusal page
         "lanhdao": [f"/ho-so/{hid}/duyet", f"/ho-so/{hid}"],
         "vanthu1": [f"/ho-so/{hid}/ban-hanh", f"/ho-so/{issued}", "/so", "/in-loat"],
         "quantri": ["/tai-khoan", "/nhat-ky"],

@@ -34,6 +34,7 @@ MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 V_NS = "urn:schemas-microsoft-com:vml"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
+NS = {"w": W_NS}  # for XPath on the raw elements (Paragraph.el, Table.el, Document.section_props())
 TWIPS_PER_MM = 1440 / 25.4
 EMU_PER_MM = 36000
 TOGGLES = ("b", "i", "caps", "strike")
@@ -98,6 +99,9 @@ def _rpr_dict(rpr: etree._Element | None) -> dict:
             out["vertAlign"] = _val(child)
         elif tag == "u":
             out["u"] = _val(child) not in (None, "none")
+            out["u_val"] = _val(child)
+        elif tag == "color":
+            out["color"] = _val(child)
         elif tag == "rStyle":
             out["rStyle"] = _val(child)
     return out
@@ -118,10 +122,9 @@ def _ppr_dict(ppr: etree._Element | None) -> dict:
                 out[f"{tag}_{name}"] = value
         elif tag == "pBdr":
             for side in child:
-                out[f"bdr_{etree.QName(side).localname}"] = (
-                    _val(side),
-                    (_int(side.get(q("sz"))) or 0) / 8,
-                )
+                name = etree.QName(side).localname
+                out[f"bdr_{name}"] = (_val(side), (_int(side.get(q("sz"))) or 0) / 8)
+                out[f"bdr_{name}_space"] = side.get(q("space"))
         elif tag == "numPr":
             ilvl, num = child.find(q("ilvl")), child.find(q("numId"))
             if num is not None:
@@ -323,6 +326,8 @@ class Run:
     caps: bool = False
     superscript: bool = False
     underline: bool = False
+    #: the rest of the effective run properties, as Word names them (``color``, ``u``, ``rFonts/ascii``)
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -401,6 +406,66 @@ class Paragraph:
             return None
         return value
 
+    # -- queries by WordprocessingML names, on the effective (resolved) properties
+    @property
+    def style(self) -> str | None:
+        """The paragraph style as written in the paragraph (None: the document's default style)."""
+        return _val(self.el.find(f"{q('pPr')}/{q('pStyle')}")) if self.el is not None else None
+
+    @property
+    def flat_text(self) -> str:
+        """The text of the w:t runs only (tabs and line breaks not counted), as Word's search sees it."""
+        if self.el is None:
+            return self.text
+        return "".join(
+            "-" if t.tag == q("noBreakHyphen") else t.text or ""
+            for t in self.el.iter(q("t"), q("noBreakHyphen"))
+            if next(t.iterancestors(q("p"))) is self.el
+        )
+
+    @property
+    def in_table(self) -> bool:
+        return self.container == "o"
+
+    def ppr(self, path: str, attr: str) -> str | None:
+        """Effective paragraph attribute by its OOXML path: ``ppr("w:jc", "val")``,
+        ``ppr("w:ind", "firstLine")``, ``ppr("w:spacing", "before")``, ``ppr("w:pBdr/w:bottom", "space")``."""
+        parts = [p.removeprefix("w:") for p in path.split("/")]
+        if parts == ["jc"]:
+            return self.props.get("jc")
+        if parts[0] in ("ind", "spacing") and len(parts) == 1:
+            return self.props.get(f"{parts[0]}_{attr}")
+        if parts[0] == "pBdr" and len(parts) == 2:
+            if attr == "val":
+                value = self.props.get(f"bdr_{parts[1]}")
+                return value[0] if value else None
+            return self.props.get(f"bdr_{parts[1]}_{attr}")
+        raise KeyError(f"paragraph property {path}/@{attr} is not read")
+
+    def has_bottom_border(self) -> bool:
+        return self.border("bottom") is not None
+
+    def rpr(self, run: Run, tag: str, attr: str = "val") -> str | bool | float | None:
+        """Effective run property by its OOXML name: ``b``, ``i``, ``sz`` (half-points as written),
+        ``color``, ``u``, ``rFonts``/``ascii``."""
+        if tag == "b":
+            return run.bold
+        if tag == "i":
+            return run.italic
+        if tag == "sz":
+            return None if run.size_pt is None else str(round(run.size_pt * 2))
+        key = f"{tag}/{attr}" if tag == "rFonts" else tag
+        if key not in run.extra:
+            raise KeyError(f"run property {tag}/@{attr} is not read")
+        return run.extra[key]
+
+    def run_values(self, tag: str, attr: str = "val") -> set:
+        """The values one property takes over the paragraph's text runs."""
+        return {self.rpr(r, tag, attr) for r in self.runs if r.text.strip("\t\n")}
+
+    def size_pt(self) -> set[float]:
+        return {r.size_pt for r in self.runs if r.text.strip("\t\n") and r.size_pt is not None}
+
 
 @dataclass
 class Cell:
@@ -421,6 +486,7 @@ class Table:
     rows: list[list[Cell]]
     where: str
     index: int
+    el: etree._Element | None = None
 
     def cells(self) -> list[Cell]:
         return [c for row in self.rows for c in row]
@@ -467,6 +533,26 @@ class Document:
     blocks: list[Paragraph | Table]
     sections: list[Section]
     textboxes: list[Paragraph]
+    zip: zipfile.ZipFile | None = field(default=None, repr=False)
+    xml: etree._Element | None = field(default=None, repr=False)
+
+    def by_style(self, style: str) -> list[Paragraph]:
+        """Paragraphs whose written style is *style*, in reading order."""
+        return [p for p in self.paragraphs() if p.style == style]
+
+    def texts(self) -> list[str]:
+        """The non-empty paragraph texts (w:t runs only), in reading order."""
+        return [t for t in (p.flat_text for p in self.paragraphs()) if t.strip()]
+
+    def part(self, name: str) -> bytes:
+        """A package part as stored, e.g. ``word/header2.xml``."""
+        if self.zip is None:
+            raise KeyError(name)
+        return self.zip.read(name)
+
+    def section_props(self) -> list[etree._Element]:
+        """Every w:sectPr of the body, in order (the last is the document's)."""
+        return [] if self.xml is None else list(self.xml.iter(q("sectPr")))
 
     def paragraphs(self, *, textboxes: bool = True) -> list[Paragraph]:
         """Every body paragraph in reading order, cells included; text boxes after."""
@@ -563,6 +649,10 @@ class _Reader:
         return None
 
     # -- run and paragraph properties
+    def _font(self, props: dict, attr: str) -> str | None:
+        theme = props.get(f"font_{attr}Theme")
+        return self.theme.font(theme) if theme else props.get(f"font_{attr}")
+
     def _fonts(self, props: dict) -> tuple[str, ...]:
         out = []
         for attr in ("ascii", "hAnsi"):
@@ -697,6 +787,12 @@ class _Reader:
                     caps=bool(props.get("caps")),
                     superscript=props.get("vertAlign") == "superscript",
                     underline=bool(props.get("u")),
+                    extra={
+                        "color": props.get("color"),
+                        "u": props.get("u_val"),
+                        "rFonts/ascii": self._font(props, "ascii"),
+                        "rFonts/hAnsi": self._font(props, "hAnsi"),
+                    },
                 )
             )
 
@@ -776,7 +872,7 @@ class _Reader:
                 blocks = self.blocks(tc, cell_where, "o" if container == "than" else container, width_mm, style)
                 cells.append(Cell(blocks, width_mm, cell_where))
             rows.append(cells)
-        return Table(rows, name, index)
+        return Table(rows, name, index, tbl)
 
     def _cell_margins(self, tbl_pr: etree._Element | None, style: str | None) -> tuple[int, int]:
         sources = [tbl_pr] + [s.find(q("tblPr")) for s in self.styles.chain(style)]
@@ -866,7 +962,7 @@ class _Reader:
         for para in _iter_paragraphs(blocks):
             if para.container == "than":
                 para.width_mm = sections[min(para.section, len(sections) - 1)].text_width_mm
-        return Document(self.name, blocks, sections, self.textboxes)
+        return Document(self.name, blocks, sections, self.textboxes, self.zf, self.document)
 
 
 def _vml_line_mm(line: etree._Element) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from congvan.profiles import RuleProfile, all_profiles, load_profile, profile_for_body
@@ -183,7 +183,7 @@ def segments(para: Paragraph) -> list[Segment]:
             if i:
                 columns.append([])
             if piece:
-                columns[-1].append(Run(piece, r.bold, r.italic, r.size_pt, r.fonts, r.caps, r.superscript, r.underline))
+                columns[-1].append(replace(r, text=piece))
     texts = ["".join(x.text for x in runs).strip() for runs in columns]
     filled = [i for i, t in enumerate(texts) if t]
     lines = len(filled) >= 2 and all(UNDERSCORES.match(texts[i]) for i in filled)
