@@ -115,7 +115,7 @@ def test_cong_dien_label_and_list(rendered, renderer):
     ]
     record = rendered["107-cong-dien-phong-chong-bao"][0]
     for who in (record.nguoi_dien, "Chủ tịch Ủy ban nhân dân tỉnh Vĩnh Long"):
-        doc = Docx(renderer.render_bytes(record.model_copy(update={"nguoi_dien": who})))
+        doc = read_docx(renderer.render_bytes(record.model_copy(update={"nguoi_dien": who})))
         [label] = doc.by_style("CVDien")
         assert label.ppr("w:jc", "val") == "center" and not label.ppr("w:ind", "left")
         start = (165 - text_width_mm(label.text, 14)) / 2
