@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from congvan.reading.docx import Document, read_docx
 
 from congvan.cli import cli
 from congvan.errors import CongvanError
 from congvan.profiles import RuleProfile, available_profiles, load_profile
+from congvan.reading.docx import Document, read_docx
 from congvan.records.loader import load_record, validate_data
 from congvan.render.build_templates import PROFILES, TEMPLATES, build_all
 from congvan.render.document import DocumentRenderer
@@ -42,17 +42,27 @@ def _variants() -> list[tuple[str, dict]]:
     out.append(("dang2026-nghi-quyet", party_2026))
     for name, base in (("dang", _data(PARTY_NQ)), ("doan", _data(DOAN_KH)), ("dang2026", party_2026)):
         plain = {k: v for k, v in base.items() if k not in ("tham_quyen", "can_cu", "loai", "so")}
-        out.append((f"{name}-quyet-dinh", {**plain, "loai": "quyet_dinh", "so": 3,
-                                            "tham_quyen": base["co_quan_ban_hanh"]["ten"],
-                                            "can_cu": ["Căn cứ Điều lệ", "- Căn cứ Quy chế làm việc."],
-                                            "theo_de_nghi": "Xét đề nghị của Văn phòng"}))
+        out.append(
+            (
+                f"{name}-quyet-dinh",
+                {
+                    **plain,
+                    "loai": "quyet_dinh",
+                    "so": 3,
+                    "tham_quyen": base["co_quan_ban_hanh"]["ten"],
+                    "can_cu": ["Căn cứ Điều lệ", "- Căn cứ Quy chế làm việc."],
+                    "theo_de_nghi": "Xét đề nghị của Văn phòng",
+                },
+            )
+        )
         for ten_loai in ("THÔNG BÁO", "TỜ TRÌNH", "BÁO CÁO"):
             out.append((f"{name}-{ten_loai}", {**plain, "loai": "van_ban", "ten_loai": ten_loai, "so": 7}))
         out.append((f"{name}-cong-van", {**plain, "loai": "cong_van", "so": 9, "kinh_gui": ["Ban Tổ chức"]}))
         for code, thay in (("KT", "BÍ THƯ"), ("TL", "BAN THƯỜNG VỤ")):
             signer = {**base["chu_ky"][0], "quyen_han": code, "thay": thay, "chuc_vu": "PHÓ BÍ THƯ"}
-            out.append((f"{name}-{code}", {**plain, "loai": "van_ban", "ten_loai": "THÔNG BÁO", "so": 11,
-                                           "chu_ky": [signer]}))
+            out.append(
+                (f"{name}-{code}", {**plain, "loai": "van_ban", "ten_loai": "THÔNG BÁO", "so": 11, "chu_ky": [signer]})
+            )
     return out
 
 
@@ -108,8 +118,12 @@ def test_each_output_follows_its_own_profile(name, data):
     pg = doc.section_props()[0]
     mar = pg.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}pgMar")
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-    for side, mm in (("top", p.trang.le_tren_mm), ("bottom", p.trang.le_duoi_mm),
-                     ("left", p.trang.le_trai_mm), ("right", p.trang.le_phai_mm)):
+    for side, mm in (
+        ("top", p.trang.le_tren_mm),
+        ("bottom", p.trang.le_duoi_mm),
+        ("left", p.trang.le_trai_mm),
+        ("right", p.trang.le_phai_mm),
+    ):
         assert abs(int(mar.get(f"{w}{side}")) * 25.4 / 1440 - mm) < 0.5, side
     size = pg.find(f"{w}pgSz")
     assert abs(int(size.get(f"{w}w")) * 25.4 / 1440 - p.trang.rong_mm) < 0.5
@@ -168,8 +182,9 @@ def test_each_output_follows_its_own_profile(name, data):
     can_cu = [para.text for para in doc.by_style("CVCanCu")]
     if data.get("can_cu"):
         c = p.chu_de
-        assert all(t.startswith(c.tien_to_can_cu + "Căn cứ") or t.startswith(c.tien_to_can_cu + "Xét")
-                   for t in can_cu), can_cu
+        assert all(
+            t.startswith(c.tien_to_can_cu + "Căn cứ") or t.startswith(c.tien_to_can_cu + "Xét") for t in can_cu
+        ), can_cu
         assert all(t.endswith(";") for t in can_cu[:-1]) and can_cu[-1].endswith(c.dau_cuoi_can_cu), can_cu
         order = [para.style for para in doc.paragraphs() if para.style in ("CVCanCu", "CVThamQuyen")]
         assert (order[-1] == "CVThamQuyen") is c.tham_quyen_sau_can_cu, order
@@ -279,8 +294,9 @@ def test_cap_so_takes_the_series_of_the_rule_set(tmp_path):
     (problem,) = refused.exception.problems
     assert problem.file.endswith("nq.yaml") and "congvan so nhiem-ky" in problem.message
     for body in ("ĐU", "TĐTN-TNTH"):
-        result = CliRunner().invoke(cli, ["so", "nhiem-ky", "2025-2030", "--co-quan", body,
-                                          "--tu", "16/10/2025", "--db", db])
+        result = CliRunner().invoke(
+            cli, ["so", "nhiem-ky", "2025-2030", "--co-quan", body, "--tu", "16/10/2025", "--db", db]
+        )
         assert result.exit_code == 0, result.output
     for name, expected in (("nq", "Số 01-NQ/ĐU"), ("nq", "Số 01-NQ/ĐU"), ("kh", "Số: 1-KH/TĐTN-TNTH")):
         result = render(name)  # the second Party render is idempotent for the same record
@@ -296,8 +312,9 @@ def test_state_numbers_unchanged():
     from congvan.vi.so_ky_hieu import dong_so, ky_hieu_van_ban
 
     assert dong_so(5, ky_hieu_van_ban("QĐ", ["UBND"])) == "Số: 05/QĐ-UBND"
-    assert re.fullmatch(r"Số 5-QĐ/TW", dong_so(5, ky_hieu_van_ban("QĐ", ["TW"], noi_loai="/"),
-                                               nhan="Số", noi_so="-", hai_chu_so=False))
+    assert re.fullmatch(
+        r"Số 5-QĐ/TW", dong_so(5, ky_hieu_van_ban("QĐ", ["TW"], noi_loai="/"), nhan="Số", noi_so="-", hai_chu_so=False)
+    )
 
 
 def test_party_nghi_quyet_needs_no_authority_line_but_state_one_does():
