@@ -288,7 +288,9 @@ class _Checker:
                 continue
             rule = self.rule(key)
             name = rule.ten if rule else key
-            # Giấy giới thiệu, giấy nghỉ phép... have no trích yếu: a warning, not a fault
+            if key == "trich_yeu" and not self._prints_trich_yeu():
+                continue  # giấy giới thiệu, giấy nghỉ phép: the kind prints no trích yếu
+            # a kind not known by its type name may still lack one: a warning, not a fault
             muc = CANH_BAO if key == "trich_yeu" else LOI
             self.add(
                 f"thieu.{key}",
@@ -299,6 +301,17 @@ class _Checker:
                 f"thêm {name.lower()} đúng vị trí theo {self.p.ten_ngan}",
                 muc=muc,
             )
+
+    def _prints_trich_yeu(self) -> bool:
+        """Whether the kind named by the type name prints a trích yếu (the record model says so)."""
+        from typing import get_args
+
+        from congvan.records.models import KINDS
+
+        title = norm(self.rec.text("ten_loai"))
+        keys = [k for k, v in self.p.loai_van_ban.items() if v.ten_loai and norm(v.ten_loai) == title]
+        by_key = {get_args(cls.model_fields["loai"].annotation)[0]: cls for cls in KINDS}
+        return not keys or any(by_key[k].IN_TRICH_YEU for k in keys if k in by_key)
 
     # ------------------------------------------------------------ lines
     def lines(self) -> None:
