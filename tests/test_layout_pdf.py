@@ -270,3 +270,14 @@ def test_recipient_dashes_flush_with_their_label(layout, every_rendered, stem):
         dashes = [ln for ln in page if ln.y0 > label.y0 and ln.words[0] == "-" and ln.x0 < label.x0 + 30]
         assert dashes, stem
         assert all(abs(ln.x0 - label.x0) < 1.5 for ln in dashes), [(ln.text, ln.x0, label.x0) for ln in dashes]
+
+
+def test_appendix_title_wraps_into_balanced_lines(layout):
+    """An appendix title is balanced like a trích yếu ("… NĂM / 2026" left a year alone before)."""
+    page = next(p for p in layout["100-quyet-dinh-cong-nhan-gia-dinh-hoc-tap"] if any(ln.text == "Phụ lục" for ln in p))
+    start = next(i for i, ln in enumerate(page) if ln.text == "Phụ lục")
+    end = next(i for i, ln in enumerate(page) if ln.text.startswith("(Kèm theo"))
+    lines = page[start + 1 : end]
+    assert len(lines) >= 2, [ln.text for ln in lines]
+    widths = [ln.x1 - ln.x0 for ln in lines]
+    assert min(widths) > 0.6 * max(widths), [ln.text for ln in lines]

@@ -368,7 +368,7 @@ class _Builder:
                     table = table or tbl
                     continue
                 if "tieu_de" not in entry:
-                    entry["tieu_de"] = seg.plain
+                    entry["tieu_de"] = seg.one_line
                 elif seg.plain.startswith("(") and "kem_theo" not in entry and not body:
                     entry["kem_theo"] = seg.plain
                 else:

@@ -604,7 +604,7 @@ def appendices(p: RuleProfile, *, break_first: bool = True) -> str:
         "phu_luc",
         brk
         + _if("pl.nhan", _var("CVPhuLucNhan", "pl.nhan"))
-        + _var("CVPhuLucTen", "pl.ten")
+        + _loop("x", "pl.ten", _rich("CVPhuLucTen", "x"))
         + _var("CVPhuLucKemTheo", "pl.kem_theo")
         + _whole("pl.duong_ke")
         + body_loop("pl.doan"),

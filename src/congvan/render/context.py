@@ -453,21 +453,37 @@ def header_lines(vb: VanBanChung, p: RuleProfile) -> dict[str, list[Markup]]:
     return {"dong_chu_quan": [], "dong_co_quan": lines}
 
 
-def _trich_yeu_texts(text: str, p: RuleProfile) -> tuple[list[str], bool]:
-    """The trích yếu's lines and whether the record wrote them (else balanced to fit)."""
+def _trich_yeu_texts(text: str, p: RuleProfile, size: float | None = None) -> tuple[list[str], bool]:
+    """A centred bold title's lines (trích yếu, appendix title) and whether the record wrote them.
+
+    Lines the record writes ("A\nB") win; else the text is balanced to fit, so that no
+    line is left holding "năm 2026" alone.
+    """
     if "\n" in text.strip():
         return [plain_text(x.strip()) for x in text.split("\n") if x.strip()], True
     width = p.trang.rong_chu_mm * p.ngat_dong.trich_yeu_toi_da
     nd = p.ngat_dong
     keep, starts, places = (*nd.khong_tach, *nd.tu_ghep), tuple(nd.ngat_truoc), tuple(nd.dia_gioi)
-    lines = balanced_lines(plain_text(text), p.co_chu.trich_yeu, width, keep=keep, starts=starts, places=places)
+    size = p.co_chu.trich_yeu if size is None else size
+    lines = balanced_lines(plain_text(text), size, width, keep=keep, starts=starts, places=places)
     return lines, False
+
+
+def title_lines(text: str, p: RuleProfile, size: float | None = None) -> list[Markup]:
+    """Runs of a centred title: the record's own lines (one paragraph each), else one balanced paragraph."""
+    lines, written = _trich_yeu_texts(text, p, size)
+    return [Markup(run(x)) for x in lines] if written else [broken(lines)]
+
+
+def widest_title_line(text: str, p: RuleProfile, size: float) -> str:
+    """The longest line a title is printed on (a line under it is sized on that, not on the whole text)."""
+    lines, _ = _trich_yeu_texts(text, p, size)
+    return max(lines, key=lambda x: text_width_mm(x, size, bold=True), default="")
 
 
 def trich_yeu_lines(text: str, p: RuleProfile) -> list[Markup]:
     """Trích yếu: the record's own lines (one paragraph each), else balanced lines in one paragraph."""
-    lines, written = _trich_yeu_texts(text, p)
-    return [Markup(run(x)) for x in lines] if written else [broken(lines)]
+    return title_lines(text, p)
 
 
 def trich_yeu_cong_van(text: str, p: RuleProfile) -> Markup:
@@ -487,8 +503,7 @@ def trich_yeu_cong_van(text: str, p: RuleProfile) -> Markup:
 
 def widest_trich_yeu_line(text: str, p: RuleProfile) -> str:
     """The longest line the trích yếu is printed on (its line is 1/3–1/2 of that, not of the whole text)."""
-    lines, _ = _trich_yeu_texts(text, p)
-    return max(lines, key=lambda x: text_width_mm(x, p.co_chu.trich_yeu, bold=True), default="")
+    return widest_title_line(text, p, p.co_chu.trich_yeu)
 
 
 def short_line(text: str, size: float, share: float, p: RuleProfile, *, after_pt: float = 0) -> Markup:
@@ -530,13 +545,16 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
         if pl.bang:
             doan.append({"kieu": "bang", "bang": bang_xml(pl.bang, p), "runs": Markup("")})
         kem_theo = pl.kem_theo or default
+        ten = viet_hoa(pl.tieu_de) if pl.viet_hoa_tieu_de else pl.tieu_de
+        size = p.co_chu.phu_luc_ten
         out.append(
             {
                 "nhan": _appendix_label(pl.nhan, i, many, p),
-                "ten": viet_hoa(pl.tieu_de) if pl.viet_hoa_tieu_de else pl.tieu_de,
+                "ten": title_lines(ten, p, size),
                 "kem_theo": kem_theo,
                 "duong_ke": short_line(
-                    pl.tieu_de, p.co_chu.phu_luc_ten, p.duong_ke.trich_yeu, p, after_pt=p.doan_van.cach_truoc_pt * 2
+                    widest_title_line(ten, p, size), size, p.duong_ke.trich_yeu, p,
+                    after_pt=p.doan_van.cach_truoc_pt * 2,
                 ),
                 "doan": doan,
             }
