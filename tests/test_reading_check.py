@@ -485,6 +485,8 @@ def test_party_and_doan_mutation_gets_exactly_its_finding(renderer, mutation):
     assert _rules(report.findings) == [rule], [f.line() for f in report.findings]
     finding = next(f for f in report.findings if f.quy_tac == rule)
     assert finding.can and finding.dang and finding.o_dau and finding.sua
+    if rule == "noi_nhan.luu":  # said in the rule set's own words ("Lưu VP", not NĐ30's "Lưu: VT")
+        assert load_profile("doan").chu_de.vi_du_luu in finding.can and "VT" not in finding.can
 
 
 def test_party_rules_read_from_the_layout_values():

@@ -522,10 +522,10 @@ class _Checker:
                 self.add(
                     "noi_nhan.luu",
                     "Nơi nhận",
-                    f'dòng cuối "- {self.k.nhan_luu}: VT, …"',
+                    f'dòng cuối "- {self.p.chu_de.vi_du_luu}"',
                     "không có nơi nhận nào",
                     _snippet(self.rec.elements["noi_nhan_nhan"][0]),
-                    f'thêm các nơi nhận và dòng "- {self.k.nhan_luu}: VT, …"',
+                    f'thêm các nơi nhận và dòng "- {self.p.chu_de.vi_du_luu}."',
                 )
             return
         texts = [s.plain.lstrip("-–• ").strip() for s in items if s.plain.lstrip("-–• ").strip()]
@@ -534,10 +534,10 @@ class _Checker:
             self.add(
                 "noi_nhan.luu",
                 "Nơi nhận",
-                f'dòng cuối "- {self.k.nhan_luu}: VT, …"',
+                f'dòng cuối "- {self.p.chu_de.vi_du_luu}"',
                 f'dòng cuối "{last[:40]}"',
                 _snippet(items[-1]),
-                f'thêm dòng cuối "- {self.k.nhan_luu}: VT, <đơn vị soạn thảo>."',
+                f'thêm dòng cuối "- {self.p.chu_de.vi_du_luu}."',
             )
 
     def run(self, doc: Document) -> list[Finding]:
