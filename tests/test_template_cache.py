@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,21 @@ def test_warm_render_skips_compile_and_docxtpl(tmp_path: Path) -> None:
     warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert "COMPILED 1" in cold.stdout
     assert "COMPILED 0 DOCXTPL False" in warm.stdout
+
+
+def test_engine_edit_with_the_same_mtime_changes_the_key(tmp_path, monkeypatch):
+    """The engine's code is keyed by content: an edit that keeps the file's mtime (a checkout, a copy) is seen."""
+    import shutil
+    from pathlib import Path
+
+    here = Path(template_cache.__file__).resolve().parent
+    for name in template_cache._ENGINE_FILES:
+        shutil.copy2(here / name, tmp_path / name)
+    monkeypatch.setattr(template_cache, "__file__", str(tmp_path / "template_cache.py"))
+    before = template_cache._engine_stamp()
+    engine = tmp_path / "engine.py"
+    stat = engine.stat()
+    engine.write_bytes(engine.read_bytes() + b"\n# edited\n")
+    os.utime(engine, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert engine.stat().st_mtime_ns == stat.st_mtime_ns
+    assert template_cache._engine_stamp() != before

@@ -56,7 +56,7 @@ def cached(kind: str, key: str, build: Callable[[], T], accept: type) -> T:
                 return value  # type: ignore[no-any-return]
     value = build()
     if path is not None:
-        _store(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+        store_atomically(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
         _prune(path.parent, kind)
     return value
 
@@ -67,19 +67,25 @@ KEEP_PER_KIND = 8
 
 def _prune(folder: Path, kind: str) -> None:
     """Keep the cache bounded: every edit of a profile makes a new key, the old entry is dead."""
+    prune(folder, f"{kind}-*.pickle", KEEP_PER_KIND)
+
+
+def prune(folder: Path, pattern: str, keep: int) -> None:
+    """Delete all but the *keep* most recently written files matching *pattern* in *folder*."""
+
     def written(path: Path) -> float:
         try:
             return path.stat().st_mtime
         except OSError:
             return 0.0
 
-    entries = sorted(folder.glob(f"{kind}-*.pickle"), key=written)
-    for old in entries[:-KEEP_PER_KIND]:
+    entries = sorted(folder.glob(pattern), key=written)
+    for old in entries[: max(len(entries) - keep, 0)]:
         with contextlib.suppress(OSError):
             old.unlink()
 
 
-def _store(path: Path, blob: bytes) -> None:
+def store_atomically(path: Path, blob: bytes) -> None:
     """Write atomically; any failure leaves no entry (and no error: the cache is optional)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -16,14 +16,11 @@ just means no cache. ``CONGVAN_CACHE_DIR`` chooses the folder (``0``/``off``: no
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import marshal
-import os
 import struct
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +30,7 @@ from typing import Any
 import jinja2
 
 import congvan
+from congvan.disk_cache import cache_dir, prune, store_atomically
 from congvan.render.lint import LintFinding
 
 MAGIC = b"congvan-mau-2\n"
@@ -53,24 +51,17 @@ class Entry:
     used_attrs: list[tuple[str, str]] = field(default_factory=list)
 
 
-def cache_dir() -> Path | None:
-    """The cache folder, or None when caching is off."""
-    chosen = os.environ.get("CONGVAN_CACHE_DIR")
-    if chosen is not None:
-        return None if chosen.strip().lower() in ("", "0", "off", "no") else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "congvan" / "mau"
-
-
 def _engine_stamp() -> bytes:
+    """A digest of the engine's own source: an edited engine (same mtime or not) never runs stale code."""
     here = Path(__file__).resolve().parent
-    stamps = []
+    h = hashlib.sha256()
     for name in _ENGINE_FILES:
         try:
-            stamps.append(f"{name}:{(here / name).stat().st_mtime_ns}")
+            data = (here / name).read_bytes()
         except OSError:
-            stamps.append(f"{name}:?")
-    return ";".join(stamps).encode()
+            data = b"?"
+        h.update(_LEN.pack(len(name)) + name.encode() + _LEN.pack(len(data)) + data)
+    return h.digest()
 
 
 def key_for(parts: Mapping[str, bytes], templated: Iterable[str], env: Any, strict_lint: bool) -> str | None:
@@ -168,33 +159,5 @@ def store(key: str, entry: Entry) -> None:
     for code in entry.codes.values():
         chunk = marshal.dumps(code)
         blob += _LEN.pack(len(chunk)) + chunk
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, path)
-            _prune(path.parent)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        return
-
-
-
-def _prune(folder: Path) -> None:
-    """Keep the cache bounded: templates edited many times must not fill the disk."""
-    entries = list(folder.glob("*.bin"))
-    if len(entries) <= MAX_ENTRIES:
-        return
-    def written(path: Path) -> float:
-        try:
-            return path.stat().st_mtime
-        except OSError:
-            return 0.0
-    for old in sorted(entries, key=written)[: len(entries) - MAX_ENTRIES]:
-        with contextlib.suppress(OSError):
-            old.unlink()
+    store_atomically(path, bytes(blob))
+    prune(path.parent, "*.bin", MAX_ENTRIES)
