@@ -452,6 +452,11 @@ def test_unsigned_and_wrong_role_in_the_browser(browser, server) -> None:
     ctx.close()
 
 
+#: The preview's first page image has been loaded and decoded (complete alone is true for a failed load too).
+_IMAGE_DECODED = (
+    "() => { const i = document.querySelector('#xem-truoc .pages img');"
+    " return !!i && i.complete && i.naturalWidth > 0; }"
+)
 _RED_PIXELS = """img => {
   const c = document.createElement('canvas');
   c.width = img.naturalWidth; c.height = img.naturalHeight;
@@ -474,6 +479,7 @@ def test_seal_image_uploaded_in_the_form_shows_in_the_preview(browser, server) -
     ctx, page = login(browser, server, "chuyenvien")
     page.goto(f"{server.url}/ho-so/{hid}")
     before = _preview_key(page)
+    page.wait_for_function(_IMAGE_DECODED)  # the <img> exists before its pixels do
     red = page.eval_on_selector("#xem-truoc .pages img", _RED_PIXELS)
     assert red < 50, red  # a black-and-white page: no seal yet
     seal = {"name": "con-dau.png", "mimeType": "image/png", "buffer": _png(160, 160, (220, 0, 0, 255))}
@@ -484,7 +490,7 @@ def test_seal_image_uploaded_in_the_form_shows_in_the_preview(browser, server) -
         arg=before,
         timeout=60_000,
     )
-    page.wait_for_function("() => document.querySelector('#xem-truoc .pages img').complete")
+    page.wait_for_function(_IMAGE_DECODED)
     red = page.eval_on_selector("#xem-truoc .pages img", _RED_PIXELS)
     assert red > 1000, red  # ~35 mm of red at 80 dpi
     stored = drafts.lay(server.db, hid).du_lieu["chu_ky"][0]["anh_dau"]
