@@ -430,3 +430,17 @@ def test_header_and_signature_tables_proportions(sample):
     grid = [int(g.get(q("w"))) for g in next(qh.el.iterancestors(q("tbl"))).findall("w:tblGrid/w:gridCol", NS)]
     assert 0.33 <= grid[0] / sum(grid) <= 0.45
     assert grid[1] >= 5670  # ≥ 10 cm or the Quốc hiệu wraps
+
+
+def test_kem_theo_line_names_the_bodies_written_in_a_sentence(renderer):
+    """Phụ lục I: "(Kèm theo … của …)" when the record gives the bodies' names as written in a sentence."""
+    path = Path(__file__).resolve().parents[1] / "records" / "100-quyet-dinh-cong-nhan-gia-dinh-hoc-tap.yaml"
+    record = load_record(path)
+    assert record.co_quan_ban_hanh[0].ten_trong_cau
+    lines = [p.text for p in read_docx(renderer.render_bytes(record, base_dir=path.parent)).by_style("CVPhuLucKemTheo")]
+    assert lines and lines[0].endswith(" của Hội Khuyến học tỉnh Bến Tre)"), lines
+    plain = record.model_copy(
+        update={"co_quan_ban_hanh": [record.co_quan_ban_hanh[0].model_copy(update={"ten_trong_cau": None})]}
+    )
+    lines = [p.text for p in read_docx(renderer.render_bytes(plain, base_dir=path.parent)).by_style("CVPhuLucKemTheo")]
+    assert lines and " của " not in lines[0], lines

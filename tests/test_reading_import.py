@@ -86,6 +86,7 @@ def test_decision_with_appendix_table(rendered):
     (appendix,) = data["phu_luc"]
     assert appendix["bang"]["cot"] == ["Chủ hộ", "Địa chỉ", "Huyện/thành phố"] and len(appendix["bang"]["hang"]) == 15
     assert "kem_theo" not in appendix  # the renderer writes the same line by itself
+    assert data["co_quan_ban_hanh"][0]["ten_trong_cau"] == "Hội Khuyến học tỉnh Bến Tre"  # from "… của …)"
 
 
 def test_joint_bodies_and_symbol(rendered):

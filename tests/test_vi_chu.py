@@ -167,3 +167,19 @@ def test_khoa_tim_kiem(value: str, expected: str) -> None:
 
 def test_khoa_tim_kiem_matches_across_spellings() -> None:
     assert khoa_tim_kiem("UBND tỉnh Bến Tre") == khoa_tim_kiem("ubnd  TINH ben tre")
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([], ""),
+        (["Hội Khuyến học tỉnh"], "Hội Khuyến học tỉnh"),
+        (["A", "B"], "A và B"),
+        (["A", "B", "C"], "A, B và C"),
+        (["A", "", "C"], "A và C"),
+    ],
+)
+def test_liet_ke(items: list[str], expected: str) -> None:
+    from congvan.vi.chu import liet_ke
+
+    assert liet_ke(items) == expected

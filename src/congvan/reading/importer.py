@@ -370,7 +370,7 @@ class _Builder:
                 if "tieu_de" not in entry:
                     entry["tieu_de"] = seg.one_line
                 elif seg.plain.startswith("(") and "kem_theo" not in entry and not body:
-                    entry["kem_theo"] = seg.plain
+                    entry["kem_theo"] = seg.one_line
                 else:
                     body.append(seg)
             entry.setdefault("tieu_de", "PHỤ LỤC")
@@ -800,14 +800,31 @@ def _settle_appendices(data: dict[str, Any], profile: RuleProfile) -> None:
     if not any(written):
         return
     trial = {**data, "phu_luc": [{k: v for k, v in pl.items() if k != "kem_theo"} for pl in data["phu_luc"]]}
+    trial = _with_name_in_sentence(trial, [w for w in written if w], profile)
     try:
         vb = validate_data(trial, "nhap")
     except CongvanError:
         return
     auto = appendices(vb, profile, so_va_ky_hieu(vb.so, ky_hieu_cua(vb, profile)))
+    dropped = False
     for pl, made in zip(data["phu_luc"], auto, strict=True):
         if pl.get("kem_theo") == made["kem_theo"]:
             del pl["kem_theo"]
+            dropped = True
+    if dropped:
+        data["co_quan_ban_hanh"] = trial["co_quan_ban_hanh"]
+
+
+def _with_name_in_sentence(data: dict[str, Any], lines: list[str], profile: RuleProfile) -> dict[str, Any]:
+    """A single issuing body takes its sentence name from "(Kèm theo … của <name>)" (joint bodies cannot be split)."""
+    bodies = data.get("co_quan_ban_hanh")
+    if not isinstance(bodies, list) or len(bodies) != 1 or bodies[0].get("ten_trong_cau"):
+        return data
+    for line in lines:
+        found = match_cau(profile, "kem_theo_van_ban_cua", line)
+        if found and found.get("co_quan"):
+            return {**data, "co_quan_ban_hanh": [{**bodies[0], "ten_trong_cau": found["co_quan"]}]}
+    return data
 
 
 def dump_yaml(data: dict[str, Any], source: str, warnings: list[str]) -> str:

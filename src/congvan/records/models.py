@@ -60,6 +60,14 @@ class CoQuan(_Model):
         description="Tên cơ quan, tổ chức chủ quản trực tiếp (nếu có)",
         examples=["TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM"],
     )
+    ten_trong_cau: str | None = Field(
+        None,
+        description=(
+            "Tên cơ quan như viết trong câu (chữ thường, viết hoa theo quy định), dùng ở dòng"
+            " '(Kèm theo … của …)' dưới tên phụ lục; bỏ trống thì dòng đó không ghi 'của …'"
+        ),
+        examples=["Liên đoàn Lao động tỉnh Bến Tre"],
+    )
 
 
 class ChuKy(_Model):

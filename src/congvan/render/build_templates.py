@@ -605,7 +605,7 @@ def appendices(p: RuleProfile, *, break_first: bool = True) -> str:
         brk
         + _if("pl.nhan", _var("CVPhuLucNhan", "pl.nhan"))
         + _loop("x", "pl.ten", _rich("CVPhuLucTen", "x"))
-        + _var("CVPhuLucKemTheo", "pl.kem_theo")
+        + _loop("x", "pl.kem_theo_dong", _rich("CVPhuLucKemTheo", "x"))
         + _whole("pl.duong_ke")
         + body_loop("pl.doan"),
     )

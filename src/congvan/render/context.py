@@ -37,7 +37,7 @@ from congvan.render.metrics import text_width_mm
 from congvan.render.ooxml import CELL_MARGIN_TW, para, run, twips
 from congvan.render.richtext import plain_text, rich
 from congvan.render.tables import bang_xml
-from congvan.vi.chu import nhan_diem, so_la_ma, viet_hoa, viet_hoa_chu_dau
+from congvan.vi.chu import liet_ke, nhan_diem, so_la_ma, viet_hoa, viet_hoa_chu_dau
 from congvan.vi.ngay import O_TRONG, dong_dia_danh_ngay, ngay_thang_nam, so_ngay, so_thang
 from congvan.vi.so_ky_hieu import dong_so, ky_hieu_van_ban, so_va_ky_hieu
 
@@ -534,11 +534,31 @@ def _appendix_label(pl_nhan: str | None, i: int, many: bool, p: RuleProfile) -> 
     return _label(p.danh_so.phu_luc_nhieu, i) if many else p.danh_so.phu_luc
 
 
+def _sentence_lines(text: str, size: float, p: RuleProfile, whole: tuple[str, ...] = ()) -> list[str]:
+    """A centred italic line ("(Kèm theo … của Hội Khuyến học tỉnh …)") wrapped into balanced lines
+    that never split a name, a word group or one of *whole* (the date, "số 87/QĐ-HKH")."""
+    nd = p.ngat_dong
+    keep, starts, places = (*whole, *nd.khong_tach, *nd.tu_ghep), tuple(nd.ngat_truoc), tuple(nd.dia_gioi)
+    width = p.trang.rong_chu_mm * nd.trich_yeu_toi_da
+    return balanced_lines(text, size, width, bold=False, keep=keep, starts=starts, places=places) or [text]
+
+
+def _kem_theo_line(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> str:
+    """ "(Kèm theo Kế hoạch số … ngày …[ của <bodies>])": "của …" when the profile has that sentence
+    and every issuing body gives its name as written in a sentence."""
+    values = {"loai": _kind_name(vb, p), "so_ky_hieu": so_ky_hieu, "ngay": _date_words(vb)}
+    names = [cq.ten_trong_cau for cq in vb.co_quan_ban_hanh]
+    if "kem_theo_van_ban_cua" in p.cau and names and all(names):
+        return p.cau_mau("kem_theo_van_ban_cua", co_quan=liet_ke([str(n) for n in names]), **values)
+    return p.cau_mau("kem_theo_van_ban", **values)
+
+
 def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[str, Any]]:
     many = len(vb.phu_luc) > 1
-    default = p.cau_mau("kem_theo_van_ban", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb))
+    default = _kem_theo_line(vb, p, so_ky_hieu)
     if isinstance(vb, PhuLucRieng):
         default = f"({vb.kem_theo.strip().strip('()')})"
+    whole = (_date_words(vb), f"số {so_ky_hieu}")
     out = []
     for i, pl in enumerate(vb.phu_luc, start=1):
         doan = body_paragraphs(pl.noi_dung, p, close=False)
@@ -552,6 +572,7 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
                 "nhan": _appendix_label(pl.nhan, i, many, p),
                 "ten": title_lines(ten, p, size),
                 "kem_theo": kem_theo,
+                "kem_theo_dong": [broken(_sentence_lines(kem_theo, p.co_chu.phu_luc_kem_theo, p, whole))],
                 "duong_ke": short_line(
                     widest_title_line(ten, p, size), size, p.duong_ke.trich_yeu, p,
                     after_pt=p.doan_van.cach_truoc_pt * 2,

@@ -87,3 +87,11 @@ def chuan_hoa_khoang_trang(s: str) -> str:
 def khoa_tim_kiem(s: str) -> str:
     """Accent- and case-insensitive search key: ``  Hội  Khuyến học`` → ``hoi khuyen hoc``."""
     return chuan_hoa_khoang_trang(bo_dau(s)).casefold()
+
+
+def liet_ke(items: list[str]) -> str:
+    """Names in a Vietnamese sentence: "A", "A và B", "A, B và C"."""
+    items = [x for x in items if x]
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} và {items[-1]}"
