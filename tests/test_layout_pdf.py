@@ -281,3 +281,35 @@ def test_appendix_title_wraps_into_balanced_lines(layout):
     assert len(lines) >= 2, [ln.text for ln in lines]
     widths = [ln.x1 - ln.x0 for ln in lines]
     assert min(widths) > 0.6 * max(widths), [ln.text for ln in lines]
+
+
+@pytest.fixture(scope="module")
+def kinds_layout(tmp_path_factory, renderer, warm_pdf):
+    """The samples of records/kinds through LibreOffice, once."""
+    from conftest import ROOT
+    from congvan.pdf import convert_to_pdf
+    from congvan.records.loader import load_record
+
+    folder = tmp_path_factory.mktemp("kinds-pdf")
+    paths = []
+    for source in sorted((ROOT / "records" / "kinds").glob("*.yaml")):
+        path = folder / f"{source.stem}.docx"
+        path.write_bytes(renderer.render_bytes(load_record(source), base_dir=source.parent))
+        paths.append(path)
+    convert_to_pdf(paths, folder)
+    return {p.stem: pages(folder / f"{p.stem}.pdf") for p in paths}
+
+
+def test_a_date_in_a_kem_theo_line_is_never_split(layout, kinds_layout):
+    """"ngày 15 tháng 12 / năm 2026" in a "(Kèm theo …)" line: the balanced lines keep a date whole."""
+    seen = 0
+    for stem, pdf in {**layout, **kinds_layout}.items():
+        for page in pdf:
+            for upper, lower in itertools.pairwise(page):
+                if not upper.text.startswith("(Kèm theo"):
+                    continue
+                seen += 1
+                tail = upper.words[-2:]
+                ends_in_date = len(tail) == 2 and tail[0] in ("ngày", "tháng") and tail[1].isdigit()
+                assert not (ends_in_date and lower.words[0] in ("tháng", "năm")), (stem, upper.text, lower.text)
+    assert seen >= 2

@@ -7,6 +7,7 @@ line) are made here, reading the rule profile; the templates only place them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -534,10 +535,15 @@ def _appendix_label(pl_nhan: str | None, i: int, many: bool, p: RuleProfile) -> 
     return _label(p.danh_so.phu_luc_nhieu, i) if many else p.danh_so.phu_luc
 
 
+#: "ngày 15 tháng 12 năm 2026" (or its blanks) written inside a sentence.
+_DATE_WORDS = re.compile(r"ngày \S+ tháng \S+ năm [^\s)]+")
+
+
 def _sentence_lines(text: str, size: float, p: RuleProfile, whole: tuple[str, ...] = ()) -> list[str]:
     """A centred italic line ("(Kèm theo … của Hội Khuyến học tỉnh …)") wrapped into balanced lines
     that never split a name, a word group or one of *whole* (the date, "số 87/QĐ-HKH")."""
     nd = p.ngat_dong
+    whole = (*whole, *_DATE_WORDS.findall(text))  # a date the record wrote itself stays whole too
     keep, starts, places = (*whole, *nd.khong_tach, *nd.tu_ghep), tuple(nd.ngat_truoc), tuple(nd.dia_gioi)
     width = p.trang.rong_chu_mm * nd.trich_yeu_toi_da
     return balanced_lines(text, size, width, bold=False, keep=keep, starts=starts, places=places) or [text]
