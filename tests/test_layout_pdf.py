@@ -137,21 +137,32 @@ def test_header_lines_break_between_word_groups(layout, every_rendered, stem):
         assert (upper.words[-1], lower.words[0]) not in WORD_GROUPS, (upper.text, lower.text)
 
 
-@pytest.fixture(scope="module")
-def rule_set_layout(tmp_path_factory, renderer, warm_pdf):
-    """The Party and Đoàn samples (records/quy-tac) through LibreOffice, once."""
+def _records_through_pdf(tmp_path_factory, renderer, sub: str) -> dict[str, list[list[Line]]]:
+    """The sample records of records/<sub> rendered and converted by the kept-warm LibreOffice, once."""
     from conftest import ROOT
     from congvan.pdf import convert_to_pdf
     from congvan.records.loader import load_record
 
-    folder = tmp_path_factory.mktemp("quy-tac-pdf")
+    folder = tmp_path_factory.mktemp(f"{sub}-pdf")
     paths = []
-    for source in sorted((ROOT / "records" / "quy-tac").glob("*.yaml")):
+    for source in sorted((ROOT / "records" / sub).glob("*.yaml")):
         path = folder / f"{source.stem}.docx"
         path.write_bytes(renderer.render_bytes(load_record(source), base_dir=source.parent))
         paths.append(path)
     convert_to_pdf(paths, folder)
     return {p.stem: pages(folder / f"{p.stem}.pdf") for p in paths}
+
+
+@pytest.fixture(scope="module")
+def rule_set_layout(tmp_path_factory, renderer, warm_pdf):
+    """The Party and Đoàn samples (records/quy-tac)."""
+    return _records_through_pdf(tmp_path_factory, renderer, "quy-tac")
+
+
+@pytest.fixture(scope="module")
+def kinds_layout(tmp_path_factory, renderer, warm_pdf):
+    """The samples of records/kinds."""
+    return _records_through_pdf(tmp_path_factory, renderer, "kinds")
 
 
 def test_party_and_doan_header_names_are_balanced_too(rule_set_layout):
@@ -281,23 +292,6 @@ def test_appendix_title_wraps_into_balanced_lines(layout):
     assert len(lines) >= 2, [ln.text for ln in lines]
     widths = [ln.x1 - ln.x0 for ln in lines]
     assert min(widths) > 0.6 * max(widths), [ln.text for ln in lines]
-
-
-@pytest.fixture(scope="module")
-def kinds_layout(tmp_path_factory, renderer, warm_pdf):
-    """The samples of records/kinds through LibreOffice, once."""
-    from conftest import ROOT
-    from congvan.pdf import convert_to_pdf
-    from congvan.records.loader import load_record
-
-    folder = tmp_path_factory.mktemp("kinds-pdf")
-    paths = []
-    for source in sorted((ROOT / "records" / "kinds").glob("*.yaml")):
-        path = folder / f"{source.stem}.docx"
-        path.write_bytes(renderer.render_bytes(load_record(source), base_dir=source.parent))
-        paths.append(path)
-    convert_to_pdf(paths, folder)
-    return {p.stem: pages(folder / f"{p.stem}.pdf") for p in paths}
 
 
 def test_a_date_in_a_kem_theo_line_is_never_split(layout, kinds_layout):
