@@ -18,12 +18,12 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
 import congvan
+from congvan.fileio import write_bytes_atomic
 
 T = TypeVar("T")
 
@@ -87,16 +87,6 @@ def prune(folder: Path, pattern: str, keep: int) -> None:
 
 def store_atomically(path: Path, blob: bytes) -> None:
     """Write atomically; any failure leaves no entry (and no error: the cache is optional)."""
-    try:
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        return
+        write_bytes_atomic(path, blob, fsync=False)

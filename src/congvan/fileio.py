@@ -15,16 +15,21 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_writer(target: str | Path) -> Iterator[IO[bytes]]:
-    """Open a temporary file beside *target*; rename it into place only on success."""
+def atomic_writer(target: str | Path, *, fsync: bool = True) -> Iterator[IO[bytes]]:
+    """Open a temporary file beside *target*; rename it into place only on success.
+
+    ``fsync=False`` for files that something else vouches for (a batch journal, a cache
+    entry that is checked on read): the rename still never shows a half-written file.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
@@ -39,7 +44,7 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(target: str | Path, data: bytes) -> None:
+def write_bytes_atomic(target: str | Path, data: bytes, *, fsync: bool = True) -> None:
     """Write *data* to *target* atomically."""
-    with atomic_writer(target) as fh:
+    with atomic_writer(target, fsync=fsync) as fh:
         fh.write(data)

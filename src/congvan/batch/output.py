@@ -21,7 +21,6 @@ import itertools
 import os
 import queue
 import re
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from congvan.errors import CongvanError, Problem, display_path
-from congvan.fileio import atomic_writer
+from congvan.fileio import atomic_writer, write_bytes_atomic
 from congvan.render.engine import CompiledTemplate
 from congvan.render.package import PackageWriter
 
@@ -315,15 +314,7 @@ def write_quick(target: Path, data: bytes) -> None:
     No fsync per file (it would cost more than rendering); the rename is atomic
     for a crash of this process, and the journal is what says a file is done.
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_bytes_atomic(target, data, fsync=False)
 
 
 def is_complete_zip(path: Path) -> bool:

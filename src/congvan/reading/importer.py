@@ -538,12 +538,9 @@ def _appendix_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[
     if groups:
         data["ma_loai"] = groups[0]  # the parent document's type code, for the symbol in ô 14
     data["kem_theo"] = kem_theo or "CHƯA RÕ"
-    for part in rec.doc.sections[0].first_page_parts() if rec.doc.sections else []:
-        for para in part:
-            found = match_template(profile.o_phu.mau_o14_tep_rieng, para.text)
-            when = _signing_time(found.get("thoi_gian", ""), profile) if found else None
-            if when is not None:
-                data["thoi_gian_ky"] = when
+    signed = _o14_signing_time(rec, profile)
+    if signed is not None:
+        data["thoi_gian_ky"] = signed
     label = rec.text("phu_luc_nhan")
     entry: dict[str, Any] = {"tieu_de": rec.text("phu_luc_ten") or "CHƯA RÕ"}
     if label != profile.danh_so.phu_luc:
@@ -558,6 +555,17 @@ def _appendix_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[
     return data, b.warnings
 
 
+def _o14_signing_time(rec: Recognized, profile: RuleProfile) -> Any:
+    """The signing time printed in ô 14 of a file of its own (appendix, issued quy chế), if any (the last one wins)."""
+    signed = None
+    for part in rec.doc.sections[0].first_page_parts() if rec.doc.sections else []:
+        for para in part:
+            found = match_template(profile.o_phu.mau_o14_tep_rieng, para.text)
+            when = _signing_time(found.get("thoi_gian", ""), profile) if found else None
+            signed = when if when is not None else signed
+    return signed
+
+
 def _issued_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[dict[str, Any], list[str]]:
     """mẫu 1.3 (điện tử): a quy chế issued with a decision as a file of its own; the decision's
     number and date come from its '(Ban hành kèm theo …)' line, the signing time from ô 14."""
@@ -570,12 +578,9 @@ def _issued_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[di
     when = date_in(line.get("ngay", ""))
     if when is not None:
         data["ngay_ban_hanh"] = when
-    for part in rec.doc.sections[0].first_page_parts() if rec.doc.sections else []:
-        for para in part:
-            found = match_template(profile.o_phu.mau_o14_tep_rieng, para.text)
-            signed = _signing_time(found.get("thoi_gian", ""), profile) if found else None
-            if signed is not None:
-                data["thoi_gian_ky"] = signed
+    signed = _o14_signing_time(rec, profile)
+    if signed is not None:
+        data["thoi_gian_ky"] = signed
     body, _ = b.tree(rec.body, close=True)
     data["van_ban_kem_theo"] = {
         "ten_loai": rec.text("ten_loai") or "CHƯA RÕ",

@@ -11,15 +11,14 @@ so the renderer never reads a file outside the draft's folder.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from congvan.errors import CongvanError, Problem
+from congvan.fileio import write_bytes_atomic
 
 MAX_IMAGE = 2 * 1024 * 1024
 MAX_SIDE_PX = 6000
@@ -61,13 +60,9 @@ def save(data_dir: Path, ho_so_id: int, blob: bytes, filename: str, field: str) 
         raise CongvanError(Problem(f"ảnh quá khổ (tối đa {MAX_SIDE_PX} điểm ảnh mỗi chiều)", file=shown, field=field))
     name = f"{hashlib.sha256(blob).hexdigest()[:32]}.{ext}"
     target_dir = folder(data_dir, ho_so_id)
-    target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / name
     if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=target_dir, prefix=".tam-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, target)
+        write_bytes_atomic(target, blob)
     return name
 
 
