@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "records").glob("*.yaml")) + sorted((ROOT / "tests" / "fixtures").glob("*.yaml"))
 
 
+# Every `congvan` a test starts runs in its own process, as the tests were written for; the
+# background process (congvan.nen) is tested on its own, with its own folder (test_nen.py).
+os.environ["CONGVAN_NEN"] = "0"
+
 if os.environ.get("PYTEST_XDIST_WORKER"):  # one kept-warm LibreOffice per xdist worker: cores are shared
     os.environ.setdefault("CONGVAN_PDF_WORKERS", "1")
 

@@ -1,3 +1,3 @@
-from congvan.cli import main
+from congvan.nen.client import main
 
 main()

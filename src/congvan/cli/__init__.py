@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "kiem-tra": ("congvan.cli.reading_cmd:kiem_tra", "Kiểm tra thể thức tệp Word (.docx, hoặc thư mục) theo NĐ30."),
     "mau": ("congvan.cli.mau_cmd:mau", "In hồ sơ YAML mẫu có chú thích cho một loại văn bản."),
+    "nen": (
+        "congvan.cli.nen_cmd:nen",
+        "Tiến trình nền giữ sẵn congvan để mỗi lệnh chạy nhanh: bật, tắt, xem trạng thái.",
+    ),
     "nhap": ("congvan.cli.reading_cmd:nhap", "Nhập tệp Word (.docx) thành hồ sơ YAML để sửa và xuất lại."),
     "render": (
         "congvan.cli.render_cmd:render",

@@ -1,0 +1,293 @@
+"""The background process (congvan.nen): a command run there behaves as in its own process.
+
+Each test drives real ``congvan`` processes (the console script's code, ``python -m
+congvan``) against a background process started for this module in a private
+folder, and compares with the same command run with ``CONGVAN_NEN=0``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from congvan.cli.nen_cmd import _ask, status
+from congvan.nen import protocol
+from congvan.register.service import HOOK_PAUSE_AFTER_COUNTER
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORD = ROOT / "records" / "003-chuong-trinh-phoi-hop-yen-bai.yaml"
+BAD = "loai: ke_hoach\nso: abc\n"
+
+pytestmark = pytest.mark.xdist_group("nen")
+
+
+def _env(folder: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != protocol.ENV_OFF}
+    return {**env, protocol.ENV_DIR: str(folder), **extra}
+
+
+def run(env: dict[str, str], *args: str, cwd: Path | None = None, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "congvan", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120, **kw
+    )
+
+
+def sock_of(env: dict[str, str]) -> str:
+    """The socket of the congvan copy *env* imports (its PYTHONPATH may name another)."""
+    package = env.get("PYTHONPATH", "").split(os.pathsep)[0]
+    return protocol.socket_path(env, os.path.join(package, "congvan") if package else None)
+
+
+def served(env: dict[str, str]) -> int:
+    info = status(sock_of(env))
+    assert info is not None, "the background process does not answer"
+    return int(info["da_chay"])  # type: ignore[call-overload]
+
+
+def start(env: dict[str, str]) -> dict[str, object]:
+    result = run(env, "nen", "bat")
+    assert result.returncode == 0, result.stderr
+    info = status(sock_of(env))
+    assert info is not None
+    return info
+
+
+def stop(env: dict[str, str]) -> None:
+    info = status(sock_of(env))
+    run(env, "nen", "tat")
+    if info is not None:
+        deadline = time.monotonic() + 10
+        while _alive(int(info["pid"])) and time.monotonic() < deadline:  # type: ignore[call-overload]
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def stop_all(folder: Path) -> None:
+    """Stop every background process of *folder* (a test may have started several)."""
+    for sock in folder.glob("*.sock"):
+        info = _ask(str(sock), "tat")
+        deadline = time.monotonic() + 10
+        while info and _alive(int(info["pid"])) and time.monotonic() < deadline:  # type: ignore[call-overload]
+            time.sleep(0.05)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A short private folder (a Unix socket path must fit in 108 bytes)."""
+    path = Path(tempfile.mkdtemp(prefix="cvn-", dir="/tmp"))
+    yield path
+    stop_all(path)
+
+
+@pytest.fixture(scope="module")
+def warm() -> Iterator[dict[str, str]]:
+    """The environment of a running background process, started once for the module."""
+    path = Path(tempfile.mkdtemp(prefix="cvn-", dir="/tmp"))
+    env = _env(path)
+    start(env)
+    yield env
+    stop_all(path)
+
+
+def cold(env: dict[str, str]) -> dict[str, str]:
+    return {**env, protocol.ENV_OFF: "0"}
+
+
+def _parts(docx: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(docx) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+# --- the same command, the same result ----------------------------------------------------
+
+
+def test_render_there_writes_what_its_own_process_writes(warm: dict[str, str], tmp_path: Path) -> None:
+    before = served(warm)
+    there = run(warm, "render", str(RECORD), "-o", str(tmp_path / "a"))
+    here = run(cold(warm), "render", str(RECORD), "-o", str(tmp_path / "b"))
+    assert there.returncode == here.returncode == 0, there.stderr + here.stderr
+    assert served(warm) == before + 1  # it did run there
+    name = f"{RECORD.stem}.docx"
+    assert _parts(tmp_path / "a" / name) == _parts(tmp_path / "b" / name)
+    assert there.stdout.replace("/a/", "/b/") == here.stdout
+
+
+def test_errors_exit_codes_and_messages_as_in_its_own_process(warm: dict[str, str], tmp_path: Path) -> None:
+    bad = tmp_path / "hong.yaml"
+    bad.write_text(BAD, encoding="utf-8")
+    before = served(warm)
+    for args in (("validate", str(bad)), ("khong-co-lenh",), ("render",), ("--help",), ("mau", "ke-hoach")):
+        there, here = run(warm, *args), run(cold(warm), *args)
+        assert (there.returncode, there.stdout, there.stderr) == (here.returncode, here.stdout, here.stderr), args
+    assert served(warm) == before + 5
+    there = run(warm, "validate", str(bad))
+    assert there.returncode == 1
+    assert "hong.yaml, dòng 2, trường 'so': phải là số nguyên" in there.stderr
+
+
+def test_working_folder_environment_and_umask_are_the_callers(warm: dict[str, str], tmp_path: Path) -> None:
+    shutil.copy(RECORD, tmp_path / "kh.yaml")
+    env = {**warm, "TZ": "Asia/Ho_Chi_Minh"}
+    there = run(env, "render", "kh.yaml", "-o", "ra", cwd=tmp_path, preexec_fn=lambda: os.umask(0o077))
+    assert there.returncode == 0, there.stderr
+    assert there.stdout.strip() == "Đã xuất: ra/kh.docx"
+    assert (tmp_path / "ra" / "kh.docx").stat().st_mode & 0o777 == 0o600
+    log_dir = tmp_path / "nhat-ky"  # read by the command from the caller's environment, not the process's
+    hong = run({**warm, "CONGVAN_LOG_DIR": str(log_dir)}, "validate", "khong-co.yaml", cwd=tmp_path)
+    assert hong.returncode == 1 and "khong-co.yaml" in hong.stderr
+
+
+def test_many_callers_at_once(warm: dict[str, str], tmp_path: Path) -> None:
+    before = served(warm)
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda i: run(warm, "render", str(RECORD), "-o", str(tmp_path / str(i))), range(6)))
+    assert [r.returncode for r in results] == [0] * 6, [r.stderr for r in results]
+    assert served(warm) == before + 6
+    first = _parts(tmp_path / "0" / f"{RECORD.stem}.docx")
+    assert all(_parts(tmp_path / str(i) / f"{RECORD.stem}.docx") == first for i in range(6))
+
+
+# --- stopping a command ---------------------------------------------------------------------
+
+
+def _paused_take(env: dict[str, str], folder: Path) -> tuple[subprocess.Popen[str], int, dict[str, str]]:
+    """A ``congvan so cap`` run there and paused inside its transaction (after the counter)."""
+    db = folder / "so.db"
+    marker = folder / "paused"
+    env = {**env, HOOK_PAUSE_AFTER_COUNTER: str(marker)}
+    made = run(cold(env), "so", "tao", "LDLD", "--co-quan", "LĐLĐ", "--db", str(db))
+    assert made.returncode == 0, made.stderr
+    start(env)  # the pause hook is part of the environment a process is chosen by: one of its own
+    caller = subprocess.Popen(
+        [sys.executable, "-m", "congvan", "so", "cap", "--so", "LDLD", "--loai", "KH", "--ngay", "05/03/2026",
+         "--trich-yeu", "Bị ngắt giữa chừng", "--db", str(db)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not marker.exists() or not marker.read_text():
+        assert caller.poll() is None, caller.communicate()
+        assert time.monotonic() < deadline, "the take never reached the pause"
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    assert child != caller.pid  # the take runs in the background process's child
+    return caller, child, env
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_the_caller_stops_the_command(folder: Path) -> None:
+    caller, child, env = _paused_take(_env(folder), folder)
+    try:
+        caller.send_signal(signal.SIGINT)
+        _out, err = caller.communicate(timeout=30)
+    finally:
+        caller.kill()
+        stop(env)
+    assert caller.returncode == 130, err
+    assert "Đã dừng theo yêu cầu." in err
+    assert not _alive(child)
+
+
+@pytest.mark.slow
+def test_a_caller_killed_takes_its_command_with_it(folder: Path) -> None:
+    caller, child, env = _paused_take(_env(folder), folder)
+    try:
+        caller.kill()
+        caller.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the command went on after its caller was killed"
+    finally:
+        stop(env)
+
+
+# --- when it must not serve -------------------------------------------------------------------
+
+
+def test_edited_code_is_never_served_by_a_process_started_before(folder: Path, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "src" / "congvan", src / "congvan", ignore=shutil.ignore_patterns("__pycache__"))
+    env = _env(folder, PYTHONPATH=str(src))
+    info = start(env)
+    assert Path(str(info["socket"])).parent == folder
+    assert "soạn văn bản hành chính" in run(env, "--help").stdout
+    assert served(env) == 1
+    cli = src / "congvan" / "cli" / "__init__.py"
+    cli.write_text(cli.read_text(encoding="utf-8").replace("soạn văn bản hành chính", "BẢN ĐÃ SỬA"), encoding="utf-8")
+    edited = run(env, "--help")
+    assert "BẢN ĐÃ SỬA" in edited.stdout, edited.stdout  # run by the new code, in its own process
+    deadline = time.monotonic() + 30
+    while (now := status(sock_of(env))) is None or now["pid"] == info["pid"]:
+        assert time.monotonic() < deadline, "no new background process after the edit"
+        time.sleep(0.05)
+    assert "BẢN ĐÃ SỬA" in run(env, "--help").stdout
+    assert served(env) == 1  # the new process ran that last one
+    stop(env)
+    assert not _alive(int(info["pid"]))  # type: ignore[call-overload]
+
+
+def test_leaves_when_idle(folder: Path) -> None:
+    env = _env(folder, **{protocol.ENV_IDLE: "0.5"})
+    info = start(env)
+    sock = Path(str(info["socket"]))
+    assert sock.exists() and sock.stat().st_mode & 0o777 == 0o600
+    assert folder.stat().st_mode & 0o777 == 0o700
+    deadline = time.monotonic() + 30
+    while _alive(int(info["pid"])) and time.monotonic() < deadline:  # type: ignore[call-overload]
+        time.sleep(0.05)
+    assert not _alive(int(info["pid"]))  # type: ignore[call-overload]
+    assert not sock.exists()
+
+
+def test_leaves_when_its_folder_is_cleaned_up(folder: Path) -> None:
+    env = _env(folder)
+    info = start(env)
+    os.unlink(str(info["socket"]))  # a tmp cleaner, or rm -rf of the folder
+    deadline = time.monotonic() + 30
+    while _alive(int(info["pid"])) and time.monotonic() < deadline:  # type: ignore[call-overload]
+        time.sleep(0.05)
+    assert not _alive(int(info["pid"]))  # type: ignore[call-overload]
+    assert run(env, "--help").returncode == 0  # and the next call runs (and starts a new one)
+
+
+def test_off_switch_and_unsafe_folder_run_in_its_own_process(folder: Path, tmp_path: Path) -> None:
+    off = run(cold(_env(folder)), "render", str(RECORD), "-o", str(tmp_path / "a"))
+    assert off.returncode == 0, off.stderr
+    assert not list(folder.iterdir())  # nothing started
+    shared = tmp_path / "chung"
+    shared.mkdir()
+    shared.chmod(0o777)
+    ran = run(_env(shared), "render", str(RECORD), "-o", str(tmp_path / "b"))
+    assert ran.returncode == 0, ran.stderr
+    time.sleep(0.5)
+    assert not list(shared.iterdir())  # a folder others can enter is not used
+    refused = run(_env(shared), "nen", "bat")
+    assert refused.returncode == 1 and "Lỗi: " in refused.stderr
+
+
+def test_the_entry_point_imports_no_library() -> None:
+    """What every call pays before it knows where the command runs: the standard library's builtins."""
+    probe = "import sys, congvan.nen.client; print(' '.join(sorted(sys.modules)))"
+    listed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    modules = set(listed.stdout.split())
+    heavy = {"click", "pydantic", "yaml", "jinja2", "lxml", "typing", "json", "socket", "pathlib", "re", "enum"}
+    assert not modules & heavy
