@@ -23,6 +23,7 @@ Not run by the tests.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import resource
@@ -218,33 +219,49 @@ def bench_backend(name: str, make_db, writers_list: tuple[int, ...], takes: int,
 
 
 def bench_process(runs: int) -> None:
-    """``congvan so cap`` end to end (a fresh process each time) next to ``python -c pass``."""
+    """``congvan so cap`` end to end, as users run it (background process warm, congvan.nen) and in a
+    fresh process of its own each time (``CONGVAN_NEN=0``), next to ``python -c pass``."""
     congvan = [sys.executable, "-m", "congvan", "so", "cap", "--co-quan", "BENCH", "--loai", "KH",
                "--ngay", "01/01/2026", "--trich-yeu", "Bench"]
-    peers = {"congvan so cap": congvan, "python -c pass": [sys.executable, "-c", "pass"]}
+    base = {k: v for k, v in os.environ.items() if k != "CONGVAN_NEN"}
     with tempfile.TemporaryDirectory(prefix="congvan-bench-") as tmp:
-        subprocess.run(congvan, cwd=tmp, check=True, capture_output=True)  # schema created once
+        own = dict(base, CONGVAN_NEN="0")
+        warm = dict(base, CONGVAN_NEN_DIR=os.path.join(tmp, "nen"))
+        peers = {"congvan so cap": (congvan, warm), "own process": (congvan, own),
+                 "python -c pass": ([sys.executable, "-c", "pass"], own)}
+        subprocess.run(congvan, cwd=tmp, env=own, check=True, capture_output=True)  # schema created once
+        subprocess.run([sys.executable, "-m", "congvan", "nen", "bat"], env=warm, check=True, capture_output=True)
         times: dict[str, list[float]] = {k: [] for k in peers}
         cpu: dict[str, list[float]] = {k: [] for k in peers}
-        for r in range(runs):
-            for name in (list(peers) if r % 2 == 0 else list(peers)[::-1]):
-                before = _children_cpu()
-                start = time.perf_counter()
-                subprocess.run(peers[name], cwd=tmp, check=True, capture_output=True)
-                times[name].append(time.perf_counter() - start)
-                cpu[name].append(_children_cpu() - before)
+        try:
+            for r in range(runs):
+                for name in (list(peers) if r % 2 == 0 else list(peers)[::-1]):
+                    argv, env = peers[name]
+                    before = _children_cpu()
+                    start = time.perf_counter()
+                    subprocess.run(argv, cwd=tmp, env=env, check=True, capture_output=True)
+                    times[name].append(time.perf_counter() - start)
+                    cpu[name].append(_children_cpu() - before)
+        finally:
+            subprocess.run([sys.executable, "-m", "congvan", "nen", "tat"], env=warm, capture_output=True)
+        taken = subprocess.run([sys.executable, "-m", "congvan", "so", "ds", "--nam", "2026", "--json"], cwd=tmp,
+                               env=own, capture_output=True, text=True)  # fmt: skip
     med = {k: statistics.median(v) * 1000 for k, v in times.items()}
     cpu_med = {k: statistics.median(v) * 1000 for k, v in cpu.items()}
-    print(f"whole process (median of {runs}, wall / cpu): congvan so cap "
-          f"{med['congvan so cap']:.0f} / {cpu_med['congvan so cap']:.0f} ms | floor python -c pass "
-          f"{med['python -c pass']:.0f} / {cpu_med['python -c pass']:.0f} ms", flush=True)
+    print(f"whole process (median of {runs}; wall, and cpu where the process is ours to count): congvan so cap "
+          f"{med['congvan so cap']:.0f} ms (background process warm) | own process {med['own process']:.0f} / "
+          f"{cpu_med['own process']:.0f} ms | floor python -c pass {med['python -c pass']:.0f} / "
+          f"{cpu_med['python -c pass']:.0f} ms", flush=True)
+    assert taken.returncode == 0, taken.stderr
+    numbers = [row["so"] for row in json.loads(taken.stdout)]
+    assert numbers == list(range(1, 2 * runs + 2)), f"register numbers not 1..{2 * runs + 1}: {numbers}"
     report(
         "so_cap",
-        figure=f"{med['congvan so cap']:.0f} ms",
+        figure=f"{med['congvan so cap']:.0f} ms (own process {med['own process']:.0f} ms)",
         peer="-",
         floor=f"python -c pass {med['python -c pass']:.0f} ms",
         target="<= 250 ms",
-        ok=med["congvan so cap"] <= 250,
+        ok=max(med["congvan so cap"], med["own process"]) <= 250,
     )
 
 

@@ -13,10 +13,12 @@ on a record with a big appendix: the pass against the Jinja render of that part
 (target <= 2x), the check parse shown apart.
 
 Whole process (paired runs, alternated, medians): ``congvan --help``, ``congvan
-render one.yaml`` and ``congvan render`` of the sample folder, each next to a
-docxtpl script doing the same (same YAML, same context builder, same template,
-same environment) and to ``python -c pass``; plus the import floor of each (the
-third-party modules it must import), which bounds what lazy imports can win.
+render one.yaml`` and ``congvan render`` of the sample folder, each as users run
+it (the background process of :mod:`congvan.nen` warm: the call after the first)
+and in a process of its own (``CONGVAN_NEN=0``), next to a docxtpl script doing
+the same (same YAML, same context builder, same template, same environment) and
+to ``python -c pass``; plus the import floor of each (the third-party modules it
+must import), which bounds what lazy imports can win in a process of its own.
 With ``CONGVAN_BENCH_RESULTS`` set (``run_all.py``) the rows of issue 8's table are
 also written as JSON lines for the summary (``_results.py``).
 Targets (issue 8): in process <= 2 ms and >= 25x docxtpl; --help <= 150 ms;
@@ -264,9 +266,30 @@ def compile_bytecode() -> None:
     compileall.compile_dir(str(ROOT / "src" / "congvan"), quiet=1)
 
 
+def _start_background(congvan: list[str], env: dict[str, str]) -> dict[str, object]:
+    """Start the background process (congvan.nen) the warm peers run in, and check it answers."""
+    from congvan.cli.nen_cmd import status
+    from congvan.nen import protocol
+
+    subprocess.run([*congvan, "nen", "bat"], env=env, check=True, stdout=subprocess.DEVNULL)
+    info = status(protocol.socket_path(env))
+    assert info is not None, "the background process does not answer"
+    return info
+
+
+def _served(env: dict[str, str]) -> int:
+    from congvan.cli.nen_cmd import status
+    from congvan.nen import protocol
+
+    info = status(protocol.socket_path(env))
+    return int(info["da_chay"]) if info else -1  # type: ignore[call-overload]
+
+
 def bench_whole_process(rounds: int, folder: Path) -> None:
     compile_bytecode()
-    env = dict(os.environ, CONGVAN_CACHE_DIR=str(folder / "cache"))
+    base = {k: v for k, v in os.environ.items() if k != "CONGVAN_NEN"}
+    env = dict(base, CONGVAN_CACHE_DIR=str(folder / "cache"), CONGVAN_NEN="0")  # each in its own process
+    warm = dict(base, CONGVAN_CACHE_DIR=str(folder / "cache"), CONGVAN_NEN_DIR=str(folder / "nen"))
     congvan = [str(Path(sys.executable).parent / "congvan")]
     if not Path(congvan[0]).exists():
         congvan = [sys.executable, "-m", "congvan"]
@@ -276,41 +299,57 @@ def bench_whole_process(rounds: int, folder: Path) -> None:
     many = sorted(RECORDS.glob("*.yaml"))
     peers = {
         "pass": _cmd([sys.executable, "-c", "pass"], env),
-        "help": _cmd([*congvan, "--help"], env),
-        "one": _cmd([*congvan, "render", str(one), "-o", str(folder / "a")], env),
+        "help": _cmd([*congvan, "--help"], warm),
+        "help_cold": _cmd([*congvan, "--help"], env),
+        "one": _cmd([*congvan, "render", str(one), "-o", str(folder / "a")], warm),
+        "one_cold": _cmd([*congvan, "render", str(one), "-o", str(folder / "a2")], env),
         "one_docxtpl": _cmd([sys.executable, str(script), str(folder / "b"), str(one)], env),
-        "many": _cmd([*congvan, "render", *map(str, many), "-o", str(folder / "c")], env),
+        "many": _cmd([*congvan, "render", *map(str, many), "-o", str(folder / "c")], warm),
+        "many_cold": _cmd([*congvan, "render", *map(str, many), "-o", str(folder / "c2")], env),
         "many_docxtpl": _cmd([sys.executable, str(script), str(folder / "d"), *map(str, many)], env),
         "libs": _cmd([sys.executable, "-c", LIBS], env),
         "libs_docxtpl": _cmd([sys.executable, "-c", LIBS_DOCXTPL], env),
     }
-    peers["one"]()  # fill the template cache, as any earlier run would
-    peers["many"]()
+    peers["one_cold"]()  # fill the template cache, as any earlier run would
+    peers["many_cold"]()
+    _start_background(congvan, warm)
     t = alternate(peers, rounds)
-    for stem in (one.stem, many[-1].stem):
-        a = _text((folder / ("a" if stem == one.stem else "c") / f"{stem}.docx").read_bytes())
-        b = _text((folder / ("b" if stem == one.stem else "d") / f"{stem}.docx").read_bytes())
-        assert a == b, f"{stem}: congvan and the docxtpl script differ in text"
+    served = _served(warm)
+    subprocess.run([*congvan, "nen", "tat"], env=warm, check=True, stdout=subprocess.DEVNULL)
+    assert served == 3 * rounds, f"the background process ran {served} commands, not {3 * rounds}"
+    for stem, ours, script_out in ((one.stem, "a", "b"), (one.stem, "a2", "b"), (many[-1].stem, "c", "d"),
+                                   (many[-1].stem, "c2", "d")):  # fmt: skip
+        a = _text((folder / ours / f"{stem}.docx").read_bytes())
+        b = _text((folder / script_out / f"{stem}.docx").read_bytes())
+        assert a == b, f"{stem}: congvan ({ours}) and the docxtpl script differ in text"
     floor = t["pass"]
-    print(f"whole process ({rounds} alternated rounds, medians; floor python -c pass {_ms(floor)})")
-    print(f"  congvan --help {_ms(t['help'])} | floor {_ms(floor)}   [target <= 150 ms]")
     print(
-        f"  congvan render {one.name} {_ms(t['one'])} | docxtpl script {_ms(t['one_docxtpl'])} "
-        f"-> {t['one_docxtpl'] / t['one']:.1f}x faster | floor {_ms(floor)}   [target >= 3x]"
+        f"whole process ({rounds} alternated rounds, medians; floor python -c pass {_ms(floor)}); "
+        "congvan as users run it (its background process warm, congvan.nen) and in a process of its own "
+        "(CONGVAN_NEN=0)"
     )
     print(
-        f"  congvan render of {len(many)} records {_ms(t['many'])} | docxtpl script {_ms(t['many_docxtpl'])} "
-        f"-> {t['many_docxtpl'] / t['many']:.1f}x faster | floor {_ms(floor)}"
+        f"  congvan --help {_ms(t['help'])} | its own process {_ms(t['help_cold'])} | floor {_ms(floor)}"
+        "   [target <= 150 ms]"
     )
     print(
-        f"  imports congvan cannot avoid (click, pydantic, PyYAML, Jinja2, lxml) {_ms(t['libs'])} | "
+        f"  congvan render {one.name} {_ms(t['one'])} | its own process {_ms(t['one_cold'])} | docxtpl script "
+        f"{_ms(t['one_docxtpl'])} -> {t['one_docxtpl'] / t['one']:.1f}x faster (own process "
+        f"{t['one_docxtpl'] / t['one_cold']:.1f}x) | floor {_ms(floor)}   [target >= 3x]"
+    )
+    print(
+        f"  congvan render of {len(many)} records {_ms(t['many'])} | its own process {_ms(t['many_cold'])} | "
+        f"docxtpl script {_ms(t['many_docxtpl'])} -> {t['many_docxtpl'] / t['many']:.1f}x faster | floor {_ms(floor)}"
+    )
+    print(
+        f"  imports congvan's own process cannot avoid (click, pydantic, PyYAML, Jinja2, lxml) {_ms(t['libs'])} | "
         f"the docxtpl script's (docxtpl, pydantic, PyYAML) {_ms(t['libs_docxtpl'])}"
     )
     one_ratio = t["one_docxtpl"] / t["one"]
     report(
         "render_one",
-        figure=_ms(t["one"]),
-        peer=f"docxtpl script {_ms(t['one_docxtpl'])} ({one_ratio:.1f}x)",
+        figure=f"{_ms(t['one'])} (own process {_ms(t['one_cold'])})",
+        peer=f"docxtpl script {_ms(t['one_docxtpl'])} ({one_ratio:.1f}x; {t['one_docxtpl'] / t['one_cold']:.1f}x)",
         floor=f"python -c pass {_ms(floor)}; imports {_ms(t['libs'])}",
         target=">= 3x faster than the script",
         ok=one_ratio >= 3,
@@ -318,19 +357,19 @@ def bench_whole_process(rounds: int, folder: Path) -> None:
     many_ratio = t["many_docxtpl"] / t["many"]
     report(
         "render_many",
-        figure=f"{_ms(t['many'])} ({len(many)} records)",
+        figure=f"{_ms(t['many'])} ({len(many)} records; own process {_ms(t['many_cold'])})",
         peer=f"docxtpl script {_ms(t['many_docxtpl'])} ({many_ratio:.1f}x)",
         floor=f"python -c pass {_ms(floor)}",
         target="faster than the script",
-        ok=many_ratio > 1,
+        ok=many_ratio > 1 and t["many_docxtpl"] / t["many_cold"] > 1,
     )
     report(
         "help",
-        figure=_ms(t["help"]),
+        figure=f"{_ms(t['help'])} (own process {_ms(t['help_cold'])})",
         peer="-",
         floor=f"python -c pass {_ms(floor)}",
         target="<= 150 ms",
-        ok=t["help"] <= 0.150,
+        ok=max(t["help"], t["help_cold"]) <= 0.150,
     )
 
 
