@@ -25,16 +25,15 @@ import csv
 import hashlib
 import math
 import os
-import signal
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from congvan.batch.dot import DotConfig
+from congvan.batch.faults import worker_killed_during
 from congvan.batch.run import BatchOptions, BatchReport, run_batch
 from congvan.batch.sample_data import HEADERS, UNIT_COLUMN, communes, families_by_commune, write_csv
 
@@ -59,33 +58,11 @@ def _digests(folder: Path) -> dict[str, str]:
     }
 
 
-def _kill_midway(address: str, task: str, killed: list[str], stop: threading.Event) -> None:
-    """SIGKILL the first worker seen running *task* (its nanny starts a fresh one)."""
-    from distributed import Client
-
-    with Client(address, timeout=10) as watcher:
-        while not stop.is_set() and not killed:
-            busy = [w for w, keys in watcher.processing().items() if any(task in str(k) for k in keys)]
-            if busy:
-                pid = watcher.run(os.getpid, workers=[busy[0]])[busy[0]]
-                os.kill(pid, signal.SIGKILL)
-                killed.append(busy[0])
-            time.sleep(0.01)
-
-
 def files_check(sheet: Path, work: Path, address: str, rows: int, units: int) -> None:
     one = _batch(sheet, work / "files-one", None, mode="ca-hai")
-    killed: list[str] = []
-    stop = threading.Event()
-    # halfway through the communes, during the per-row stage
-    watcher = threading.Thread(target=_kill_midway, args=(address, "row_files_task", killed, stop))
     started = time.perf_counter()
-    watcher.start()
-    try:
+    with worker_killed_during(address, "row_files_task") as killed:  # during the per-row stage
         many = _batch(sheet, work / "files-many", address, mode="ca-hai")
-    finally:
-        stop.set()
-        watcher.join()
     seconds = time.perf_counter() - started
     a, b = _digests(work / "files-one"), _digests(work / "files-many")
     differ = sorted(n for n in a.keys() | b.keys() if a.get(n) != b.get(n))

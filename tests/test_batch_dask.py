@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
-import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -22,6 +19,7 @@ from typing import Any
 import pytest
 
 from congvan.batch.dot import DotConfig
+from congvan.batch.faults import worker_killed_during
 from congvan.batch.run import BatchOptions, BatchReport, run_batch
 from congvan.batch.sample_data import BAD_ROWS, HEADERS, UNIT_COLUMN, communes, families, families_by_commune, write_csv
 from congvan.errors import CongvanError
@@ -118,20 +116,6 @@ def test_bad_rows_reported_exactly_as_one_process(cluster: Any, sheet: Path, tmp
     )
 
 
-def _kill_when_busy(address: str, task: str, killed: list[str], stop: threading.Event) -> None:
-    """SIGKILL the first worker seen running *task*: a lost worker in the middle of that stage."""
-    from distributed import Client
-
-    with Client(address, timeout=5) as watcher:
-        while not stop.is_set() and not killed:
-            busy = [w for w, keys in watcher.processing().items() if any(task in str(k) for k in keys)]
-            if busy:
-                pid = watcher.run(os.getpid, workers=[busy[0]])[busy[0]]
-                os.kill(pid, signal.SIGKILL)
-                killed.append(busy[0])
-            time.sleep(0.01)
-
-
 def test_round_by_commune_with_a_worker_killed_equals_one_process(
     cluster: Any, round_sheet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,15 +123,8 @@ def test_round_by_commune_with_a_worker_killed_equals_one_process(
 
     one = _run(round_sheet, tmp_path / "one", None, theo_cot=UNIT_COLUMN)
     monkeypatch.setattr(fan, "CHUNK_ROWS", 40)  # many small tasks, so the kill lands mid-stage
-    killed: list[str] = []
-    stop = threading.Event()
-    watcher = threading.Thread(target=_kill_when_busy, args=(cluster.scheduler_address, "row_files_task", killed, stop))
-    watcher.start()
-    try:
+    with worker_killed_during(cluster.scheduler_address, "row_files_task") as killed:
         many = _run(round_sheet, tmp_path / "many", cluster.scheduler_address, theo_cot=UNIT_COLUMN)
-    finally:
-        stop.set()
-        watcher.join()
     assert killed, "no worker was busy with the batch: the kill did not land mid-run"
     assert len(one.units) == len(many.units) == ROUND_UNITS
     assert _assert_same(tmp_path / "one", tmp_path / "many") == ROUND_UNITS * 3 + ROUND_ROWS

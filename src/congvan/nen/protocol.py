@@ -75,7 +75,8 @@ def key_env(env: Env) -> list[tuple[str, str]]:
 def process_key(env: Env = os.environ, package: str | None = None) -> str:
     """One background process per interpreter, congvan copy (*package*, default this one) and
     import-time environment."""
-    data = repr([os.path.abspath(sys.executable), sys.prefix, package or package_dir(), key_env(env)]).encode("utf-8", "surrogateescape")
+    chosen_by = [os.path.abspath(sys.executable), sys.prefix, package or package_dir(), key_env(env)]
+    data = repr(chosen_by).encode("utf-8", "surrogateescape")
     return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}{len(data) & 0xFFFF:04x}"
 
 
