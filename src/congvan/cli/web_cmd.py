@@ -92,7 +92,7 @@ def web_command(ctx: click.Context, host: str, port: int, db: str | None, thu_mu
     import uvicorn
 
     from congvan.web.app import Settings, create_app, load_secret
-    from congvan.web.routes_batch import mark_interrupted
+    from congvan.web.routes_batch import heartbeat_limit_s
 
     data_dir = _data_dir(database, thu_muc)
     settings = Settings(
@@ -100,9 +100,9 @@ def web_command(ctx: click.Context, host: str, port: int, db: str | None, thu_mu
         data_dir=data_dir,
         secret=load_secret(data_dir),
         secure_cookies=os.environ.get("CONGVAN_COOKIE_HTTPS") == "1",
+        han_nhip_s=heartbeat_limit_s(),
     )
-    mark_interrupted(database)
-    app = create_app(settings)
+    app = create_app(settings)  # marks interrupted only the batches of servers that stopped heart-beating
     click.echo(f"congvan web: mở trình duyệt tại http://{host}:{port}/  (Ctrl+C để dừng)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -38,6 +38,8 @@ class Settings:
     data_dir: Path
     secret: str
     secure_cookies: bool = False
+    #: seconds without a heartbeat after which another server takes a running batch for interrupted
+    han_nhip_s: float = 60.0
 
 
 class UploadLimit:
@@ -117,6 +119,10 @@ def create_app(settings: Settings) -> FastAPI:
 
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def settings_of_app(app: FastAPI) -> Settings:
+    return app.state.settings
 
 
 def current_user(request: Request) -> auth.NguoiDung | None:

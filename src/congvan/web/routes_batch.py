@@ -4,16 +4,29 @@ Each batch gets its own folder ``<data>/dot-in/<random id>/`` (the upload is
 saved there under a fixed name, never the user's path), so two batches never
 share a file. The run is :func:`congvan.batch.run.run_batch` in a worker
 thread; progress is read from what it has written, so it survives a reload.
+
+Several servers may share one database (two processes behind a proxy, a restart
+while the old one still runs). A running batch therefore names its owner — the
+server instance running it (:class:`Owner`: host, pid, start time, instance) —
+and the owner refreshes the row's heartbeat (``nhip_luc``) while the run goes on.
+Only a batch whose heartbeat is older than the limit (``Settings.han_nhip_s``,
+``$CONGVAN_WEB_HAN_NHIP`` for ``congvan web``) is taken for interrupted: at a
+server's start, and whenever a page shows the batch.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
+import os
 import secrets
 import shutil
+import socket
 import threading
 import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +40,16 @@ from congvan.batch.rows import BadRow, RowStats, map_headers, open_sheet, valida
 from congvan.batch.run import BatchOptions, run_batch
 from congvan.errors import CongvanError
 from congvan.web import store
-from congvan.web.app import DOCX_TYPE, XLSX_TYPE, checked_form, download, page, require, settings_of
+from congvan.web.app import (
+    DOCX_TYPE,
+    XLSX_TYPE,
+    checked_form,
+    download,
+    page,
+    require,
+    settings_of,
+    settings_of_app,
+)
 
 MAX_BAD_SHOWN = 500
 LOAI = {"gia-dinh": "Gia đình học tập", "don-vi": "Đơn vị học tập"}
@@ -37,8 +59,53 @@ OUTPUTS = {
     "giay_cong_nhan.zip": "Giấy công nhận từng dòng (ZIP)",
     "dong_loi.xlsx": "Danh sách dòng lỗi (XLSX)",
 }
-_running: set[str] = set()
-_lock = threading.Lock()
+INTERRUPTED = "Đợt in bị gián đoạn (máy chủ chạy đợt này đã dừng hoặc khởi động lại); hãy bấm Chạy lại."
+#: default seconds without a heartbeat before a running batch counts as interrupted
+DEFAULT_HEARTBEAT_LIMIT_S = 60.0
+ENV_HEARTBEAT_LIMIT = "CONGVAN_WEB_HAN_NHIP"
+_log = logging.getLogger(__name__)
+
+
+def heartbeat_limit_s() -> float:
+    """The heartbeat limit from ``$CONGVAN_WEB_HAN_NHIP`` (seconds, default 60), or a Vietnamese error."""
+    raw = os.environ.get(ENV_HEARTBEAT_LIMIT, "").strip()
+    if not raw:
+        return DEFAULT_HEARTBEAT_LIMIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise CongvanError(f"{ENV_HEARTBEAT_LIMIT}={raw!r}: cần số giây, ví dụ 60") from None
+    if not 0 < value <= 86400:
+        raise CongvanError(f"{ENV_HEARTBEAT_LIMIT}={raw!r}: số giây phải lớn hơn 0 và không quá 86400")
+    return value
+
+
+@dataclass
+class Owner:
+    """One server instance as the owner of the batches it runs; its heartbeat every limit/4."""
+
+    limit_s: float
+    id: str = field(default_factory=lambda: _owner_id())
+    running: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def beat_s(self) -> float:
+        return self.limit_s / 4
+
+    def cutoff(self) -> datetime:
+        """A heartbeat older than this is a dead owner's."""
+        return store.now_precise() - timedelta(seconds=self.limit_s)
+
+
+def _owner_id() -> str:
+    """host/pid/start time/instance: unique per server process (and per app within one)."""
+    started = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{socket.gethostname()[:80]}/{os.getpid()}/{started}/{secrets.token_hex(3)}"
+
+
+def owner_of(request: Request) -> Owner:
+    return request.app.state.dot_in_owner
 
 
 def _folder(request: Request, batch_id: str) -> Path:
@@ -47,12 +114,22 @@ def _folder(request: Request, batch_id: str) -> Path:
     return settings_of(request).data_dir / "dot-in" / batch_id
 
 
-def _row(db: str, batch_id: str) -> dict[str, Any]:
+def _row(db: str, batch_id: str, owner: Owner) -> dict[str, Any]:
+    """The batch's row; a running batch whose owner stopped heart-beating is marked interrupted first."""
     with store.reading(db) as tx:
         row = store.one(tx, "SELECT * FROM web_dot_in WHERE id = :i", {"i": batch_id})
     if row is None:
         raise HTTPException(404, "Không có đợt in này.")
+    if row["trang_thai"] == "dang_chay" and _stale(row, owner):
+        mark_interrupted(db, owner, batch_id)
+        return _row(db, batch_id, owner)
     return row
+
+
+def _stale(row: dict[str, Any], owner: Owner) -> bool:
+    if row["chu"] == owner.id and row["id"] in owner.running:
+        return False  # this instance runs it: never interrupted by its own slow heartbeat
+    return row["nhip_luc"] is None or row["nhip_luc"] < owner.cutoff()
 
 
 def _update(db: str, batch_id: str, **values: Any) -> None:
@@ -125,7 +202,30 @@ def _progress(folder: Path, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _run(db: str, batch_id: str, folder: Path, kind: str, mapping: dict[str, str]) -> None:
+def _finish(db: str, batch_id: str, owner: Owner, state: str, message: str) -> None:
+    """The run's outcome, written only while this instance still owns the batch (had it been
+    taken for interrupted and started again elsewhere, the new run's row is not overwritten)."""
+    with store.writing(db) as tx:
+        store.update(tx, "web_dot_in", {"id": batch_id, "chu": owner.id}, {"trang_thai": state, "thong_bao": message})
+
+
+def _heartbeat(db: str, batch_id: str, owner: Owner, stop: threading.Event) -> None:
+    """Refresh the batch's heartbeat while its run goes on (a missed beat is only logged)."""
+    while not stop.wait(owner.beat_s):
+        try:
+            with store.writing(db) as tx:
+                tx.execute(
+                    "UPDATE web_dot_in SET nhip_luc = :t WHERE id = :i AND chu = :c AND trang_thai = 'dang_chay'",
+                    {"t": tx.moment(store.now_precise()), "i": batch_id, "c": owner.id},
+                )
+        except Exception:  # the database is busy or away for a moment: try again next beat
+            _log.warning("đợt in %s: không ghi được nhịp", batch_id, exc_info=True)
+
+
+def _run(db: str, batch_id: str, folder: Path, kind: str, mapping: dict[str, str], owner: Owner) -> None:
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(db, batch_id, owner, stop), daemon=True)
+    beat.start()
     try:
         dot_file = folder / "dot.yaml"
         options = BatchOptions(
@@ -138,19 +238,15 @@ def _run(db: str, batch_id: str, folder: Path, kind: str, mapping: dict[str, str
             progress=False,
         )
         report = run_batch(options)
-        _update(
-            db,
-            batch_id,
-            trang_thai="xong",
-            thong_bao=f"Xong: {report.stats.good} dòng đúng, {report.stats.bad} dòng lỗi.",
-        )
+        _finish(db, batch_id, owner, "xong", f"Xong: {report.stats.good} dòng đúng, {report.stats.bad} dòng lỗi.")
     except CongvanError as exc:
-        _update(db, batch_id, trang_thai="loi", thong_bao="\n".join(str(p) for p in exc.problems))
+        _finish(db, batch_id, owner, "loi", "\n".join(str(p) for p in exc.problems))
     except Exception as exc:  # keep the page informative; the log has the rest
-        _update(db, batch_id, trang_thai="loi", thong_bao=f"Đợt in dừng do lỗi ({type(exc).__name__}).")
+        _finish(db, batch_id, owner, "loi", f"Đợt in dừng do lỗi ({type(exc).__name__}).")
     finally:
-        with _lock:
-            _running.discard(batch_id)
+        stop.set()
+        with owner.lock:
+            owner.running.discard(batch_id)
 
 
 def _zip(folder: Path) -> bytes:
@@ -171,9 +267,14 @@ def _mapping_from(form: Any, headers: list[str]) -> dict[str, str]:
 
 
 def install(app: FastAPI) -> None:
+    owner = Owner(settings_of_app(app).han_nhip_s)
+    app.state.dot_in_owner = owner
+    mark_interrupted(settings_of_app(app).db, owner)  # what a dead server left running
+
     @app.get("/in-loat", response_class=HTMLResponse)
     async def batches(request: Request) -> Response:
         user = require(request, "in_loat")
+        await run_in_threadpool(mark_interrupted, settings_of(request).db, owner_of(request))
         with store.reading(settings_of(request).db) as tx:
             found = store.rows(
                 tx,
@@ -234,7 +335,7 @@ def install(app: FastAPI) -> None:
     def _own(request: Request, batch_id: str) -> tuple[Any, dict[str, Any], Path]:
         user = require(request, "in_loat")
         folder = _folder(request, batch_id)
-        row = _row(settings_of(request).db, batch_id)
+        row = _row(settings_of(request).db, batch_id, owner_of(request))
         if row["nguoi"] != user.ten_dang_nhap:
             raise HTTPException(403, "Đợt in này của người khác.")
         return user, row, folder
@@ -256,7 +357,7 @@ def install(app: FastAPI) -> None:
         mapping = _mapping_from(form, cols["headers"])
         db = settings_of(request).db
         _update(db, batch_id, anh_xa=json.dumps(mapping, ensure_ascii=False))
-        row = _row(db, batch_id)
+        row = _row(db, batch_id, owner_of(request))
         ctx: dict[str, Any] = {"b": row, "loai": LOAI}
         ctx.update(await run_in_threadpool(_columns, folder, row["loai"], mapping))
         ctx["tien_do"] = _progress(folder, row)
@@ -275,13 +376,28 @@ def install(app: FastAPI) -> None:
         stats, bad, _ = await run_in_threadpool(_check, folder, row["loai"], mapping)
         if bad:
             raise CongvanError(f"bảng tính còn {stats.bad} dòng lỗi; sửa rồi tải lên lại trước khi in")
-        with _lock:
-            if batch_id in _running or row["trang_thai"] == "dang_chay":
+        me = owner_of(request)
+        with me.lock:
+            if batch_id in me.running or row["trang_thai"] == "dang_chay":
                 return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
-            _running.add(batch_id)
+            me.running.add(batch_id)
+        try:
+            with store.writing(db) as tx:  # only one server claims it, even if two start it at once
+                claimed = tx.all(
+                    "UPDATE web_dot_in SET trang_thai = 'dang_chay', tong = :tong, thong_bao = '', "
+                    "chu = :c, nhip_luc = :t WHERE id = :i AND trang_thai <> 'dang_chay' RETURNING id",
+                    {"tong": stats.good, "c": me.id, "t": tx.moment(store.now_precise()), "i": batch_id},
+                )
+        except BaseException:
+            with me.lock:
+                me.running.discard(batch_id)
+            raise
+        if len(claimed) != 1:
+            with me.lock:
+                me.running.discard(batch_id)
+            return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
         shutil.rmtree(folder / "ket-qua", ignore_errors=True)
-        _update(db, batch_id, trang_thai="dang_chay", tong=stats.good, thong_bao="")
-        threading.Thread(target=_run, args=(db, batch_id, folder, row["loai"], mapping), daemon=True).start()
+        threading.Thread(target=_run, args=(db, batch_id, folder, row["loai"], mapping, me), daemon=True).start()
         return RedirectResponse(f"/in-loat/{batch_id}", status_code=303)
 
     @app.get("/in-loat/{batch_id}/tien-do", response_class=HTMLResponse)
@@ -304,12 +420,29 @@ def install(app: FastAPI) -> None:
         return download(path.read_bytes(), name, XLSX_TYPE if name.endswith(".xlsx") else DOCX_TYPE)
 
 
-def mark_interrupted(db: str) -> None:
-    """A server restart ends any running batch: say so instead of spinning forever."""
+def mark_interrupted(db: str, owner: Owner, batch_id: str | None = None) -> int:
+    """Running batches (or the one ``batch_id``) whose owner's heartbeat is older than the
+    limit become 'loi' with a Vietnamese message; a live owner's batches are left alone.
+
+    The UPDATE repeats the heartbeat condition, so an owner that beats meanwhile keeps its
+    batch; this instance's own runs are never marked. Returns how many were marked."""
+    with owner.lock:
+        mine = sorted(owner.running)
+    where = "trang_thai = 'dang_chay' AND (nhip_luc IS NULL OR nhip_luc < :cutoff)"
+    params: dict[str, Any] = {}
+    if batch_id is not None:
+        where += " AND id = :i"
+        params["i"] = batch_id
+    if mine:
+        where += f" AND NOT (chu = :me AND id IN ({', '.join(f':m{i}' for i in range(len(mine)))}))"
+        params.update({f"m{i}": m for i, m in enumerate(mine)}, me=owner.id)
+    cutoff = owner.cutoff()
+    with store.reading(db) as tx:  # the usual case, nothing stale: no write transaction at all
+        if not tx.scalar(f"SELECT count(*) FROM web_dot_in WHERE {where}", params | {"cutoff": tx.moment(cutoff)}):
+            return 0
     with store.writing(db) as tx:
-        store.update(
-            tx,
-            "web_dot_in",
-            {"trang_thai": "dang_chay"},
-            {"trang_thai": "loi", "thong_bao": "Đợt in bị gián đoạn (máy chủ khởi động lại); hãy bấm Chạy lại."},
+        marked = tx.all(
+            f"UPDATE web_dot_in SET trang_thai = 'loi', thong_bao = :msg WHERE {where} RETURNING id",
+            params | {"cutoff": tx.moment(cutoff), "msg": INTERRUPTED},
         )
+    return len(marked)

@@ -13,7 +13,13 @@ Tables are prefixed ``web_`` so they never collide with the register's.
   status, search key and, once issued, the frozen DOCX/PDF.
 * ``web_phien_ban``: every explicit save, with its validation errors.
 * ``web_nhat_ky``: who did what in the web workspace (the register keeps its own log).
-* ``web_dot_in``: browser batches and their progress (survives a reload).
+* ``web_dot_in``: browser batches and their progress (survives a reload); a running
+  batch names the server process that runs it (``chu``) and when that process last
+  said it is still running it (``nhip_luc``), so another server on the same database
+  tells a live batch from one whose server has died.
+
+Version 1 (before ``chu``/``nhip_luc``) is upgraded in place by :func:`migration_ddl`,
+under the same lock as creation, as the register upgrades its own schema.
 """
 
 from __future__ import annotations
@@ -28,17 +34,23 @@ from typing import Any
 from congvan.errors import CongvanError
 from congvan.register.db import Conflict, Database, Reconnect, Tx, database
 
-WEB_SCHEMA_VERSION = "1"
+WEB_SCHEMA_VERSION = 2
 _VERSION_KEY = "web_schema_version"
 _WEB_SCHEMA_LOCK_KEY = 0x636F6E68  # advisory-lock key for creating the web tables (PostgreSQL)
 #: columns read back as datetimes (SQLite keeps them as ISO text)
-MOMENTS = frozenset({"tao_luc", "sua_luc", "luc"})
+MOMENTS = frozenset({"tao_luc", "sua_luc", "luc", "nhip_luc"})
 
 _ready_lock = threading.Lock()
 
 
 def now() -> datetime:
+    """The moment stored in the tables: UTC, naive, whole seconds (pages show it in local time)."""
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def now_precise() -> datetime:
+    """UTC, naive, to the microsecond: heartbeats, compared against limits below a second in tests."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def metadata() -> Any:
@@ -127,8 +139,25 @@ def metadata() -> Any:
         Column("da_xong", Integer, nullable=False, default=0),
         Column("thong_bao", Text, nullable=False, default=""),
         Column("tao_luc", DateTime, nullable=False),
+        Column("chu", String(160)),  # the server process running it (host/pid/start/instance)
+        Column("nhip_luc", DateTime),  # that process's last heartbeat for it (UTC)
     )
     return md
+
+
+def migration_ddl(kind: str, from_version: int) -> list[str]:
+    """Statements that bring the web tables of ``from_version`` one version up.
+
+    1 → 2: ``web_dot_in`` gains ``chu`` and ``nhip_luc`` (both empty on old rows, so a
+    batch left running by a version-1 server counts as one whose server has stopped).
+    """
+    if from_version != 1:
+        raise ValueError(f"no web migration from schema version {from_version}")
+    stamp = "DATETIME" if kind == "sqlite" else "TIMESTAMP WITHOUT TIME ZONE"
+    return [
+        "ALTER TABLE web_dot_in ADD COLUMN chu VARCHAR(160)",
+        f"ALTER TABLE web_dot_in ADD COLUMN nhip_luc {stamp}",
+    ]
 
 
 def schema_ddl(kind: str) -> list[str]:
@@ -162,19 +191,40 @@ def _open(db: str) -> Database:
 def _create_tables(d: Database) -> None:
     with d.read() as tx:
         found = tx.scalar("SELECT gia_tri FROM congvan_thong_tin WHERE khoa = :k", {"k": _VERSION_KEY})
-    if found is not None:
+    if found is not None and int(found) == WEB_SCHEMA_VERSION:
         return
+    if found is not None and int(found) > WEB_SCHEMA_VERSION:
+        raise _too_new(d, found)
     with d.write() as tx:
-        if not d.target.sqlite:  # two servers starting at once: one creates, the other waits
+        if not d.target.sqlite:  # two servers starting at once: one creates or upgrades, the other waits
             tx.execute("SELECT pg_advisory_xact_lock(:k)", {"k": _WEB_SCHEMA_LOCK_KEY})
-        if tx.scalar("SELECT gia_tri FROM congvan_thong_tin WHERE khoa = :k", {"k": _VERSION_KEY}) is not None:
+        found = tx.scalar("SELECT gia_tri FROM congvan_thong_tin WHERE khoa = :k", {"k": _VERSION_KEY})
+        if found is None:
+            for ddl in schema_ddl(d.target.kind):
+                tx.execute(ddl)
+            tx.execute(
+                "INSERT INTO congvan_thong_tin (khoa, gia_tri) VALUES (:k, :v)",
+                {"k": _VERSION_KEY, "v": str(WEB_SCHEMA_VERSION)},
+            )
             return
-        for ddl in schema_ddl(d.target.kind):
-            tx.execute(ddl)
+        version = int(found)
+        if version > WEB_SCHEMA_VERSION:
+            raise _too_new(d, found)
+        while version < WEB_SCHEMA_VERSION:  # all steps in this one transaction: all or nothing
+            for ddl in migration_ddl(d.target.kind, version):
+                tx.execute(ddl)
+            version += 1
         tx.execute(
-            "INSERT INTO congvan_thong_tin (khoa, gia_tri) VALUES (:k, :v)",
-            {"k": _VERSION_KEY, "v": WEB_SCHEMA_VERSION},
+            "UPDATE congvan_thong_tin SET gia_tri = :v WHERE khoa = :k",
+            {"k": _VERSION_KEY, "v": str(version)},
         )
+
+
+def _too_new(d: Database, found: str) -> CongvanError:
+    return CongvanError(
+        f"cơ sở dữ liệu {d.target.where}: các bảng của không gian làm việc web do phiên bản congvan "
+        f"mới hơn tạo (lược đồ web {found}, phiên bản này hiểu đến {WEB_SCHEMA_VERSION}): hãy cập nhật congvan"
+    )
 
 
 def ensure(db: str) -> None:
