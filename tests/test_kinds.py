@@ -158,9 +158,42 @@ def test_to_trinh_symbol_from_ten_loai_and_o12(rendered, renderer):
 def test_issued_document_of_quyet_dinh(rendered):
     doc = _doc(rendered, "106-quyet-dinh-ban-hanh-quy-che")
     assert _texts(doc, "CVTenLoai") == ["QUYẾT ĐỊNH", "QUY CHẾ"]
-    assert _texts(doc, "CVPhuLucKemTheo") == ["(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
+    # mẫu 1.3 Ghi chú 2: number, symbol, date and the issuing body's name, in balanced lines
+    assert _texts(doc, "CVPhuLucKemTheo") == [
+        "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ \nngày 03 tháng 02 năm 2026 của Liên đoàn Lao động tỉnh Cao Bằng)"
+    ]
     assert _texts(doc, "CVChuong") == ["Chương I", "Chương II"]
     assert len(doc.section_props()) == 2
+
+
+def _issued_line(renderer, record) -> list[str]:
+    return [p.text for p in read_docx(renderer.render_bytes(record)).by_style("CVPhuLucKemTheo")]
+
+
+def test_issued_document_line_names_the_bodies_written_in_a_sentence(rendered, renderer):
+    """"(Ban hành kèm theo … của <cơ quan>)" only when every issuing body gives ten_trong_cau; else as before."""
+    record = rendered["106-quyet-dinh-ban-hanh-quy-che"][0]
+    body = record.co_quan_ban_hanh[0]
+    plain = record.model_copy(update={"co_quan_ban_hanh": [body.model_copy(update={"ten_trong_cau": None})]})
+    # one line when it fits the text width, as before and as mẫu 1.3 sets it
+    assert _issued_line(renderer, plain) == ["(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
+    other = body.model_copy(update={"ten": "HỘI KHUYẾN HỌC TỈNH CAO BẰNG", "viet_tat": "HKH", "ten_trong_cau": None})
+    half = record.model_copy(update={"co_quan_ban_hanh": [body, other]})
+    assert " của " not in _issued_line(renderer, half)[0]  # one body without its sentence name: no "của …"
+    both = record.model_copy(
+        update={"co_quan_ban_hanh": [body, other.model_copy(update={"ten_trong_cau": "Hội Khuyến học tỉnh Cao Bằng"})]}
+    )
+    (line,) = _issued_line(renderer, both)
+    assert " ".join(line.split()) == (
+        "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ-HKH ngày 03 tháng 02 năm 2026"
+        " của Liên đoàn Lao động tỉnh Cao Bằng và Hội Khuyến học tỉnh Cao Bằng)"
+    )
+    parts = line.split("\n")
+    assert len(parts) >= 2 and any("ngày 03 tháng 02 năm 2026" in x for x in parts), parts  # the date kept whole
+    assert not any(x.rstrip().endswith(("Cao", "tỉnh")) for x in parts[:-1]), parts  # names kept whole
+    written = record.van_ban_kem_theo.model_copy(update={"kem_theo": "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ)"})
+    own = record.model_copy(update={"van_ban_kem_theo": written})
+    assert _issued_line(renderer, own) == ["(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ)"]  # the record's line wins
 
 
 def test_issued_document_line_sized_on_its_longest_line(rendered, renderer):

@@ -402,6 +402,11 @@ def test_issued_document_and_copy_are_their_own_elements(renderer, stem):
     if stem == QD_GIAN_TIEP:
         assert {"kem_theo.ten_loai", "kem_theo.trich_yeu", "kem_theo.ban_hanh_kem_theo", "kem_theo.quoc_hieu"} <= inner
         assert rec.issued.text("ten_loai") == "QUY CHẾ" and len(rec.body) == 3  # Điều 1-3 of the decision
+        # mẫu 1.3 Ghi chú 2: the line names the issuing body; over two lines, it is still one element
+        assert [s.one_line for s in rec.issued.elements["ban_hanh_kem_theo"]] == [
+            "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026"
+            " của Liên đoàn Lao động tỉnh Cao Bằng)"
+        ]
         assert not rec.unplaced and [b.name.plain for b in rec.signatures] == ["Hoàng Văn Minh"]
     elif stem == SAO_Y:
         assert {"ban_sao.hinh_thuc_sao", "ban_sao.so_ky_hieu", "ban_sao.noi_nhan", "ban_sao.ho_ten"} <= inner

@@ -186,9 +186,35 @@ def test_issued_document_and_copies_come_back(every_rendered, tmp_path):
             assert got.ten_loai == kt.ten_loai.upper() and got.trich_yeu == kt.trich_yeu
             assert [n.cap for n in got.noi_dung] == [n.cap for n in kt.noi_dung] == ["chuong", "chuong"]
             assert len(again.noi_dung) == 3  # the decision's own Điều 1-3 only
+            # "(Ban hành kèm theo … của Liên đoàn Lao động tỉnh Cao Bằng)" gives the body's sentence name back,
+            # and the line is the renderer's own, so the record does not write it
+            assert again.co_quan_ban_hanh == record.co_quan_ban_hanh and record.co_quan_ban_hanh[0].ten_trong_cau
+            assert got.kem_theo is None and kt.kem_theo is None
             continue
         want, got = record.ban_sao, again.ban_sao
         same = ("hinh_thuc", "dien_tu", "so", "dia_danh", "ngay_sao", "thoi_gian_ky", "chu_ky", "noi_nhan")
         assert {k: getattr(got, k) for k in same} == {k: getattr(want, k) for k in same}
         assert got.co_quan.ten == want.co_quan.ten
         assert again.noi_nhan == record.noi_nhan  # the copy's Nơi nhận is not the original's
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_issued_file_of_its_own_reads_its_line_back(every_rendered, renderer, named, tmp_path):
+    """mẫu 1.3 (điện tử), a file of its own: number, date and, when printed, "… của <cơ quan>" come back
+    from the '(Ban hành kèm theo …)' line into so, ngay_ban_hanh and ten_trong_cau."""
+    source, record, _data = every_rendered["115-quy-che-tep-dien-tu"]
+    name = "Liên đoàn Lao động tỉnh Cao Bằng" if named else None
+    body = record.co_quan_ban_hanh[0].model_copy(update={"ten_trong_cau": name})
+    record = record.model_copy(update={"co_quan_ban_hanh": [body]})
+    data = renderer.render_bytes(record, base_dir=source.parent)
+    line = read_docx(data).by_style("CVPhuLucKemTheo")[0].text
+    assert (" của Liên đoàn Lao động tỉnh Cao Bằng)" in line) is named, line
+    result = import_docx(data, PROFILE)
+    assert result.loai == "van_ban_kem_theo"
+    path = tmp_path / "115.yaml"
+    path.write_text(result.yaml_text, encoding="utf-8")
+    again = load_record(path)
+    same = ("so", "ngay_ban_hanh", "thoi_gian_ky", "co_quan_ban_hanh")
+    assert {k: getattr(again, k) for k in same} == {k: getattr(record, k) for k in same}
+    assert again.van_ban_kem_theo.kem_theo is None  # the renderer writes the same line by itself
+    assert _texts(renderer.render_bytes(again, base_dir=source.parent)) == _texts(data)

@@ -96,6 +96,8 @@ class NgatDong(_Strict):
 
     trich_yeu_toi_da: float
     ngat_ten_co_quan: bool
+    #: A "(Kèm theo …)" / "(Ban hành kèm theo …)" line uses at most this share of the text width.
+    kem_theo_toi_da: float = 1.0
     khong_tach: list[str]
     dia_gioi: list[str]
     #: Words of two or more syllables a trích yếu line must not split ("kiểm tra", "xây dựng").

@@ -70,6 +70,16 @@ def match_cau(profile: RuleProfile, key: str, text: str) -> dict[str, str] | Non
     return None if template is None else match_template(template, text)
 
 
+#: mẫu 1.3: the sentences of the line under the title of a document issued with a decision, the
+#: fuller first ("… ngày … của <cơ quan>)" would otherwise be read as a date ending "… của …").
+BAN_HANH_KEM_THEO = ("ban_hanh_kem_theo_cua", "ban_hanh_kem_theo")
+
+
+def match_ban_hanh(profile: RuleProfile, text: str) -> dict[str, str] | None:
+    """The fields of the '(Ban hành kèm theo … [của …])' line in *text*, or None when it is not that line."""
+    return next((m for key in BAN_HANH_KEM_THEO if (m := match_cau(profile, key, text)) is not None), None)
+
+
 @dataclass
 class Segment:
     """A piece of a paragraph: the whole paragraph, or one tab-separated column of it."""
@@ -667,7 +677,7 @@ class _Recognizer:
     def _issued_start(self, start: int) -> int | None:
         """mẫu 1.3: the '(Ban hành kèm theo …)' line of a document issued after the decision, and its
         title block above it (type name, trích yếu, a repeated header table)."""
-        at = self.find(lambda s: match_cau(self.p, "ban_hanh_kem_theo", s.one_line) is not None, start)
+        at = self.find(lambda s: match_ban_hanh(self.p, s.one_line) is not None, start)
         if at is None:
             return None
         first = at
@@ -740,7 +750,7 @@ class _Recognizer:
         """The issued quy chế/quy định: its own header, type name, trích yếu, '(Ban hành kèm theo…)', body."""
         start = self.header() if self.find(lambda s: norm(s.plain) == norm(self.p.chu_de.quoc_hieu)) is not None else 0
         after_title = self.title(start)
-        at = self.find(lambda s: match_cau(self.p, "ban_hanh_kem_theo", s.one_line) is not None)
+        at = self.find(lambda s: match_ban_hanh(self.p, s.one_line) is not None)
         if at is not None and id(self.segs[at]) not in self.used:
             self.mark("ban_hanh_kem_theo", self.segs[at])
             after_title = max(after_title, at + 1)

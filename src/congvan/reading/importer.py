@@ -25,6 +25,7 @@ from congvan.reading.elements import (
     AUTHORITY,
     Recognized,
     Segment,
+    match_ban_hanh,
     match_cau,
     match_template,
     norm,
@@ -436,7 +437,7 @@ def build_record(rec: Recognized, profile: RuleProfile) -> tuple[dict[str, Any],
     if (
         "van_ban_kem_theo" in profile.loai_van_ban
         and not rec.signatures
-        and match_cau(profile, "ban_hanh_kem_theo", issued_line) is not None
+        and match_ban_hanh(profile, issued_line) is not None
     ):
         return _issued_file(rec, profile, b)
     loai, extra = b.kind()
@@ -569,7 +570,7 @@ def _o14_signing_time(rec: Recognized, profile: RuleProfile) -> Any:
 def _issued_file(rec: Recognized, profile: RuleProfile, b: _Builder) -> tuple[dict[str, Any], list[str]]:
     """mẫu 1.3 (điện tử): a quy chế issued with a decision as a file of its own; the decision's
     number and date come from its '(Ban hành kèm theo …)' line, the signing time from ô 14."""
-    line = match_cau(profile, "ban_hanh_kem_theo", rec.text("phu_luc_kem_theo")) or {}
+    line = match_ban_hanh(profile, rec.text("phu_luc_kem_theo")) or {}
     so, ky_hieu = split_symbol(f"{profile.chu_de.nhan_so} {line.get('so_ky_hieu', '')}", profile)
     data: dict[str, Any] = {"loai": "van_ban_kem_theo", "quy_tac": profile.ma}
     data.update(b.bodies(symbol_groups(ky_hieu, profile), "van_ban_kem_theo"))
@@ -820,13 +821,39 @@ def _settle_appendices(data: dict[str, Any], profile: RuleProfile) -> None:
         data["co_quan_ban_hanh"] = trial["co_quan_ban_hanh"]
 
 
-def _with_name_in_sentence(data: dict[str, Any], lines: list[str], profile: RuleProfile) -> dict[str, Any]:
-    """A single issuing body takes its sentence name from "(Kèm theo … của <name>)" (joint bodies cannot be split)."""
+def _settle_issued(data: dict[str, Any], profile: RuleProfile) -> None:
+    """mẫu 1.3: drop the issued document's '(Ban hành kèm theo …)' line when the renderer would write
+    it the same by itself, the issuing body's sentence name taken from its "… của <name>)"."""
+    from congvan.records.loader import validate_data
+    from congvan.render.context import issued_document, ky_hieu_cua
+    from congvan.vi.so_ky_hieu import so_va_ky_hieu
+
+    issued = data.get("van_ban_kem_theo")
+    written = issued.get("kem_theo") if isinstance(issued, dict) else None
+    if not written:
+        return
+    trial = {**data, "van_ban_kem_theo": {k: v for k, v in issued.items() if k != "kem_theo"}}
+    trial = _with_name_in_sentence(trial, [written], profile, "ban_hanh_kem_theo_cua")
+    try:
+        vb = validate_data(trial, "nhap")
+    except CongvanError:
+        return
+    made = issued_document(vb, profile, so_va_ky_hieu(vb.so, ky_hieu_cua(vb, profile)))
+    if made is not None and made["kem_theo"] == written:
+        data["van_ban_kem_theo"] = trial["van_ban_kem_theo"]
+        data["co_quan_ban_hanh"] = trial["co_quan_ban_hanh"]
+
+
+def _with_name_in_sentence(
+    data: dict[str, Any], lines: list[str], profile: RuleProfile, key: str = "kem_theo_van_ban_cua"
+) -> dict[str, Any]:
+    """A single issuing body takes its sentence name from "(Kèm theo … của <name>)" (profile sentence
+    *key*; joint bodies cannot be split)."""
     bodies = data.get("co_quan_ban_hanh")
     if not isinstance(bodies, list) or len(bodies) != 1 or bodies[0].get("ten_trong_cau"):
         return data
     for line in lines:
-        found = match_cau(profile, "kem_theo_van_ban_cua", line)
+        found = match_cau(profile, key, line)
         if found and found.get("co_quan"):
             return {**data, "co_quan_ban_hanh": [{**bodies[0], "ten_trong_cau": found["co_quan"]}]}
     return data
@@ -856,6 +883,7 @@ def import_docx(source: Path | bytes, profile: RuleProfile | None = None, name: 
         printed = ""
     _settle_symbol(data, printed, profile)
     _settle_appendices(data, profile)
+    _settle_issued(data, profile)
     try:
         vb = validate_data(data, display)
     except CongvanError as exc:

@@ -64,7 +64,8 @@ class CoQuan(_Model):
         None,
         description=(
             "Tên cơ quan như viết trong câu (chữ thường, viết hoa theo quy định), dùng ở dòng"
-            " '(Kèm theo … của …)' dưới tên phụ lục; bỏ trống thì dòng đó không ghi 'của …'"
+            " '(Kèm theo … của …)' dưới tên phụ lục và dòng '(Ban hành kèm theo Quyết định … của …)'"
+            " dưới tên văn bản ban hành kèm theo quyết định; bỏ trống thì các dòng đó không ghi 'của …'"
         ),
         examples=["Liên đoàn Lao động tỉnh Bến Tre"],
     )

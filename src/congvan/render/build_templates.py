@@ -624,7 +624,7 @@ def issued_document(p: RuleProfile, *, own_file: bool = False) -> str:
         + head
         + _var("CVTenLoai", "van_ban_kem_theo.ten_loai")
         + _loop("x", "van_ban_kem_theo.trich_yeu", _rich("CVTrichYeu", "x"))
-        + _var("CVPhuLucKemTheo", "van_ban_kem_theo.kem_theo")
+        + _loop("x", "van_ban_kem_theo.kem_theo_dong", _rich("CVPhuLucKemTheo", "x"))
         + _whole("van_ban_kem_theo.duong_ke")
         + body_loop("van_ban_kem_theo.doan"),
     )

@@ -545,18 +545,30 @@ def _sentence_lines(text: str, size: float, p: RuleProfile, whole: tuple[str, ..
     nd = p.ngat_dong
     whole = (*whole, *_DATE_WORDS.findall(text))  # a date the record wrote itself stays whole too
     keep, starts, places = (*whole, *nd.khong_tach, *nd.tu_ghep), tuple(nd.ngat_truoc), tuple(nd.dia_gioi)
-    width = p.trang.rong_chu_mm * nd.trich_yeu_toi_da
+    width = p.trang.rong_chu_mm * nd.kem_theo_toi_da
     return balanced_lines(text, size, width, bold=False, keep=keep, starts=starts, places=places) or [text]
 
 
-def _kem_theo_line(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> str:
-    """ "(Kèm theo Kế hoạch số … ngày …[ của <bodies>])": "của …" when the profile has that sentence
-    and every issuing body gives its name as written in a sentence."""
+def _parent_line(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str, key: str, key_cua: str) -> str:
+    """ "(Kèm theo Kế hoạch số … ngày …[ của <bodies>])", "(Ban hành kèm theo Quyết định số …[ của …])":
+    profile sentence *key_cua* ("… của {co_quan}") when the profile has it and every issuing body
+    gives its name as written in a sentence, else *key*."""
     values = {"loai": _kind_name(vb, p), "so_ky_hieu": so_ky_hieu, "ngay": _date_words(vb)}
     names = [cq.ten_trong_cau for cq in vb.co_quan_ban_hanh]
-    if "kem_theo_van_ban_cua" in p.cau and names and all(names):
-        return p.cau_mau("kem_theo_van_ban_cua", co_quan=liet_ke([str(n) for n in names]), **values)
-    return p.cau_mau("kem_theo_van_ban", **values)
+    if key_cua in p.cau and names and all(names):
+        return p.cau_mau(key_cua, co_quan=liet_ke([str(n) for n in names]), **values)
+    return p.cau_mau(key, **values)
+
+
+def _kem_theo_line(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> str:
+    """An appendix's line under its title (Phụ lục I mục IV.1.c)."""
+    return _parent_line(vb, p, so_ky_hieu, "kem_theo_van_ban", "kem_theo_van_ban_cua")
+
+
+def _ban_hanh_line(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> str:
+    """mẫu 1.3: the line under the title of the document a Quyết định issues (Ghi chú 2: number,
+    symbol, date and the issuing body's name)."""
+    return _parent_line(vb, p, so_ky_hieu, "ban_hanh_kem_theo", "ban_hanh_kem_theo_cua")
 
 
 def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[str, Any]]:
@@ -595,11 +607,13 @@ def issued_document(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> dict[st
         return None
     kt = vb.van_ban_kem_theo
     ten = viet_hoa(kt.ten_loai)
+    kem_theo = kt.kem_theo or _ban_hanh_line(vb, p, so_ky_hieu)
+    whole = (_date_words(vb), f"số {so_ky_hieu}")
     return {
         "ten_loai": ten,
         "trich_yeu": trich_yeu_lines(kt.trich_yeu, p),
-        "kem_theo": kt.kem_theo
-        or p.cau_mau("ban_hanh_kem_theo", loai=_kind_name(vb, p), so_ky_hieu=so_ky_hieu, ngay=_date_words(vb)),
+        "kem_theo": kem_theo,
+        "kem_theo_dong": [broken(_sentence_lines(kem_theo, p.co_chu.phu_luc_kem_theo, p, whole))],
         "duong_ke": short_line(widest_trich_yeu_line(kt.trich_yeu, p), p.co_chu.trich_yeu, p.duong_ke.trich_yeu, p),
         "doan": body_paragraphs(kt.noi_dung, p, close=True),
     }
