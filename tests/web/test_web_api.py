@@ -263,3 +263,36 @@ def test_audit_page_names_the_person_and_the_action_in_words(app_db) -> None:
     page = qt.get("/nhat-ky").text
     assert "<td>Đăng nhập</td>" in page and "<td>Tạo hồ sơ</td>" in page and "loại: ke_hoach" in page
     assert "<td>dang_nhap</td>" not in page and "tao_ho_so" not in page
+
+
+def test_times_are_stored_in_utc_and_shown_in_the_offices_zone(app_db, monkeypatch) -> None:
+    """19:05 UTC on 1/12 is 02:05 on 2/12 in Hà Nội: the audit page and the versions list show that."""
+    from datetime import datetime
+
+    from congvan.errors import CongvanError
+    from congvan.web import store
+
+    app, db = app_db
+    utc = datetime(2026, 12, 1, 19, 5, 0)
+    with store.writing(db) as tx:
+        store.insert(tx, "web_nhat_ky", {"luc": utc, "nguoi": "qt", "hanh_dong": "dang_nhap", "noi_dung": "{}"})
+    hid = drafts.tao(db, "ke_hoach", "cv")
+    drafts.ghi_tam(db, hid, {"loai": "ke_hoach"}, "cv", phien_ban_moi=True)
+    with store.writing(db) as tx:
+        store.update(tx, "web_phien_ban", {"ho_so_id": hid}, {"luc": utc})
+    with store.reading(db) as tx:  # stored as UTC, untouched
+        assert store.one(tx, "SELECT luc FROM web_phien_ban WHERE ho_so_id = :i", {"i": hid})["luc"] == utc
+
+    assert app.state.settings.mui_gio == "Asia/Ho_Chi_Minh"
+    qt, _ = _client(app_db, "qt")
+    audit = qt.get("/nhat-ky").text
+    assert "<td>02:05 02/12/2026</td>" in audit and "2026-12-01" not in audit
+    cv, _ = _client(app_db, "cv")
+    assert "· 02:05 02/12/2026" in cv.get(f"/ho-so/{hid}").text
+
+    monkeypatch.setenv("CONGVAN_MUI_GIO", "Europe/London")  # another office: the setting, not code
+    london = (create_app(Settings(db=db, data_dir=app.state.settings.data_dir, secret="s" * 48)), db)
+    assert "<td>19:05 01/12/2026</td>" in _client(london, "qt")[0].get("/nhat-ky").text
+    monkeypatch.setenv("CONGVAN_MUI_GIO", "Sao/Hoa")
+    with pytest.raises(CongvanError, match="CONGVAN_MUI_GIO='Sao/Hoa': không có múi giờ này"):
+        create_app(Settings(db=db, data_dir=app.state.settings.data_dir, secret="s" * 48))

@@ -57,3 +57,21 @@ def test_database_that_cannot_be_opened_is_one_vietnamese_line(db: str, words: s
     out = _no_traceback(_web("--db", db))
     assert words in out, out
     assert "bimat" not in out  # the password is never shown
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"CONGVAN_MUI_GIO": "Sao/Hoa"}, "CONGVAN_MUI_GIO='Sao/Hoa': không có múi giờ này"),
+        ({"CONGVAN_WEB_HAN_NHIP": "mot phut"}, "CONGVAN_WEB_HAN_NHIP='mot phut': cần số giây"),
+    ],
+    ids=["mui-gio", "han-nhip"],
+)
+def test_a_bad_setting_is_one_vietnamese_line(tmp_path: Path, env: dict[str, str], words: str) -> None:
+    db = str(tmp_path / "so.sqlite3")
+    assert _web("--db", db, "tao-quan-tri").returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = _no_traceback(_web("--db", db, "--port", str(port), env=env))
+    assert words in out, out

@@ -8,12 +8,15 @@ account with the right role.
 
 from __future__ import annotations
 
+import os
 import secrets
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -30,6 +33,33 @@ HERE = Path(__file__).resolve().parent
 MAX_UPLOAD = 20 * 1024 * 1024
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: the office's time zone for the times pages show (the tables keep UTC)
+ENV_ZONE = "CONGVAN_MUI_GIO"
+DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
+
+
+def _zone_from_env() -> str:
+    return os.environ.get(ENV_ZONE, "").strip() or DEFAULT_ZONE
+
+
+def office_zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (``Asia/Ho_Chi_Minh``), or a Vietnamese error naming the setting."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CongvanError(
+            f"{ENV_ZONE}={name!r}: không có múi giờ này; dùng tên múi giờ IANA, ví dụ {DEFAULT_ZONE}"
+        ) from None
+
+
+def local_time(value: Any, zone: ZoneInfo) -> str:
+    """A stored UTC moment as the office reads it: ``14:05 02/12/2026`` in ``zone``."""
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:  # the tables keep naive UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%H:%M %d/%m/%Y")
 
 
 @dataclass
@@ -40,6 +70,8 @@ class Settings:
     secure_cookies: bool = False
     #: seconds without a heartbeat after which another server takes a running batch for interrupted
     han_nhip_s: float = 60.0
+    #: the IANA time zone pages show times in ($CONGVAN_MUI_GIO, default Asia/Ho_Chi_Minh)
+    mui_gio: str = field(default_factory=_zone_from_env)
 
 
 class UploadLimit:
@@ -71,6 +103,7 @@ def load_secret(data_dir: Path) -> str:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    zone = office_zone(settings.mui_gio)
     store.ensure(settings.db)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
@@ -89,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/tinh", StaticFiles(directory=HERE / "static"), name="tinh")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.autoescape = True
+    templates.env.filters["gio"] = partial(local_time, zone=zone)  # {{ moment|gio }}: local time
     app.state.templates = templates
 
     from congvan.web import routes_batch, routes_docs, routes_register
