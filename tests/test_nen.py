@@ -157,11 +157,18 @@ def test_working_folder_environment_and_umask_are_the_callers(warm: dict[str, st
 
 
 def test_many_callers_at_once(warm: dict[str, str], tmp_path: Path) -> None:
-    before = served(warm)
-    with ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(lambda i: run(warm, "render", str(RECORD), "-o", str(tmp_path / str(i))), range(6)))
+    info = status(sock_of(warm))
+    assert info is not None
+    with ThreadPoolExecutor(8) as pool:
+        renders = pool.map(lambda i: run(warm, "render", str(RECORD), "-o", str(tmp_path / str(i))), range(6))
+        helps = pool.map(lambda _: run(warm, "--help"), range(60))  # exits close together: events batch up
+        results, helped = list(renders), list(helps)
     assert [r.returncode for r in results] == [0] * 6, [r.stderr for r in results]
-    assert served(warm) == before + 6
+    assert {(h.returncode, h.stderr) for h in helped} == {(0, "")}
+    now = status(sock_of(warm))
+    assert now is not None and now["pid"] == info["pid"]  # the same process served them all
+    assert int(now["da_chay"]) == int(info["da_chay"]) + 66  # type: ignore[call-overload]
+    assert "failed" not in Path(protocol.log_path(sock_of(warm))).read_text(encoding="utf-8")
     first = _parts(tmp_path / "0" / f"{RECORD.stem}.docx")
     assert all(_parts(tmp_path / str(i) / f"{RECORD.stem}.docx") == first for i in range(6))
 
@@ -218,6 +225,34 @@ def test_a_caller_killed_takes_its_command_with_it(folder: Path) -> None:
         assert not _alive(child), "the command went on after its caller was killed"
     finally:
         stop(env)
+
+
+@pytest.mark.slow
+def test_exit_status_of_a_command_killed_by_a_signal(folder: Path) -> None:
+    caller, child, env = _paused_take(_env(folder), folder)
+    try:
+        os.kill(child, signal.SIGKILL)  # as the kernel's OOM killer would
+        caller.communicate(timeout=30)
+    finally:
+        caller.kill()
+        stop(env)
+    assert caller.returncode == 128 + signal.SIGKILL  # what a shell reports for its own process
+
+
+@pytest.mark.slow
+def test_the_caller_learns_the_exit_code_even_if_the_background_process_dies(folder: Path) -> None:
+    caller, child, env = _paused_take(_env(folder), folder)
+    info = status(sock_of(env))
+    assert info is not None
+    try:
+        os.kill(int(info["pid"]), signal.SIGKILL)  # type: ignore[call-overload]
+        caller.send_signal(signal.SIGINT)  # still reaches the command, which reports its own status
+        _out, err = caller.communicate(timeout=30)
+    finally:
+        caller.kill()
+    assert caller.returncode == 130, err
+    assert "Đã dừng theo yêu cầu." in err
+    assert not _alive(child)
 
 
 # --- when it must not serve -------------------------------------------------------------------

@@ -49,6 +49,7 @@ MAX_CHILDREN = 4 * (os.cpu_count() or 1) + 4
 REQUEST_TIMEOUT = 5.0
 #: How often an idle process checks that its socket is still there.
 CHECK_EVERY = 2.0
+LOG_LIMIT = 1 << 20
 
 
 def log(message: str) -> None:
@@ -108,6 +109,7 @@ class Request:
 
     payload: dict[str, Any]
     fds: list[int]
+    conn: socket.socket | None = None
 
 
 @dataclass
@@ -150,7 +152,11 @@ class Server:
                 continue
             wait = None if self.stepping_down else max(0.0, min(idle_left, CHECK_EVERY))
             for key, _events in self.selector.select(wait):
-                request = self._dispatch(key)
+                try:
+                    request = self._dispatch(key)
+                except Exception:  # one bad event must not take the others' commands down with it
+                    log(f"event failed:\n{traceback.format_exc()}")
+                    continue
                 if request is not None:
                     return request
 
@@ -165,6 +171,8 @@ class Server:
         if key.data == "listen":
             return self._accept()
         job: Job = key.data
+        if self.jobs.get(job.pidfd) is not job:  # type: ignore[arg-type]
+            return None  # reaped by an earlier event of the same batch (its pidfd number may be reused)
         if key.fileobj is job.conn:
             self._caller_event(job)
         else:
@@ -204,6 +212,7 @@ class Server:
             protocol.send_line(conn, "R", refusal)
             conn.close()
             return None
+        conn.settimeout(None)  # blocking from now on, in both processes (they share the descriptor's flags)
         return self._fork(conn, Request(payload, fds))
 
     def _refusal(self, fds: list[int]) -> str:
@@ -237,12 +246,12 @@ class Server:
         pid = os.fork()
         if pid == 0:
             self._become_child(conn)
+            request.conn = conn
             return request
         for fd in request.fds:
             os.close(fd)
         self.served += 1
         job = Job(conn, pid, os.pidfd_open(pid))
-        conn.setblocking(False)
         self.jobs[job.pidfd] = job  # type: ignore[index]
         self.selector.register(job.pidfd, selectors.EVENT_READ, job)  # type: ignore[arg-type]
         self.selector.register(conn, selectors.EVENT_READ, job)
@@ -251,7 +260,8 @@ class Server:
         return None
 
     def _become_child(self, conn: socket.socket) -> None:
-        """Drop every descriptor of the parent: the child keeps only the caller's streams."""
+        """Drop every descriptor of the parent: the child keeps the caller's streams and its
+        connection (to report its own exit code: the caller still learns it if the parent dies)."""
         for job in self.jobs.values():
             job.conn.close()
             os.close(job.pidfd)  # type: ignore[arg-type]
@@ -260,14 +270,11 @@ class Server:
             self.listener.close()
         if self.lock_fd is not None:
             os.close(self.lock_fd)
-        conn.close()
 
     def _caller_event(self, job: Job) -> None:
         """The caller sent nothing more than its request: data or EOF means it went away."""
         try:
-            data = job.conn.recv(64)
-        except BlockingIOError:
-            return
+            data = job.conn.recv(64)  # readable: does not block
         except OSError:
             data = b""
         if not data and not job.stopped and job.pid is not None:
@@ -280,8 +287,7 @@ class Server:
         _pid, status = os.waitpid(job.pid, 0)  # type: ignore[arg-type]
         code = os.waitstatus_to_exitcode(status)
         with contextlib.suppress(OSError):
-            job.conn.setblocking(True)
-            protocol.send_line(job.conn, "X", str(code))
+            protocol.send_line(job.conn, "X", str(code))  # the child has sent it already unless it was killed
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(job.conn)
         self.selector.unregister(job.pidfd)  # type: ignore[arg-type]
@@ -362,7 +368,7 @@ def run_child(request: Request) -> None:
     except BaseException:  # main() maps every error; this is a last resort, as the interpreter's own
         traceback.print_exc()
         code = 1
-    _finish(code)
+    _finish(code, request.conn)
 
 
 def _reopen_streams(streams: list[Any]) -> None:
@@ -388,7 +394,7 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _finish(code: int) -> None:
+def _finish(code: int, conn: socket.socket | None) -> None:
     """What interpreter exit does that matters (threads joined, atexit run, streams flushed), minus
     the slow part: tearing down the warm heap, which would copy every page of it."""
     for thread in threading.enumerate():
@@ -399,6 +405,11 @@ def _finish(code: int) -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
+    if conn is not None:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # done: the caller leaving once it has the code stops nothing
+        with contextlib.suppress(OSError):
+            protocol.send_line(conn, "X", str(code))
     os._exit(code)
 
 
@@ -412,7 +423,8 @@ def main(argv: list[str] | None = None) -> None:
     if lock_fd is None:
         return  # another process serves this socket, or is warming up to
     with contextlib.suppress(OSError):
-        os.ftruncate(2, 0)  # the log of the previous process
+        if os.fstat(2).st_size > LOG_LIMIT:  # the log of earlier processes, kept until it grows
+            os.ftruncate(2, 0)
     signature = code_signature()
     begin = time.monotonic()
     warmed = warm_up()
