@@ -296,3 +296,28 @@ def test_times_are_stored_in_utc_and_shown_in_the_offices_zone(app_db, monkeypat
     monkeypatch.setenv("CONGVAN_MUI_GIO", "Sao/Hoa")
     with pytest.raises(CongvanError, match="CONGVAN_MUI_GIO='Sao/Hoa': không có múi giờ này"):
         create_app(Settings(db=db, data_dir=app.state.settings.data_dir, secret="s" * 48))
+
+
+def test_only_the_register_keeper_enters_a_term_and_dates_are_checked(app_db) -> None:
+    from congvan.register import service
+
+    _, db = app_db
+    cv, cv_token = _client(app_db, "cv")
+    form = {"co_quan": "ĐUAPI", "ma": "2025-2030", "tu_ngay": "2025-10-15"}
+    r = cv.post("/so/nhiem-ky", data={"_csrf": cv_token, **form})
+    assert r.status_code == 403 and "không có quyền" in r.text
+    assert cv.get("/so/nhiem-ky").status_code == 200
+    vt, token = _client(app_db, "vt")
+    for bad, words in (
+        ({"tu_ngay": "31/02/2026"}, "ô &#39;Từ ngày&#39;: ngày không hợp lệ"),
+        ({"tu_ngay": ""}, "ô &#39;Từ ngày&#39;: cần ngày bắt đầu nhiệm kỳ"),
+        ({"co_quan": "đu x"}, "tên viết tắt cơ quan không hợp lệ"),
+        ({"ma": " "}, "tên nhiệm kỳ không được để trống"),
+    ):
+        r = vt.post("/so/nhiem-ky", data={"_csrf": token, **form, **bad})
+        assert r.status_code == 400 and words in r.text, (bad, r.text)
+    assert service.danh_sach_nhiem_ky(db, "ĐUAPI") == []
+    r = vt.post("/so/nhiem-ky", data={"_csrf": token, **form, "den_ngay": "14/10/2030"})
+    assert r.status_code == 200 and "Cơ quan ĐUAPI: nhiệm kỳ 2025-2030 (15/10/2025 – 14/10/2030)." in r.text
+    [term] = service.danh_sach_nhiem_ky(db, "ĐUAPI")
+    assert (term.tu_ngay.isoformat(), term.den_ngay.isoformat()) == ("2025-10-15", "2030-10-14")

@@ -392,11 +392,12 @@ def test_every_page_has_no_serious_accessibility_violation(browser, server, tmp_
             f"/ho-so/{draft}",
             f"/ho-so/{invitation}",
             "/so",
+            "/so/nhiem-ky",
             "/in-loat",
             f"/ho-so/{hid}/ban-hanh",
         ],  # the last one: the refusal page
         "lanhdao": [f"/ho-so/{hid}/duyet", f"/ho-so/{hid}"],
-        "vanthu1": [f"/ho-so/{hid}/ban-hanh", f"/ho-so/{issued}", "/so", "/in-loat"],
+        "vanthu1": [f"/ho-so/{hid}/ban-hanh", f"/ho-so/{issued}", "/so", "/so/nhiem-ky", "/in-loat"],
         "quantri": ["/tai-khoan", "/nhat-ky"],
     }
     found = {}
@@ -437,6 +438,53 @@ def _serious(result) -> list[str]:  # type: ignore[no-untyped-def]
         for v in result.response["violations"]
         if v.get("impact") in ("serious", "critical")
     ]
+
+
+def test_clerk_lists_and_enters_the_terms_of_a_party_register(browser, server) -> None:
+    """The terms of a term register's body, and a văn thư entering them with the CLI's checks and words."""
+    from congvan.register import service
+
+    service.tao_so_dang_ky(server.db, "ĐU-XA", co_quan="ĐUX", chu_ky="nhiem_ky", nguoi="kiểm thử")
+    ctx, page = login(browser, server, "vanthu1")
+    page.goto(server.url + "/so")
+    page.click("#lien-ket-nhiem-ky")
+    page.select_option("#nk-so", "ĐU-XA")
+    page.click("form[role=search] button[type=submit]")
+    assert page.input_value("#nk-co_quan") == "ĐUX"  # the chosen register's body
+    assert "Chưa có nhiệm kỳ nào" in page.inner_text("#ds-nhiem-ky")
+
+    def enter(ma: str, tu: str, den: str = "") -> None:  # type: ignore[no-untyped-def]
+        page.fill("#nk-ma", ma)
+        page.fill("#nk-tu", tu)
+        page.fill("#nk-den", den)
+        with page.expect_navigation():
+            page.click("#nut-nhap-nhiem-ky")
+
+    enter("2020-2025", "2020-10-20")
+    assert page.inner_text("#bao-nhiem-ky") == "Cơ quan ĐUX: nhiệm kỳ 2020-2025 (20/10/2020 – nay)."
+    enter("2025-2030", "2025-10-15")  # the open term ends the day before the new one starts
+    rows = [r.inner_text().split("\t") for r in page.query_selector_all("#ds-nhiem-ky tbody tr")]
+    assert [r[:4] for r in rows] == [
+        ["ĐUX", "2020-2025", "20/10/2020", "14/10/2025"],
+        ["ĐUX", "2025-2030", "15/10/2025", "nay (đóng khi nhập nhiệm kỳ sau)"],
+    ], rows
+    assert rows[0][4] == "ĐU-XA"
+    enter("2030-2035", "2030-10-20", "2030-01-01")  # the service's own checks and Vietnamese words
+    assert "nhiệm kỳ 2030-2035: ngày kết thúc 01/01/2030 trước ngày bắt đầu 20/10/2030" in page.inner_text(
+        ".error-box"
+    )
+    enter("2025-2030", "2025-11-01")
+    assert "cơ quan ĐUX đã có nhiệm kỳ 2025-2030 (15/10/2025 – nay)" in page.inner_text(".error-box")
+    shot(page, "16-nhiem-ky-loi")
+    assert (page.input_value("#nk-ma"), page.input_value("#nk-tu")) == ("2025-2030", "2025-11-01")  # kept
+    assert [t.ma for t in service.danh_sach_nhiem_ky(server.db, "ĐUX")] == ["2020-2025", "2025-2030"]
+    page.goto(server.url + "/so/nhiem-ky?so=ĐU-XA")
+    shot(page, "15-nhiem-ky")
+    ctx.close()
+    ctx, page = login(browser, server, "chuyenvien")  # everyone sees the terms; only the văn thư enters them
+    page.goto(server.url + "/so/nhiem-ky?so=ĐU-XA")
+    assert "2025-2030" in page.inner_text("#ds-nhiem-ky") and page.query_selector("#nut-nhap-nhiem-ky") is None
+    ctx.close()
 
 
 def test_unsigned_and_wrong_role_in_the_browser(browser, server) -> None:

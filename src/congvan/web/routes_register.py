@@ -1,4 +1,4 @@
-"""Register pages: list, search, reserve, void with a reason, Phụ lục IV export.
+"""Register pages: list, search, reserve, void with a reason, Phụ lục IV export, terms.
 
 Everything goes through :mod:`congvan.register.service` and
 :mod:`congvan.register.export`; the signed-in person is what the register's
@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from congvan.errors import CongvanError
 from congvan.register import export, service
+from congvan.register.schema import CHU_KY_NHIEM_KY
 from congvan.vi.ky_tu import loi_ky_tu
 from congvan.vi.ngay import parse_ngay
 from congvan.web.app import DOCX_TYPE, XLSX_TYPE, checked_form, download, page, require, settings_of
@@ -41,6 +42,36 @@ def _list_context(db: str, nam: int, q: str, so: str) -> dict[str, Any]:
         else service.danh_sach(db, nam, so_dang_ky=so or None)
     )
     return {"ds": rows, "nam": nam, "q": q, "so": so, "cac_so": regs, "loi": "", "bao": ""}
+
+
+def _terms_context(db: str, so: str) -> dict[str, Any]:
+    """The term registers, the terms (of the chosen register's body, or of all) and who uses them."""
+    regs = [r for r in service.danh_sach_so_dang_ky(db) if r.chu_ky == CHU_KY_NHIEM_KY]
+    chosen = next((r for r in regs if r.ma == so), None)
+    co_quan = chosen.co_quan_viet_tat if chosen else ""
+    so_cua: dict[str, list[str]] = {}
+    for r in regs:
+        so_cua.setdefault(r.co_quan_viet_tat, []).append(r.ma)
+    return {
+        "cac_so": regs,
+        "so": chosen.ma if chosen else "",
+        "co_quan": co_quan,
+        "ds": service.danh_sach_nhiem_ky(db, co_quan or None),
+        "so_cua": so_cua,
+        "loi": "",
+        "bao": "",
+        "nhap": {},  # what the form had, shown again after an error
+    }
+
+
+def _day(form: Any, name: str, label: str) -> date | None:
+    text = str(form.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_ngay(text)
+    except ValueError as exc:
+        raise CongvanError(f"ô '{label}': {exc}") from None
 
 
 def install(app: FastAPI) -> None:
@@ -115,3 +146,34 @@ def install(app: FastAPI) -> None:
 
         data, ma = await run_in_threadpool(build)
         return download(data, f"so-{ma}-{year}.{dinh_dang}", XLSX_TYPE if dinh_dang == "xlsx" else DOCX_TYPE)
+
+    @app.get("/so/nhiem-ky", response_class=HTMLResponse)
+    async def terms_page(request: Request, so: str = "") -> Response:
+        require(request)
+        ctx = await run_in_threadpool(_terms_context, settings_of(request).db, so)
+        return page(request, "nhiem_ky.html", ctx)
+
+    @app.post("/so/nhiem-ky", response_class=HTMLResponse)
+    async def add_term(request: Request) -> Response:
+        """Enter a term of a body, as `congvan so nhiem-ky` does (the service checks it)."""
+        user = require(request, "so")
+        form = await checked_form(request)
+        db = settings_of(request).db
+        so = str(form.get("so") or "")
+        try:
+            tu_ngay = _day(form, "tu_ngay", "Từ ngày")
+            if tu_ngay is None:
+                raise CongvanError("ô 'Từ ngày': cần ngày bắt đầu nhiệm kỳ (ngày liền sau ngày bế mạc đại hội)")
+            den_ngay = _day(form, "den_ngay", "Đến ngày")
+            co_quan, ma = _text(form, "co_quan", "Cơ quan"), _text(form, "ma", "Tên nhiệm kỳ")
+            term = await run_in_threadpool(
+                lambda: service.tao_nhiem_ky(db, co_quan, ma, tu_ngay=tu_ngay, den_ngay=den_ngay, nguoi=_who(user))
+            )
+        except CongvanError as exc:
+            ctx = await run_in_threadpool(_terms_context, db, so)
+            ctx["loi"] = str(exc)
+            ctx["nhap"] = {k: str(form.get(k) or "") for k in ("co_quan", "ma", "tu_ngay", "den_ngay")}
+            return page(request, "nhiem_ky.html", ctx, status=400)
+        ctx = await run_in_threadpool(_terms_context, db, so)
+        ctx["bao"] = f"Cơ quan {term.co_quan_viet_tat}: {term.mo_ta()}."
+        return page(request, "nhiem_ky.html", ctx)
