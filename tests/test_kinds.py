@@ -160,7 +160,7 @@ def test_issued_document_of_quyet_dinh(rendered):
     assert _texts(doc, "CVTenLoai") == ["QUYẾT ĐỊNH", "QUY CHẾ"]
     # mẫu 1.3 Ghi chú 2: number, symbol, date and the issuing body's name, in balanced lines
     assert _texts(doc, "CVPhuLucKemTheo") == [
-        "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ \nngày 03 tháng 02 năm 2026 của Liên đoàn Lao động tỉnh Cao Bằng)"
+        "(Kèm theo Quyết định số 112/QĐ-LĐLĐ \nngày 03 tháng 02 năm 2026 của Liên đoàn Lao động tỉnh Cao Bằng)"
     ]
     assert _texts(doc, "CVChuong") == ["Chương I", "Chương II"]
     assert len(doc.section_props()) == 2
@@ -171,12 +171,12 @@ def _issued_line(renderer, record) -> list[str]:
 
 
 def test_issued_document_line_names_the_bodies_written_in_a_sentence(rendered, renderer):
-    """"(Ban hành kèm theo … của <cơ quan>)" only when every issuing body gives ten_trong_cau; else as before."""
+    """"(Kèm theo … của <cơ quan>)" (mẫu 1.3) only when every issuing body gives ten_trong_cau; else as before."""
     record = rendered["106-quyet-dinh-ban-hanh-quy-che"][0]
     body = record.co_quan_ban_hanh[0]
     plain = record.model_copy(update={"co_quan_ban_hanh": [body.model_copy(update={"ten_trong_cau": None})]})
     # one line when it fits the text width, as before and as mẫu 1.3 sets it
-    assert _issued_line(renderer, plain) == ["(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
+    assert _issued_line(renderer, plain) == ["(Kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
     other = body.model_copy(update={"ten": "HỘI KHUYẾN HỌC TỈNH CAO BẰNG", "viet_tat": "HKH", "ten_trong_cau": None})
     half = record.model_copy(update={"co_quan_ban_hanh": [body, other]})
     assert " của " not in _issued_line(renderer, half)[0]  # one body without its sentence name: no "của …"
@@ -185,7 +185,7 @@ def test_issued_document_line_names_the_bodies_written_in_a_sentence(rendered, r
     )
     (line,) = _issued_line(renderer, both)
     assert " ".join(line.split()) == (
-        "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ-HKH ngày 03 tháng 02 năm 2026"
+        "(Kèm theo Quyết định số 112/QĐ-LĐLĐ-HKH ngày 03 tháng 02 năm 2026"
         " của Liên đoàn Lao động tỉnh Cao Bằng và Hội Khuyến học tỉnh Cao Bằng)"
     )
     parts = line.split("\n")
@@ -221,7 +221,7 @@ def test_issued_document_as_an_electronic_file_of_its_own(rendered):
     doc = _doc(rendered, "115-quy-che-tep-dien-tu")
     assert "Số: 112/QĐ-LĐLĐ; 03/02/2026; 15:20:41 +07:00" in doc.part("word/header2.xml").decode()
     assert _texts(doc, "CVTenLoai") == ["QUY CHẾ"]
-    assert _texts(doc, "CVPhuLucKemTheo") == ["(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
+    assert _texts(doc, "CVPhuLucKemTheo") == ["(Kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"]
     assert not doc.by_style("CVSo") and not doc.by_style("CVDiaDanhNgay") and not doc.by_style("CVChuKy")
     assert doc.by_style("CVQuocHieu") and doc.by_style("CVDuongKeCoQuan")
     assert len(doc.section_props()) == 1

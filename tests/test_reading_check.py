@@ -404,7 +404,7 @@ def test_issued_document_and_copy_are_their_own_elements(renderer, stem):
         assert rec.issued.text("ten_loai") == "QUY CHẾ" and len(rec.body) == 3  # Điều 1-3 of the decision
         # mẫu 1.3 Ghi chú 2: the line names the issuing body; over two lines, it is still one element
         assert [s.one_line for s in rec.issued.elements["ban_hanh_kem_theo"]] == [
-            "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026"
+            "(Kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026"
             " của Liên đoàn Lao động tỉnh Cao Bằng)"
         ]
         assert not rec.unplaced and [b.name.plain for b in rec.signatures] == ["Hoàng Văn Minh"]
@@ -414,6 +414,21 @@ def test_issued_document_and_copy_are_their_own_elements(renderer, stem):
         assert rec.noi_nhan[-1].plain == "- Lưu: VT, VX." and rec.copy.lines["ban_sao"].kind == "vien"
     else:
         assert inner >= {"ban_sao.o14"}
+
+
+def test_issued_document_in_the_older_wording_is_recognised(renderer):
+    """'(Ban hành kèm theo …)' (Thông tư 01/2011, still common) is read as the issued document's line,
+    while congvan itself writes mẫu 1.3's '(Kèm theo …)'; an appendix's '(Kèm theo …)' stays the appendix's."""
+    from congvan.records.loader import load_record
+
+    record = load_record(KINDS / f"{QD_GIAN_TIEP}.yaml")
+    older = "(Ban hành kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026)"
+    issued = record.van_ban_kem_theo.model_copy(update={"kem_theo": older})
+    docx = renderer.render_bytes(record.model_copy(update={"van_ban_kem_theo": issued}), base_dir=KINDS)
+    report = check_file(docx, PROFILE, name="cu.docx")
+    assert _rules(report.findings) == [], [f.line() for f in report.findings]
+    assert [s.one_line for s in report.rec.issued.elements["ban_hanh_kem_theo"]] == [older]
+    assert report.rec.issued.text("ten_loai") == "QUY CHẾ"
 
 
 @pytest.mark.parametrize("mutation", sorted(INNER_MUTATIONS))

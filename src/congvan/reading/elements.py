@@ -71,12 +71,14 @@ def match_cau(profile: RuleProfile, key: str, text: str) -> dict[str, str] | Non
 
 
 #: mẫu 1.3: the sentences of the line under the title of a document issued with a decision, the
-#: fuller first ("… ngày … của <cơ quan>)" would otherwise be read as a date ending "… của …").
-BAN_HANH_KEM_THEO = ("ban_hanh_kem_theo_cua", "ban_hanh_kem_theo")
+#: fuller first ("… ngày … của <cơ quan>)" would otherwise be read as a date ending "… của …"),
+#: then the older "(Ban hành kèm theo …)" wording a profile may list as read-only (``…_cu``).
+BAN_HANH_KEM_THEO = ("ban_hanh_kem_theo_cua", "ban_hanh_kem_theo", "ban_hanh_kem_theo_cua_cu", "ban_hanh_kem_theo_cu")
 
 
 def match_ban_hanh(profile: RuleProfile, text: str) -> dict[str, str] | None:
-    """The fields of the '(Ban hành kèm theo … [của …])' line in *text*, or None when it is not that line."""
+    """The fields of the '(Kèm theo … [của …])' line of an issued document in *text* (or its older
+    '(Ban hành kèm theo …)' wording), or None when it is not that line."""
     return next((m for key in BAN_HANH_KEM_THEO if (m := match_cau(profile, key, text)) is not None), None)
 
 
@@ -677,22 +679,32 @@ class _Recognizer:
     def _issued_start(self, start: int) -> int | None:
         """mẫu 1.3: the '(Ban hành kèm theo …)' line of a document issued after the decision, and its
         title block above it (type name, trích yếu, a repeated header table)."""
-        at = self.find(lambda s: match_ban_hanh(self.p, s.one_line) is not None, start)
-        if at is None:
-            return None
+        at, first = start - 1, None
+        while first is None:  # an appendix's "(Kèm theo …)" line may read the same: its label tells
+            at = self.find(lambda s: match_ban_hanh(self.p, s.one_line) is not None, at + 1)
+            if at is None:
+                return None
+            first = self._title_block_above(at, start)
+        table = self._table_of(self.segs[first - 1].para) if first > start else None
+        if table is not None and any(norm(self.p.chu_de.quoc_hieu) == norm(s.plain) for s in self.segs[:first]):
+            members = [i for i, s in enumerate(self.segs) if self._table_of(s.para) is table]
+            first = min(members)
+        return first
+
+    def _title_block_above(self, at: int, start: int) -> int | None:
+        """The first line of the bold centred title block (type name, trích yếu) above line *at*, or
+        None when an appendix label heads it (the line is then the appendix's)."""
         first = at
         for j in range(at - 1, start - 1, -1):
             s = self.segs[j]
             if is_blank(s) or line_of(s) is not None:
                 continue
+            if self._is_appendix_label(s):
+                return None
             if s.para.container == "than" and s.para.jc == "center" and s.bold():
                 first = j  # trích yếu lines and the type name
                 continue
             break
-        table = self._table_of(self.segs[first - 1].para) if first > start else None
-        if table is not None and any(norm(self.p.chu_de.quoc_hieu) == norm(s.plain) for s in self.segs[:first]):
-            members = [i for i, s in enumerate(self.segs) if self._table_of(s.para) is table]
-            first = min(members)
         return first
 
     def _copy_start(self, start: int) -> int | None:

@@ -64,7 +64,7 @@ class CoQuan(_Model):
         None,
         description=(
             "Tên cơ quan như viết trong câu (chữ thường, viết hoa theo quy định), dùng ở dòng"
-            " '(Kèm theo … của …)' dưới tên phụ lục và dòng '(Ban hành kèm theo Quyết định … của …)'"
+            " '(Kèm theo … của …)' dưới tên phụ lục và dưới tên văn bản ban hành kèm theo quyết định"
             " dưới tên văn bản ban hành kèm theo quyết định; bỏ trống thì các dòng đó không ghi 'của …'"
         ),
         examples=["Liên đoàn Lao động tỉnh Bến Tre"],
@@ -288,8 +288,8 @@ class VanBanKemTheo(_Model):
     )
     kem_theo: str | None = Field(
         None,
-        description="Dòng '(Ban hành kèm theo ...)' tự ghi; bỏ trống thì tự tạo",
-        examples=["(Ban hành kèm theo Quyết định số 12/QĐ-LĐLĐ ngày 20/3/2026)"],
+        description="Dòng '(Kèm theo Quyết định số ...)' dưới tên văn bản, tự ghi; bỏ trống thì tự tạo",
+        examples=["(Kèm theo Quyết định số 12/QĐ-LĐLĐ ngày 20/3/2026)"],
     )
     noi_dung: NoiDung = Field(
         min_length=1,
@@ -851,7 +851,7 @@ class VanBanKemTheoRieng(VanBanChung):
     """mẫu 1.3 (điện tử): the document a Quyết định issues, as an electronic file of its own.
 
     The file carries the issuing body's names and the Quốc hiệu, the document's title,
-    trích yếu and "(Ban hành kèm theo Quyết định số ...)", and, top right of page 1, the
+    trích yếu and "(Kèm theo Quyết định số ...)", and, top right of page 1, the
     body's digital-signature text "Số: <QĐ's number>; <time>" (Phụ lục I §II.8.b).
     """
 
