@@ -321,3 +321,23 @@ def test_only_the_register_keeper_enters_a_term_and_dates_are_checked(app_db) ->
     assert r.status_code == 200 and "Cơ quan ĐUAPI: nhiệm kỳ 2025-2030 (15/10/2025 – 14/10/2030)." in r.text
     [term] = service.danh_sach_nhiem_ky(db, "ĐUAPI")
     assert (term.tu_ngay.isoformat(), term.den_ngay.isoformat()) == ("2025-10-15", "2030-10-14")
+
+
+def test_the_issue_date_is_the_offices_today_not_the_servers(app_db) -> None:
+    """UTC+14 and UTC-11 are never on the same day: each office's issue page shows its own today."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    app, db = app_db
+    hid = drafts.nhap_yaml(db, (ROOT / "records" / "102-ke-hoach-trao-hoc-bong.yaml").read_text(encoding="utf-8"), "cv")
+    drafts.doi_trang_thai(db, hid, "cho_duyet", "cv", tu={"nhap"})
+    drafts.doi_trang_thai(db, hid, "da_duyet", "ld", tu={"cho_duyet"})
+    shown = {}
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        office = create_app(Settings(db=db, data_dir=app.state.settings.data_dir, secret="s" * 48, mui_gio=zone))
+        before = datetime.now(ZoneInfo(zone)).date()
+        page = _client((office, db), "vt")[0].get(f"/ho-so/{hid}/ban-hanh").text
+        after = datetime.now(ZoneInfo(zone)).date()
+        shown[zone] = re.search(r"<dd>(\d\d/\d\d/\d{4}) \(hôm nay\)</dd>", page).group(1)
+        assert shown[zone] in {f"{before:%d/%m/%Y}", f"{after:%d/%m/%Y}"}, (zone, shown[zone])
+    assert len(set(shown.values())) == 2, shown

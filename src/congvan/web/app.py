@@ -107,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
     store.ensure(settings.db)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    app.state.zone = zone
     app.state.limiter = auth.RateLimiter(5, 300)  # per account and address
     app.state.limiter_ip = auth.RateLimiter(30, 300)  # per address, any account
     app.state.previews = PreviewCache(settings.data_dir / "xem-truoc")
@@ -304,8 +305,10 @@ def _install_auth_routes(app: FastAPI) -> None:
         return page(request, "nhat_ky.html", {"dong": store.doc_nhat_ky(settings_of(request).db)})
 
 
-def today() -> date:
-    return date.today()
+def today(request: Request) -> date:
+    """The office's today ($CONGVAN_MUI_GIO), not the server's: the issue date and the default
+    register year must not be yesterday's on a UTC server before 07:00 in Hà Nội."""
+    return datetime.now(request.app.state.zone).date()
 
 
 def pdf_of_issued(db: str, ho_so_id: int) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from congvan.web.app import (
     problems_text,
     require,
     settings_of,
+    today,
 )
 from congvan.web.preview import render_docx
 
@@ -353,7 +353,7 @@ def install(app: FastAPI) -> None:
         h = _get(request, ho_so_id)
         if h.trang_thai != "da_duyet":
             raise CongvanError(f"hồ sơ đang ở trạng thái '{h.ten_trang_thai}'; chỉ ban hành hồ sơ đã được duyệt")
-        ngay = date.today()
+        ngay = today(request)
         record = issue.record_for_issue(h, ngay)
         so = await run_in_threadpool(issue.so_tam, settings_of(request).db, record, ngay)
         return page(
@@ -370,7 +370,7 @@ def install(app: FastAPI) -> None:
         shown = str(form.get("so_tam") or "")
         if not shown.isdigit():
             raise HTTPException(400, "Thiếu số tạm đã hiển thị.")
-        ngay = date.today()
+        ngay = today(request)
         result = await run_in_threadpool(
             lambda: issue.ban_hanh(
                 settings_of(request).db,

@@ -19,7 +19,7 @@ from congvan.register import export, service
 from congvan.register.schema import CHU_KY_NHIEM_KY
 from congvan.vi.ky_tu import loi_ky_tu
 from congvan.vi.ngay import parse_ngay
-from congvan.web.app import DOCX_TYPE, XLSX_TYPE, checked_form, download, page, require, settings_of
+from congvan.web.app import DOCX_TYPE, XLSX_TYPE, checked_form, download, page, require, settings_of, today
 
 
 def _who(user: Any) -> str:
@@ -78,7 +78,7 @@ def install(app: FastAPI) -> None:
     @app.get("/so", response_class=HTMLResponse)
     async def register_page(request: Request, nam: str = "", q: str = "", so: str = "") -> Response:
         require(request)
-        year = int(nam) if nam.isdigit() else date.today().year
+        year = int(nam) if nam.isdigit() else today(request).year
         ctx = await run_in_threadpool(_list_context, settings_of(request).db, year, q, so)
         return page(request, "so.html", ctx)
 
@@ -87,10 +87,10 @@ def install(app: FastAPI) -> None:
         form = await checked_form(request)
         db = settings_of(request).db
         nam_text = str(form.get("nam") or "")
-        nam = int(nam_text) if nam_text.isdigit() else date.today().year
+        nam = int(nam_text) if nam_text.isdigit() else today(request).year
         try:
             if action == "giu":
-                ngay = parse_ngay(str(form.get("ngay") or date.today().isoformat()))
+                ngay = parse_ngay(str(form.get("ngay") or today(request).isoformat()))
                 vb = service.VanBanDangKy(
                     ngay=ngay,
                     so_dang_ky=_text(form, "so_dang_ky", "Sổ") or None,
@@ -136,7 +136,7 @@ def install(app: FastAPI) -> None:
         if dinh_dang not in ("xlsx", "docx"):
             return RedirectResponse("/so", status_code=303)
         db = settings_of(request).db
-        year = int(nam) if nam.isdigit() else date.today().year
+        year = int(nam) if nam.isdigit() else today(request).year
 
         def build() -> tuple[bytes, str]:
             reg = service.chon_so_dang_ky(db, so or None)
