@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from congvan.cli.nen_cmd import _ask, status
+from congvan.cli.nen_cmd import ask, status
 from congvan.nen import protocol
 from congvan.register.service import HOOK_PAUSE_AFTER_COUNTER
 
@@ -83,7 +83,7 @@ def _alive(pid: int) -> bool:
 def stop_all(folder: Path) -> None:
     """Stop every background process of *folder* (a test may have started several)."""
     for sock in folder.glob("*.sock"):
-        info = _ask(str(sock), "tat")
+        info = ask(str(sock), "tat")
         deadline = time.monotonic() + 10
         while info and _alive(int(info["pid"])) and time.monotonic() < deadline:  # type: ignore[call-overload]
             time.sleep(0.05)

@@ -7,7 +7,6 @@ and when a page shows it. On SQLite and on a real PostgreSQL (the `db` fixture).
 
 from __future__ import annotations
 
-import csv
 import re
 import threading
 import time
@@ -18,6 +17,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
+from web_helpers import certificate_rows
 
 from congvan.errors import CongvanError
 from congvan.register.db import database
@@ -45,15 +45,6 @@ def _client(app) -> TestClient:  # type: ignore[no-untyped-def]
     assert r.status_code == 303, r.text
     client.headers["x-csrf-token"] = re.search(r'name="_csrf" value="([^"]+)"', client.get("/in-loat").text).group(1)
     return client
-
-
-def _sheet(path: Path, count: int) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["STT", "Họ và tên chủ hộ", "Địa chỉ", "Năm sinh"])
-        for i in range(1, count + 1):
-            w.writerow([i, f"Hộ Thử {i}", f"Thôn {i % 12 + 1}, xã An Bình", 1950 + i % 50])
-    return path
 
 
 def _upload(client: TestClient, sheet: Path) -> str:
@@ -113,8 +104,8 @@ def test_a_second_server_starting_leaves_a_live_batch_and_ends_a_dead_one(db: st
     data = tmp_path / "du-lieu"  # two servers behind one proxy share the data folder too
     first = _app(db, data)
     a = _client(first)
-    live = _upload(a, _sheet(tmp_path / "song.csv", 30))
-    dead = _upload(a, _sheet(tmp_path / "chet.csv", 3))
+    live = _upload(a, certificate_rows(tmp_path / "song.csv", 30))
+    dead = _upload(a, certificate_rows(tmp_path / "chet.csv", 3))
     _left_running_by(db, dead, DEAD_OWNER, beat_age_s=10 * LIMIT)
     assert a.post(f"/in-loat/{live}/chay").status_code == 303
     started = _row(db, live)
@@ -146,7 +137,7 @@ def test_a_batch_whose_owner_stopped_beating_is_interrupted_when_a_page_shows_it
     _users(db)
     app = _app(db, tmp_path / "du-lieu")
     client = _client(app)
-    shown_alone, in_list = (_upload(client, _sheet(tmp_path / f"{n}.csv", 2)) for n in ("mot", "hai"))
+    shown_alone, in_list = (_upload(client, certificate_rows(tmp_path / f"{n}.csv", 2)) for n in ("mot", "hai"))
     for batch_id in (shown_alone, in_list):  # fresh beats from a server that then stops
         _left_running_by(db, batch_id, DEAD_OWNER, beat_age_s=0)
     page = client.get(f"/in-loat/{shown_alone}").text

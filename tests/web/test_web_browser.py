@@ -6,12 +6,11 @@ the main pages go to output/web-screenshots/.
 
 from __future__ import annotations
 
-import csv
 import inspect
 from pathlib import Path
 
 import pytest
-from web_helpers import ROOT, browser, login, server, shot, web_on_postgres
+from web_helpers import ROOT, browser, certificate_rows, login, server, shot, web_on_postgres
 
 from register_fixtures import pg_server
 
@@ -278,16 +277,6 @@ def test_batch_upload_shows_bad_rows_before_anything_is_made(browser, server, tm
     ctx.close()
 
 
-def _certificate_rows(path: Path, count: int, who: str) -> Path:
-    """A cheap sheet of *count* families: short names, each row telling its batch apart (*who*)."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["STT", "Họ và tên chủ hộ", "Địa chỉ", "Năm sinh"])
-        for i in range(1, count + 1):
-            w.writerow([i, f"{who} {i}", f"Thôn {i % 12 + 1}, xã An Bình", 1950 + i % 50])
-    return path
-
-
 def _upload_and_check(page, server, sheet: Path, expected: int) -> str:  # type: ignore[no-untyped-def]
     """Upload a sheet with the batch's dot file, keep the proposed column mapping, check it; the batch id."""
     page.goto(server.url + "/in-loat")
@@ -314,8 +303,8 @@ def test_a_2000_row_batch_and_a_second_batch_at_once_do_not_mix(browser, server,
 
     from congvan.reading.docx import read_docx
 
-    big = _certificate_rows(tmp_path / "hai-nghin.csv", 2000, "Hộ Một")
-    small = _certificate_rows(tmp_path / "ba-muoi.csv", 30, "Nhà Hai")
+    big = certificate_rows(tmp_path / "hai-nghin.csv", 2000, "Hộ Một")
+    small = certificate_rows(tmp_path / "ba-muoi.csv", 30, "Nhà Hai")
     c1, p1 = login(browser, server, "vanthu1")
     c2, p2 = login(browser, server, "chuyenvien")
     first = _upload_and_check(p1, server, big, 2000)
@@ -422,7 +411,7 @@ def test_every_page_has_no_serious_accessibility_violation(browser, server, tmp_
             page.click("#nut-kiem-tra")
             page.wait_for_selector("#dong-loi")
             found["vanthu1 đợt in có dòng lỗi"] = _serious(axe.run(page, options=only))
-            _upload_and_check(page, server, _certificate_rows(tmp_path / "nam.csv", 5, "Hộ Kiểm"), 5)
+            _upload_and_check(page, server, certificate_rows(tmp_path / "nam.csv", 5, "Hộ Kiểm"), 5)
             with page.expect_navigation():
                 page.click("#nut-chay")
             page.wait_for_selector("#tien-do a[href$='giay_cong_nhan.zip']", timeout=60_000)

@@ -9,6 +9,7 @@ conftest.py: ``tests/conftest.py`` is imported as ``conftest`` by other tests.
 
 from __future__ import annotations
 
+import csv
 import shutil
 import socket
 import threading
@@ -146,4 +147,14 @@ def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SHOTS / f"{name}.png"
     page.evaluate("window.scrollTo(0, 0)")  # sticky panes are drawn where the viewport is
     page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def certificate_rows(path: Path, count: int, who: str = "Hộ Thử") -> Path:
+    """A cheap sheet of *count* families: short names, each row telling its batch apart (*who*)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["STT", "Họ và tên chủ hộ", "Địa chỉ", "Năm sinh"])
+        for i in range(1, count + 1):
+            w.writerow([i, f"{who} {i}", f"Thôn {i % 12 + 1}, xã An Bình", 1950 + i % 50])
     return path

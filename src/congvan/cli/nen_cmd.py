@@ -17,10 +17,11 @@ START_TIMEOUT = 30.0
 
 def status(sock: str) -> dict[str, object] | None:
     """What the background process at *sock* says of itself; None when none answers."""
-    return _ask(sock, "trang-thai")
+    return ask(sock, "trang-thai")
 
 
-def _ask(sock: str, lenh: str) -> dict[str, object] | None:
+def ask(sock: str, lenh: str) -> dict[str, object] | None:
+    """Send command *lenh* (trang-thai, tat) to the background process at *sock*; its JSON answer."""
     conn = protocol.connect(sock, timeout=5.0)
     if conn is None:
         return None
@@ -91,7 +92,7 @@ def bat() -> None:
 def tat() -> None:
     """Tắt tiến trình nền (các lệnh đang chạy trong đó vẫn chạy cho xong)."""
     sock = protocol.socket_path()
-    info = _ask(sock, "tat")
+    info = ask(sock, "tat")
     if info is None:
         click.echo("Tiến trình nền không chạy.")
         return

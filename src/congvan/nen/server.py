@@ -115,8 +115,8 @@ class Request:
 @dataclass
 class Job:
     conn: socket.socket
-    pid: int | None = None
-    pidfd: int | None = None
+    pid: int
+    pidfd: int
     stopped: bool = False
 
 
@@ -171,7 +171,7 @@ class Server:
         if key.data == "listen":
             return self._accept()
         job: Job = key.data
-        if self.jobs.get(job.pidfd) is not job:  # type: ignore[arg-type]
+        if self.jobs.get(job.pidfd) is not job:
             return None  # reaped by an earlier event of the same batch (its pidfd number may be reused)
         if key.fileobj is job.conn:
             self._caller_event(job)
@@ -252,8 +252,8 @@ class Server:
             os.close(fd)
         self.served += 1
         job = Job(conn, pid, os.pidfd_open(pid))
-        self.jobs[job.pidfd] = job  # type: ignore[index]
-        self.selector.register(job.pidfd, selectors.EVENT_READ, job)  # type: ignore[arg-type]
+        self.jobs[job.pidfd] = job
+        self.selector.register(job.pidfd, selectors.EVENT_READ, job)
         self.selector.register(conn, selectors.EVENT_READ, job)
         with contextlib.suppress(OSError):
             protocol.send_line(conn, "P", str(pid))
@@ -264,7 +264,7 @@ class Server:
         connection (to report its own exit code: the caller still learns it if the parent dies)."""
         for job in self.jobs.values():
             job.conn.close()
-            os.close(job.pidfd)  # type: ignore[arg-type]
+            os.close(job.pidfd)
         self.selector.close()
         if self.listener is not None:
             self.listener.close()
@@ -277,23 +277,23 @@ class Server:
             data = job.conn.recv(64)  # readable: does not block
         except OSError:
             data = b""
-        if not data and not job.stopped and job.pid is not None:
+        if not data and not job.stopped:
             job.stopped = True
             self.selector.unregister(job.conn)
             with contextlib.suppress(OSError):
                 os.kill(job.pid, signal.SIGTERM)
 
     def _reap(self, job: Job) -> None:
-        _pid, status = os.waitpid(job.pid, 0)  # type: ignore[arg-type]
+        _pid, status = os.waitpid(job.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         with contextlib.suppress(OSError):
             protocol.send_line(job.conn, "X", str(code))  # the child has sent it already unless it was killed
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(job.conn)
-        self.selector.unregister(job.pidfd)  # type: ignore[arg-type]
-        os.close(job.pidfd)  # type: ignore[arg-type]
+        self.selector.unregister(job.pidfd)
+        os.close(job.pidfd)
         job.conn.close()
-        del self.jobs[job.pidfd]  # type: ignore[arg-type]
+        del self.jobs[job.pidfd]
         self.last_work = time.monotonic()
 
     def step_down(self, why: str) -> None:

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from congvan.errors import CongvanError
+from congvan.settings import env_seconds
 
 ENV_DB = "CONGVAN_DB"
 DEFAULT_DB_FILE = "so-van-ban.sqlite3"
@@ -77,16 +78,7 @@ def default_db() -> str:
 
 def lock_wait_s() -> float:
     """The bounded lock wait, from ``$CONGVAN_DB_CHO_KHOA`` (seconds, default 30)."""
-    raw = os.environ.get(ENV_LOCK_WAIT, "").strip()
-    if not raw:
-        return DEFAULT_LOCK_WAIT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise CongvanError(f"{ENV_LOCK_WAIT}={raw!r}: cần số giây chờ khóa, ví dụ 10") from None
-    if not 0 < value <= 3600:
-        raise CongvanError(f"{ENV_LOCK_WAIT}={raw!r}: số giây chờ khóa phải từ 0 đến 3600")
-    return value
+    return env_seconds(ENV_LOCK_WAIT, DEFAULT_LOCK_WAIT_S, 3600, "10")
 
 
 def parse_db(db: str | None) -> Target:

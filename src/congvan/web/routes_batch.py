@@ -39,6 +39,7 @@ from congvan.batch.models import ROW_MODELS
 from congvan.batch.rows import BadRow, RowStats, map_headers, open_sheet, validate_rows
 from congvan.batch.run import BatchOptions, run_batch
 from congvan.errors import CongvanError
+from congvan.settings import env_seconds
 from congvan.web import store
 from congvan.web.app import (
     DOCX_TYPE,
@@ -68,16 +69,7 @@ _log = logging.getLogger(__name__)
 
 def heartbeat_limit_s() -> float:
     """The heartbeat limit from ``$CONGVAN_WEB_HAN_NHIP`` (seconds, default 60), or a Vietnamese error."""
-    raw = os.environ.get(ENV_HEARTBEAT_LIMIT, "").strip()
-    if not raw:
-        return DEFAULT_HEARTBEAT_LIMIT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise CongvanError(f"{ENV_HEARTBEAT_LIMIT}={raw!r}: cần số giây, ví dụ 60") from None
-    if not 0 < value <= 86400:
-        raise CongvanError(f"{ENV_HEARTBEAT_LIMIT}={raw!r}: số giây phải lớn hơn 0 và không quá 86400")
-    return value
+    return env_seconds(ENV_HEARTBEAT_LIMIT, DEFAULT_HEARTBEAT_LIMIT_S, 86400, "60")
 
 
 @dataclass
