@@ -10,7 +10,6 @@ main prints one Vietnamese line.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -21,26 +20,17 @@ import click
 from congvan.errors import CongvanError
 from congvan.register import service
 from congvan.register.db import DEFAULT_DB_FILE, ENV_DB
+from congvan.vi.ngay import parse_ngay
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _TRANG_THAI_VI = {"giu": "đang giữ", "da_cap": "đã cấp", "huy": "đã hủy"}
 
 
 def parse_date(text: str) -> date:
-    """``2026-03-05``, ``05/03/2026`` or ``5/3/2026`` → date; Vietnamese error otherwise."""
-    s = text.strip()
-    parts: tuple[str, str, str] | None = None
-    if m := _ISO.match(s):
-        parts = (m.group(1), m.group(2), m.group(3))
-    elif m := _DMY.match(s):
-        parts = (m.group(4), m.group(3), m.group(1))
-    if parts:
-        try:
-            return date(int(parts[0]), int(parts[1]), int(parts[2]))
-        except ValueError:
-            pass
-    raise CongvanError(f"ngày không hợp lệ: {text!r} (dùng dạng 05/03/2026 hoặc 2026-03-05)")
+    """An option's date, read by the one date reader (``vi.ngay.parse_ngay``); CLI error otherwise."""
+    try:
+        return parse_ngay(text)
+    except ValueError as exc:
+        raise CongvanError(str(exc)) from None
 
 
 def _db_option(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -98,8 +98,21 @@ def _forward_signals(pid: int) -> None:
         except OSError:
             pass
 
+    def suspend(_signum: int, _frame: object) -> None:
+        """Ctrl-Z: stop the command with this caller, and resume it with the caller (``fg``/``bg``).
+
+        SIGSTOP, not SIGTSTP: the command's process group has no terminal of its
+        own (orphaned), where the kernel drops a SIGTSTP.
+        """
+        forward(_signal.SIGSTOP, None)
+        _signal.signal(_signal.SIGTSTP, _signal.SIG_DFL)
+        os.kill(os.getpid(), _signal.SIGTSTP)  # this caller stops here until SIGCONT
+        _signal.signal(_signal.SIGTSTP, suspend)
+        forward(_signal.SIGCONT, None)
+
     for sig in FORWARDED:
         _signal.signal(sig, forward)
+    _signal.signal(_signal.SIGTSTP, suspend)
 
 
 def start_background(sock: str) -> None:

@@ -282,6 +282,7 @@ class Server:
             self.selector.unregister(job.conn)
             with contextlib.suppress(OSError):
                 os.kill(job.pid, signal.SIGTERM)
+                os.kill(job.pid, signal.SIGCONT)  # a command stopped with its caller (Ctrl-Z) must see it
 
     def _reap(self, job: Job) -> None:
         _pid, status = os.waitpid(job.pid, 0)
