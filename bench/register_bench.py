@@ -96,7 +96,8 @@ def _floor_sqlite(path: str, takes: int) -> None:
 
 
 def _raw_pg(url: str, takes: int) -> None:
-    """congvan's statements, verbatim (``:name`` → ``%(name)s``), in bare psycopg."""
+    """congvan's statements, verbatim (``:name`` → ``%(name)s``), in bare psycopg: the register
+    lookup, then the one-statement take sent with the COMMIT (pipeline mode), as congvan does."""
     from datetime import datetime
 
     import psycopg
@@ -105,17 +106,15 @@ def _raw_pg(url: str, takes: int) -> None:
 
     conn = psycopg.connect(url)
     reg_sql = _pg_sql(f"SELECT {service._REG_COLS} FROM so_dang_ky WHERE ma = :ma")
-    bump_sql, row_sql, audit_sql = (_pg_sql(s) for s in (service._BUMP, service._INSERT_ROW,
-                                                         service._AUDIT))
+    take_sql = _pg_sql(service._TAKE_IN_ONE)
     for i in range(takes):
-        with conn.cursor() as cur:
+        with conn.pipeline():
+            cur = conn.cursor()
             reg_id = cur.execute(reg_sql, {"ma": REGISTER}).fetchone()[0]
             bump, row, audit = _raw_take_params(reg_id, i, datetime(2026, 1, 1), date(2026, 1, 1))
-            so, _closed = cur.execute(bump_sql, bump).fetchone()
-            row |= {"so": so, "so_ky_hieu": f"{so:02d}/KH-BENCH"}
-            cur.execute(row_sql, row)
-            cur.execute(audit_sql, audit)
-        conn.commit()
+            cur.execute(take_sql, row | bump | audit | {"hai": True, "duoi": "/KH-BENCH"})
+            conn.commit()
+            cur.fetchone()
 
 
 def _floor_pg(url: str, takes: int) -> None:

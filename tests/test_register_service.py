@@ -169,3 +169,35 @@ def test_duplicate_number_rejected_by_database(db: str) -> None:
             "'2026-03-05', 'da_cap', '2026-03-05', '2026-03-05')",
             {"r": r.so_dang_ky_id},
         )
+
+
+def test_printed_number_and_audit_agree_with_the_symbol_rules(db: str) -> None:
+    """PostgreSQL writes the number as printed inside its one-statement take: it must be vi's."""
+    from congvan.vi.so_ky_hieu import so_va_ky_hieu
+
+    taken = [take(db) for _ in range(11)]
+    party = [take(db, co_quan="ĐU", noi_so="-", hai_chu_so=False, noi_loai="/") for _ in range(10)]
+    for got in taken + party:
+        style = {"noi_so": "-", "hai_chu_so": False} if got in party else {}
+        assert got.so_ky_hieu == so_va_ky_hieu(got.so, got.ky_hieu, **style)
+    assert [t.so_ky_hieu for t in (taken[8], taken[9], party[0], party[9])] == [
+        "09/KH-LĐLĐ", "10/KH-LĐLĐ", "1-KH/ĐU", "10-KH/ĐU",
+    ]
+    rows = {(r.so_dang_ky, r.so): r.so_ky_hieu for r in service.danh_sach(db, 2026)}
+    assert rows == {(t.so_dang_ky, t.so): t.so_ky_hieu for t in taken + party}
+    lines = [e for e in service.nhat_ky(db) if e["hanh_dong"] == "cap_so"]
+    assert sorted((e["so_dang_ky_id"], e["noi_dung"]["so"], e["noi_dung"]["so_ky_hieu"]) for e in lines) == sorted(
+        (t.so_dang_ky_id, t.so, t.so_ky_hieu) for t in taken + party
+    )
+    assert all(e["noi_dung"]["nam"] == 2026 and e["noi_dung"]["ngay"] == "2026-03-05" for e in lines)
+
+
+def test_a_refused_take_writes_nothing(db: str) -> None:
+    take(db, ngay=date(2025, 12, 30))
+    service.khoa_nam(db, 2025, so_dang_ky="LĐLĐ-chung")
+    before = service.nhat_ky(db)
+    with pytest.raises(CongvanError, match="đã khóa sổ"):
+        take(db, ngay=date(2025, 12, 31))
+    assert service.nhat_ky(db) == before
+    assert [r.so for r in service.danh_sach(db, 2025)] == [1]
+    assert take(db, ngay=date(2026, 1, 2)).so == 1  # the refusal left no transaction open

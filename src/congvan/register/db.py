@@ -147,10 +147,21 @@ def _pg_sql(sql: str) -> str:
 class Tx:
     """A transaction on the thread's kept connection: run SQL, get tuples back."""
 
-    def __init__(self, database: Database, cursor: Any) -> None:
+    def __init__(self, database: Database, cursor: Any, pipeline: Any = None) -> None:
         self.db = database
         self._cur = cursor
+        self._pipeline = pipeline
         self._sqlite = database.target.sqlite
+
+    @property
+    def writable_ctes(self) -> bool:
+        """Whether one statement may insert into several tables (PostgreSQL's ``WITH … INSERT``)."""
+        return not self._sqlite
+
+    def sync(self) -> None:
+        """Send what is queued and wait for its results (PostgreSQL pipeline; SQLite runs at once)."""
+        if self._pipeline is not None:
+            self._pipeline.sync()
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> Any:
         if self._sqlite:
@@ -284,17 +295,16 @@ class Database:
     @contextmanager
     def _tx(self, *, write: bool) -> Iterator[Tx]:
         """One transaction. On PostgreSQL in pipeline mode: statements whose results
-        are not read (the row and audit inserts) travel with the COMMIT, so a take
-        costs three round trips instead of six."""
+        are not read before the end travel with the COMMIT (a take: two round trips)."""
         self.ensure_schema()
         conn = self._connection()
         committing = False
         try:
-            with nullcontext() if self.target.sqlite else conn.pipeline():
+            with nullcontext() if self.target.sqlite else conn.pipeline() as pipeline:
                 cur = conn.cursor()
                 if self.target.sqlite:
                     cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                yield Tx(self, cur)
+                yield Tx(self, cur, pipeline)
                 committing = True
                 conn.commit()
         except BaseException as err:

@@ -229,6 +229,27 @@ _AUDIT = (
     "INSERT INTO nhat_ky (luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung) "
     "VALUES (:luc, :nguoi, :hanh_dong, :r, :noi_dung)"
 )
+# A year-series take as one statement where the database allows it (PostgreSQL's
+# data-modifying WITH): bump, row and audit travel with the COMMIT, so the counter
+# row is locked for one statement and the commit, not for three round trips. The
+# year being closed makes the bump return nothing, and then nothing is written.
+# The number as printed is vi.so_ky_hieu.so_va_ky_hieu's (``:hai`` pads below 10,
+# ``:duoi`` = separator + symbol); a test compares the two on PostgreSQL.
+_TAKE_IN_ONE = (
+    "WITH b AS (INSERT INTO dem_so (so_dang_ky_id, nam, so_cuoi, da_khoa) VALUES (:r, :nam, 1, :no) "
+    "ON CONFLICT (so_dang_ky_id, nam) DO UPDATE SET so_cuoi = dem_so.so_cuoi + 1 "
+    "WHERE NOT dem_so.da_khoa RETURNING so_cuoi), "
+    "v AS (INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, ma_loai, "
+    "ten_loai, trich_yeu, trich_yeu_khong_dau, nguoi_ky, noi_nhan, don_vi_luu, so_ban, "
+    "trang_thai, khoa, nguoi_tao, tao_luc, sua_luc) SELECT :r, :nam, b.so_cuoi, :ky_hieu, "
+    "CASE WHEN :hai AND b.so_cuoi < 10 THEN '0' ELSE '' END || b.so_cuoi || CAST(:duoi AS text), "
+    ":ngay, :ma_loai, :ten_loai, :trich_yeu, :khong_dau, :nguoi_ky, :noi_nhan, :don_vi, :so_ban, "
+    ":trang_thai, :khoa, :nguoi, :luc, :luc FROM b RETURNING so, so_ky_hieu), "
+    "a AS (INSERT INTO nhat_ky (luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung) "
+    "SELECT :luc, :nguoi, :hanh_dong, :r, CAST(CAST(:noi_dung AS jsonb) || "
+    "jsonb_build_object('so', v.so, 'so_ky_hieu', v.so_ky_hieu) AS text) FROM v) "
+    "SELECT so, so_ky_hieu FROM v"
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -303,9 +324,11 @@ def _retry(fn: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _pause_hook() -> None:
+def _pause_hook(tx: Tx) -> None:
+    """Tests only: stop inside the transaction, the counter taken and still locked."""
     marker = os.environ.get(HOOK_PAUSE_AFTER_COUNTER)
     if marker:
+        tx.sync()  # a take queued to travel with the COMMIT runs now
         Path(marker).write_text(str(os.getpid()), encoding="utf-8")
         time.sleep(3600)
 
@@ -693,28 +716,64 @@ def _take_once(db: str | None, trang_thai: str, vb: VanBanDangKy, nguoi: str) ->
             found = _existing_for_key(tx, vb, reg, nam, ky_hieu, trang_thai, nguoi, term)
             if found is not None:
                 return found
-        so = _bump_counter(tx, reg, nam) if term is None else _bump_term_counter(tx, reg, nam, term)
-        _pause_hook()
-        so_ky_hieu = so_va_ky_hieu(so, ky_hieu, noi_so=vb.noi_so, hai_chu_so=vb.hai_chu_so)
-        now = _now()
-        luc = tx.moment(now)
-        trich_yeu = (vb.trich_yeu or "").strip()
-        tx.execute(_INSERT_ROW if term is None else _INSERT_ROW_NHIEM_KY, {
-            "nk": term.id if term else None,
-            "r": reg.id, "nam": nam, "so": so, "ky_hieu": ky_hieu, "so_ky_hieu": so_ky_hieu,
-            "ngay": tx.day(vb.ngay), "ma_loai": ma_loai or "", "ten_loai": vb.ten_loai or "",
-            "trich_yeu": trich_yeu, "khong_dau": khoa_tim_kiem(trich_yeu),
-            "nguoi_ky": vb.nguoi_ky or "", "noi_nhan": vb.noi_nhan or "",
-            "don_vi": vb.don_vi or "", "so_ban": vb.so_ban, "trang_thai": trang_thai,
-            "khoa": vb.khoa, "nguoi": nguoi, "luc": luc,
+        row = _row_params(tx, reg, nam, ky_hieu, ma_loai, trang_thai, vb, nguoi, term)
+        action, payload = _take_audit(reg, row, trang_thai, vb, term)
+        if term is not None or not tx.writable_ctes:
+            return _take_in_steps(tx, reg, row, action, payload, vb, term)
+        pending = tx.execute(_TAKE_IN_ONE, {
+            **row, "no": False, "hai": vb.hai_chu_so, "duoi": f"{vb.noi_so}{ky_hieu}", "hanh_dong": action,
+            "noi_dung": json.dumps(payload, ensure_ascii=False, default=str, sort_keys=True),
         })
-        action = "cap_so" if trang_thai == t.TRANG_THAI_DA_CAP else "giu_so"
-        _audit(tx, nguoi, action, reg.id, luc, nam=nam, so=so, so_ky_hieu=so_ky_hieu,
-               ngay=vb.ngay.isoformat(), trich_yeu=vb.trich_yeu, khoa=vb.khoa,
-               ma_loai=ma_loai or "", loai_series=reg.loai_series,
-               **({"nhiem_ky": term.ma} if term else {}))
-        return CapSo(so, nam, ky_hieu, so_ky_hieu, True, reg.id, reg.ma, trang_thai, vb.ngay,
-                     term.ma if term else None)
+        _pause_hook(tx)
+    taken = pending.fetchone()  # its result came back with the COMMIT
+    if taken is None:
+        raise _closed_error(reg, nam)  # the counter refused: nothing was written
+    return CapSo(int(taken[0]), nam, ky_hieu, taken[1], True, reg.id, reg.ma, trang_thai, vb.ngay)
+
+
+def _row_params(
+    tx: Tx, reg: SoDangKy, nam: int, ky_hieu: str, ma_loai: str | None, trang_thai: str,
+    vb: VanBanDangKy, nguoi: str, term: NhiemKy | None,
+) -> dict[str, Any]:
+    """The register row's values, all but the number (known only once the counter moved)."""
+    trich_yeu = (vb.trich_yeu or "").strip()
+    return {
+        "nk": term.id if term else None,
+        "r": reg.id, "nam": nam, "ky_hieu": ky_hieu,
+        "ngay": tx.day(vb.ngay), "ma_loai": ma_loai or "", "ten_loai": vb.ten_loai or "",
+        "trich_yeu": trich_yeu, "khong_dau": khoa_tim_kiem(trich_yeu),
+        "nguoi_ky": vb.nguoi_ky or "", "noi_nhan": vb.noi_nhan or "",
+        "don_vi": vb.don_vi or "", "so_ban": vb.so_ban, "trang_thai": trang_thai,
+        "khoa": vb.khoa, "nguoi": nguoi, "luc": tx.moment(_now()),
+    }
+
+
+def _take_audit(
+    reg: SoDangKy, row: dict[str, Any], trang_thai: str, vb: VanBanDangKy, term: NhiemKy | None,
+) -> tuple[str, dict[str, Any]]:
+    """The audit line's action and payload; ``so`` and ``so_ky_hieu`` join it with the number."""
+    payload = {
+        "nam": row["nam"], "ngay": vb.ngay.isoformat(), "trich_yeu": vb.trich_yeu, "khoa": vb.khoa,
+        "ma_loai": row["ma_loai"], "loai_series": reg.loai_series,
+        **({"nhiem_ky": term.ma} if term else {}),
+    }
+    return ("cap_so" if trang_thai == t.TRANG_THAI_DA_CAP else "giu_so"), payload
+
+
+def _take_in_steps(
+    tx: Tx, reg: SoDangKy, row: dict[str, Any], action: str, payload: dict[str, Any],
+    vb: VanBanDangKy, term: NhiemKy | None,
+) -> CapSo:
+    """The take as separate statements (SQLite: local calls, no round trips; term series)."""
+    nam = row["nam"]
+    so = _bump_counter(tx, reg, nam) if term is None else _bump_term_counter(tx, reg, nam, term)
+    _pause_hook(tx)
+    so_ky_hieu = so_va_ky_hieu(so, row["ky_hieu"], noi_so=vb.noi_so, hai_chu_so=vb.hai_chu_so)
+    tx.execute(_INSERT_ROW if term is None else _INSERT_ROW_NHIEM_KY,
+               {**row, "so": so, "so_ky_hieu": so_ky_hieu})
+    _audit(tx, row["nguoi"], action, reg.id, row["luc"], **payload, so=so, so_ky_hieu=so_ky_hieu)
+    return CapSo(so, nam, row["ky_hieu"], so_ky_hieu, True, reg.id, reg.ma, row["trang_thai"],
+                 vb.ngay, term.ma if term else None)
 
 
 def _build_ky_hieu(reg: SoDangKy, ma_loai: str | None, vb: VanBanDangKy) -> str:
