@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from congvan.vi.ngay import parse_ngay
 
 LOAI_NUT = ("phan", "chuong", "muc", "dieu", "khoan", "diem", "gach", "cong", "doan")
+_CAP_KEYS = (*LOAI_NUT, "bang")
 
 
 class _Model(BaseModel):
@@ -175,11 +176,17 @@ class Nut(_Model):
 
     @property
     def cap(self) -> str:
-        return next(k for k in (*LOAI_NUT, "bang") if getattr(self, k) is not None)
+        """The node's level: the one key it has (the validator checked there is exactly one)."""
+        fields = self.__dict__  # read on every render of every node: no getattr per key
+        for key in _CAP_KEYS:
+            if fields[key] is not None:
+                return key
+        raise AssertionError("a validated node has one level key")
 
     @property
     def van_ban(self) -> str:
-        return "" if self.cap == "bang" else getattr(self, self.cap)
+        cap = self.cap
+        return "" if cap == "bang" else self.__dict__[cap]
 
 
 NoiDung = list[Nut | str]

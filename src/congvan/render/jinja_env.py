@@ -242,6 +242,9 @@ def _force_text(value: Any) -> str:
     return str.__str__(value) if isinstance(value, str) else str(value)
 
 
+_DICT_NAMES = frozenset(dir(dict))
+
+
 class CongvanEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox with congvan's escaping model, construct policy and limits."""
 
@@ -268,6 +271,13 @@ class CongvanEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_NAMES:
+            # The context's dicts, the commonest lookup: where the sandbox would land after
+            # ``getattr`` raised, without the exception (a dict's own names still go that way).
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
         return super().getattr(as_text(obj), attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:

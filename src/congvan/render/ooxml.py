@@ -42,7 +42,8 @@ def esc_attr(text: str) -> str:
 
 
 #: Tokens whose hyphens must not end a line: số ký hiệu ("512/QĐ-UBND") and dates ("20-3-2026").
-_KHONG_NGAT = re.compile(r"\b\d+/\w+(?:-\w+)+|\b\d{1,2}-\d{1,2}-\d{4}\b")
+#: (Both alternatives factored behind one leading digit: the scan tries each position once.)
+_KHONG_NGAT = re.compile(r"\b\d(?:\d*/\w+(?:-\w+)+|\d?-\d{1,2}-\d{4}\b)")
 
 
 def run_content(text: str) -> str:
