@@ -277,3 +277,21 @@ def test_data_markup_never_becomes_xml() -> None:
     out = _render_or_error(_para("{{ x }}"), {**DATA, "x": "</w:t></w:r></w:p><w:p>"})
     assert isinstance(out, bytes)
     assert _text(out) == "</w:t></w:r></w:p><w:p>"
+
+
+def test_dict_lookups_keep_the_sandbox_rules() -> None:
+    """Attribute syntax on a dict: keys by item, dict methods through the sandbox (immutable)."""
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    from congvan.render.jinja_env import make_environment
+
+    env = make_environment()
+    d = {"kieu": "than", "items": "khóa items", "runs": None}
+    assert env.from_string("{{ d.kieu }}|{{ d.runs }}|{{ d['items'] }}").render(d=d) == "than|None|khóa items"
+    assert env.from_string("{{ d.items() | list | length }}").render(d=d) == "3"  # the method, as Jinja has it
+    with pytest.raises(SecurityError):
+        env.from_string("{{ d.update({'kieu': 1}) }}").render(d=d)
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ d.khong_co }}").render(d=d)
+    with pytest.raises(SecurityError):
+        env.from_string("{{ d.__class__ }}").render(d={"__class__": 1} | d)
