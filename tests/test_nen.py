@@ -197,20 +197,6 @@ def _paused_take(env: dict[str, str], folder: Path) -> tuple[subprocess.Popen[st
     return caller, child, env
 
 
-@pytest.mark.slow
-def test_ctrl_c_on_the_caller_stops_the_command(folder: Path) -> None:
-    caller, child, env = _paused_take(_env(folder), folder)
-    try:
-        caller.send_signal(signal.SIGINT)
-        _out, err = caller.communicate(timeout=30)
-    finally:
-        caller.kill()
-        stop(env)
-    assert caller.returncode == 130, err
-    assert "Đã dừng theo yêu cầu." in err
-    assert not _alive(child)
-
-
 def _state(pid: int) -> str:
     """The process state letter of ``/proc/PID/stat`` (``T`` stopped, ``S`` sleeping...)."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -224,44 +210,34 @@ def _wait_state(pid: int, wanted: set[str]) -> str:
 
 
 @pytest.mark.slow
-def test_ctrl_z_on_the_caller_stops_and_resumes_the_command(folder: Path) -> None:
+@pytest.mark.parametrize("ctrl_z_first", [False, True], ids=["running", "after-ctrl-z-and-fg"])
+def test_ctrl_c_on_the_caller_stops_the_command(folder: Path, ctrl_z_first: bool) -> None:
     caller, child, env = _paused_take(_env(folder), folder)
     try:
-        caller.send_signal(signal.SIGTSTP)  # what the terminal sends on Ctrl-Z
-        assert _wait_state(caller.pid, {"T"}) == "T"
-        assert _wait_state(child, {"T"}) == "T", "the command went on while its caller was stopped"
-        caller.send_signal(signal.SIGCONT)  # fg / bg
-        assert _wait_state(child, {"S", "R"}) in {"S", "R"}
-        assert _wait_state(caller.pid, {"S", "R"}) in {"S", "R"}
+        if ctrl_z_first:
+            caller.send_signal(signal.SIGTSTP)  # what the terminal sends on Ctrl-Z
+            assert _wait_state(caller.pid, {"T"}) == "T"
+            assert _wait_state(child, {"T"}) == "T", "the command went on while its caller was stopped"
+            caller.send_signal(signal.SIGCONT)  # fg / bg
+            assert _wait_state(child, {"S", "R"}) in {"S", "R"}
         caller.send_signal(signal.SIGINT)
         _out, err = caller.communicate(timeout=30)
     finally:
         caller.kill()
         stop(env)
     assert caller.returncode == 130, err
+    assert "Đã dừng theo yêu cầu." in err
     assert not _alive(child)
 
 
 @pytest.mark.slow
-def test_a_stopped_caller_killed_takes_its_stopped_command_with_it(folder: Path) -> None:
+@pytest.mark.parametrize("stopped_first", [False, True], ids=["running", "stopped-with-ctrl-z"])
+def test_a_caller_killed_takes_its_command_with_it(folder: Path, stopped_first: bool) -> None:
     caller, child, env = _paused_take(_env(folder), folder)
     try:
-        caller.send_signal(signal.SIGTSTP)
-        assert _wait_state(child, {"T"}) == "T"
-        caller.kill()
-        caller.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while _alive(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _alive(child), "a stopped command outlived its caller"
-    finally:
-        stop(env)
-
-
-@pytest.mark.slow
-def test_a_caller_killed_takes_its_command_with_it(folder: Path) -> None:
-    caller, child, env = _paused_take(_env(folder), folder)
-    try:
+        if stopped_first:  # a stopped command must still see the SIGTERM its caller's end sends
+            caller.send_signal(signal.SIGTSTP)
+            assert _wait_state(child, {"T"}) == "T"
         caller.kill()
         caller.wait(timeout=30)
         deadline = time.monotonic() + 30
