@@ -158,9 +158,10 @@ def test_to_trinh_symbol_from_ten_loai_and_o12(rendered, renderer):
 def test_issued_document_of_quyet_dinh(rendered):
     doc = _doc(rendered, "106-quyet-dinh-ban-hanh-quy-che")
     assert _texts(doc, "CVTenLoai") == ["QUYẾT ĐỊNH", "QUY CHẾ"]
-    # mẫu 1.3 Ghi chú 2: number, symbol, date and the issuing body's name, in balanced lines
+    # mẫu 1.3 Ghi chú 2: number, symbol, date and the issuing body's name; the reference (number and
+    # date) kept on one line, so a second line starts at "của <cơ quan>"
     assert _texts(doc, "CVPhuLucKemTheo") == [
-        "(Kèm theo Quyết định số 112/QĐ-LĐLĐ \nngày 03 tháng 02 năm 2026 của Liên đoàn Lao động tỉnh Cao Bằng)"
+        "(Kèm theo Quyết định số 112/QĐ-LĐLĐ ngày 03 tháng 02 năm 2026 \ncủa Liên đoàn Lao động tỉnh Cao Bằng)"
     ]
     assert _texts(doc, "CVChuong") == ["Chương I", "Chương II"]
     assert len(doc.section_props()) == 2

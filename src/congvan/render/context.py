@@ -539,6 +539,13 @@ def _appendix_label(pl_nhan: str | None, i: int, many: bool, p: RuleProfile) -> 
 _DATE_WORDS = re.compile(r"ngày \S+ tháng \S+ năm [^\s)]+")
 
 
+def _reference_groups(vb: VanBanChung, so_ky_hieu: str) -> tuple[str, ...]:
+    """What a "(Kèm theo …)" line keeps on one line: the reference "số 112/QĐ-LĐLĐ ngày 03 tháng 02
+    năm 2026" whole (a longer line then breaks before "của <cơ quan>"), else its number and its date."""
+    date = _date_words(vb)
+    return f"số {so_ky_hieu} {date}", date, f"số {so_ky_hieu}"
+
+
 def _sentence_lines(text: str, size: float, p: RuleProfile, whole: tuple[str, ...] = ()) -> list[str]:
     """A centred italic line ("(Kèm theo … của Hội Khuyến học tỉnh …)") wrapped into balanced lines
     that never split a name, a word group or one of *whole* (the date, "số 87/QĐ-HKH")."""
@@ -576,7 +583,7 @@ def appendices(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> list[dict[st
     default = _kem_theo_line(vb, p, so_ky_hieu)
     if isinstance(vb, PhuLucRieng):
         default = f"({vb.kem_theo.strip().strip('()')})"
-    whole = (_date_words(vb), f"số {so_ky_hieu}")
+    whole = _reference_groups(vb, so_ky_hieu)
     out = []
     for i, pl in enumerate(vb.phu_luc, start=1):
         doan = body_paragraphs(pl.noi_dung, p, close=False)
@@ -608,7 +615,7 @@ def issued_document(vb: VanBanChung, p: RuleProfile, so_ky_hieu: str) -> dict[st
     kt = vb.van_ban_kem_theo
     ten = viet_hoa(kt.ten_loai)
     kem_theo = kt.kem_theo or _ban_hanh_line(vb, p, so_ky_hieu)
-    whole = (_date_words(vb), f"số {so_ky_hieu}")
+    whole = _reference_groups(vb, so_ky_hieu)
     return {
         "ten_loai": ten,
         "trich_yeu": trich_yeu_lines(kt.trich_yeu, p),
