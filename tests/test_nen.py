@@ -350,3 +350,11 @@ def test_the_entry_point_imports_no_library() -> None:
     modules = set(listed.stdout.split())
     heavy = {"click", "pydantic", "yaml", "jinja2", "lxml", "typing", "json", "socket", "pathlib", "re", "enum"}
     assert not modules & heavy
+
+
+def test_a_malformed_idle_limit_is_reported_by_nen_bat(folder: Path) -> None:
+    env = _env(folder, **{protocol.ENV_IDLE: "mười phút"})
+    res = run(env, "nen", "bat")
+    assert res.returncode == 1 and "CONGVAN_NEN_CHO='mười phút': cần số giây" in res.stderr, res.stderr
+    assert not list(folder.glob("*.sock"))  # nothing started with a limit nobody asked for
+    assert run(env, "--help").returncode == 0  # an ordinary command still runs (the process logs the problem)

@@ -64,6 +64,7 @@ def bat() -> None:
     """Bật tiến trình nền (nếu chưa chạy) và chờ đến khi nó sẵn sàng."""
     if not protocol.enabled():
         raise CongvanError(Problem("tiến trình nền đang bị tắt (CONGVAN_NEN=0); bỏ biến này để dùng"))
+    protocol.idle_seconds()  # a malformed CONGVAN_NEN_CHO is reported here, not only in the log
     sock = protocol.socket_path()
     folder = os.path.dirname(sock)
     if not protocol.private_dir(folder, create=True):

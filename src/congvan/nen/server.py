@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from congvan.errors import CongvanError
 from congvan.nen import protocol
 
 #: Commands whose modules are imported before forking (the others import in the child).
@@ -444,9 +445,11 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _idle_seconds() -> float:
+    """The idle limit; a malformed one is logged and the default used (``congvan nen bat`` reports it)."""
     try:
-        return max(0.1, float(os.environ.get(protocol.ENV_IDLE, protocol.DEFAULT_IDLE)))
-    except ValueError:
+        return protocol.idle_seconds()
+    except CongvanError as err:
+        log(f"{err}; using {protocol.DEFAULT_IDLE:g} s")
         return protocol.DEFAULT_IDLE
 
 
