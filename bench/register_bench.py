@@ -80,7 +80,7 @@ def _raw_sqlite(path: str, takes: int) -> None:
         conn.execute("BEGIN IMMEDIATE")
         reg_id = conn.execute(reg_sql, {"ma": REGISTER}).fetchone()[0]
         bump, row, audit = _raw_take_params(reg_id, i, "2026-01-01 00:00:00.000000", "2026-01-01")
-        so, _closed = conn.execute(service._BUMP, bump).fetchone()
+        (so,) = conn.execute(service._BUMP, bump).fetchone()
         row |= {"so": so, "so_ky_hieu": f"{so:02d}/KH-BENCH"}
         conn.execute(service._INSERT_ROW, row)
         conn.execute(service._AUDIT, audit)

@@ -41,15 +41,6 @@ ENV_IDLE = "CONGVAN_NEN_CHO"
 DEFAULT_IDLE = 900.0
 MAX_IDLE = 7 * 24 * 3600.0
 
-
-def idle_seconds() -> float:
-    """``$CONGVAN_NEN_CHO``: idle seconds before the background process leaves; Vietnamese error if malformed.
-
-    Not on the client's path (it imports congvan.settings): read by the process and ``congvan nen bat``.
-    """
-    from congvan.settings import env_seconds
-
-    return env_seconds(ENV_IDLE, DEFAULT_IDLE, MAX_IDLE, "900")
 OFF_WORDS = frozenset({"0", "khong", "không", "tat", "tắt", "off", "false", "no"})
 
 #: Environment read while modules are imported (or that picks the interpreter's own
@@ -59,6 +50,17 @@ KEY_NAMES = ("HOME", "LANG", "LANGUAGE")
 
 #: Commands never sent there: ``web`` is itself a long-lived server, ``nen`` manages it.
 LOCAL_COMMANDS = frozenset({"web", "nen"})
+
+
+def idle_seconds() -> float:
+    """``$CONGVAN_NEN_CHO``: idle seconds before the background process leaves; Vietnamese error if malformed.
+
+    Not on the client's path (it imports congvan.settings): read by the process and ``congvan nen bat``.
+    """
+    from congvan.settings import env_seconds
+
+    return env_seconds(ENV_IDLE, DEFAULT_IDLE, MAX_IDLE, "900")
+
 
 #: A Unix socket path longer than this does not fit ``sockaddr_un``.
 MAX_SOCKET_PATH = 100

@@ -204,51 +204,51 @@ _ROWS = (
     "LEFT JOIN nhiem_ky k ON k.id = v.nhiem_ky_id"
 )
 _NK_COLS = "id, co_quan_viet_tat, ma, tu_ngay, den_ngay"
+#: The year counter's atomic step: insert-or-increment, unless the year is closed (then no row).
 _BUMP = (
     "INSERT INTO dem_so (so_dang_ky_id, nam, so_cuoi, da_khoa) VALUES (:r, :nam, 1, :no) "
     "ON CONFLICT (so_dang_ky_id, nam) DO UPDATE SET so_cuoi = dem_so.so_cuoi + 1 "
-    "RETURNING so_cuoi, da_khoa"
+    "WHERE NOT dem_so.da_khoa RETURNING so_cuoi"
+)
+_ROW_COLUMNS = (
+    "so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, ma_loai, ten_loai, trich_yeu, "
+    "trich_yeu_khong_dau, nguoi_ky, noi_nhan, don_vi_luu, so_ban, trang_thai, khoa, nguoi_tao, "
+    "tao_luc, sua_luc"
+)
+#: The row's values after its number and printed number (``ngay`` … ``sua_luc``).
+_ROW_REST = (
+    ":ngay, :ma_loai, :ten_loai, :trich_yeu, :khong_dau, :nguoi_ky, :noi_nhan, :don_vi, :so_ban, "
+    ":trang_thai, :khoa, :nguoi, :luc, :luc"
 )
 _INSERT_ROW = (
-    "INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, ma_loai, "
-    "ten_loai, trich_yeu, trich_yeu_khong_dau, nguoi_ky, noi_nhan, don_vi_luu, so_ban, "
-    "trang_thai, khoa, nguoi_tao, tao_luc, sua_luc) VALUES (:r, :nam, :so, :ky_hieu, "
-    ":so_ky_hieu, :ngay, :ma_loai, :ten_loai, :trich_yeu, :khong_dau, :nguoi_ky, :noi_nhan, "
-    ":don_vi, :so_ban, :trang_thai, :khoa, :nguoi, :luc, :luc)"
+    f"INSERT INTO so_van_ban ({_ROW_COLUMNS}) VALUES (:r, :nam, :so, :ky_hieu, :so_ky_hieu, {_ROW_REST})"
 )
 # A term series: the same row plus its term (the year path keeps the statement above).
-_INSERT_ROW_NHIEM_KY = _INSERT_ROW.replace(
-    "tao_luc, sua_luc) VALUES", "tao_luc, sua_luc, nhiem_ky_id) VALUES"
-).removesuffix(")") + ", :nk)"
+_INSERT_ROW_NHIEM_KY = (
+    f"INSERT INTO so_van_ban ({_ROW_COLUMNS}, nhiem_ky_id) "
+    f"VALUES (:r, :nam, :so, :ky_hieu, :so_ky_hieu, {_ROW_REST}, :nk)"
+)
 _BUMP_NHIEM_KY = (
     "INSERT INTO dem_so_nhiem_ky (so_dang_ky_id, nhiem_ky_id, so_cuoi) VALUES (:r, :nk, 1) "
     "ON CONFLICT (so_dang_ky_id, nhiem_ky_id) DO UPDATE SET so_cuoi = dem_so_nhiem_ky.so_cuoi + 1 "
     "RETURNING so_cuoi"
 )
-_AUDIT = (
-    "INSERT INTO nhat_ky (luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung) "
-    "VALUES (:luc, :nguoi, :hanh_dong, :r, :noi_dung)"
-)
+_AUDIT_COLUMNS = "luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung"
+_AUDIT = f"INSERT INTO nhat_ky ({_AUDIT_COLUMNS}) VALUES (:luc, :nguoi, :hanh_dong, :r, :noi_dung)"
 # A year-series take as one statement where the database allows it (PostgreSQL's
-# data-modifying WITH): bump, row and audit travel with the COMMIT, so the counter
-# row is locked for one statement and the commit, not for three round trips. The
-# year being closed makes the bump return nothing, and then nothing is written.
+# data-modifying WITH): the same bump, row and audit line, travelling with the COMMIT,
+# so the counter row is locked for one statement and the commit, not for three round
+# trips; a closed year makes the bump return nothing, and then nothing is written.
 # The number as printed is vi.so_ky_hieu.so_va_ky_hieu's (``:hai`` pads below 10,
-# ``:duoi`` = separator + symbol); a test compares the two on PostgreSQL.
+# ``:duoi`` = separator + symbol); a test compares the two on every back-end.
 _TAKE_IN_ONE = (
-    "WITH b AS (INSERT INTO dem_so (so_dang_ky_id, nam, so_cuoi, da_khoa) VALUES (:r, :nam, 1, :no) "
-    "ON CONFLICT (so_dang_ky_id, nam) DO UPDATE SET so_cuoi = dem_so.so_cuoi + 1 "
-    "WHERE NOT dem_so.da_khoa RETURNING so_cuoi), "
-    "v AS (INSERT INTO so_van_ban (so_dang_ky_id, nam, so, ky_hieu, so_ky_hieu, ngay, ma_loai, "
-    "ten_loai, trich_yeu, trich_yeu_khong_dau, nguoi_ky, noi_nhan, don_vi_luu, so_ban, "
-    "trang_thai, khoa, nguoi_tao, tao_luc, sua_luc) SELECT :r, :nam, b.so_cuoi, :ky_hieu, "
+    f"WITH b AS ({_BUMP}), "
+    f"v AS (INSERT INTO so_van_ban ({_ROW_COLUMNS}) SELECT :r, :nam, b.so_cuoi, :ky_hieu, "
     "CASE WHEN :hai AND b.so_cuoi < 10 THEN '0' ELSE '' END || b.so_cuoi || CAST(:duoi AS text), "
-    ":ngay, :ma_loai, :ten_loai, :trich_yeu, :khong_dau, :nguoi_ky, :noi_nhan, :don_vi, :so_ban, "
-    ":trang_thai, :khoa, :nguoi, :luc, :luc FROM b RETURNING so, so_ky_hieu), "
-    "a AS (INSERT INTO nhat_ky (luc, nguoi, hanh_dong, so_dang_ky_id, noi_dung) "
-    "SELECT :luc, :nguoi, :hanh_dong, :r, CAST(CAST(:noi_dung AS jsonb) || "
-    "jsonb_build_object('so', v.so, 'so_ky_hieu', v.so_ky_hieu) AS text) FROM v) "
-    "SELECT so, so_ky_hieu FROM v"
+    f"{_ROW_REST} FROM b RETURNING so, so_ky_hieu), "
+    f"a AS (INSERT INTO nhat_ky ({_AUDIT_COLUMNS}) SELECT :luc, :nguoi, :hanh_dong, :r, "
+    "CAST(CAST(:noi_dung AS jsonb) || jsonb_build_object('so', v.so, 'so_ky_hieu', v.so_ky_hieu) AS text) "
+    "FROM v) SELECT so, so_ky_hieu FROM v"
 )
 
 
@@ -800,10 +800,10 @@ def _ky_hieu(
 
 def _bump_counter(tx: Tx, reg: SoDangKy, nam: int) -> int:
     """The atomic step: insert-or-increment the counter row and read it back."""
-    so, closed = tx.one(_BUMP, {"r": reg.id, "nam": nam, "no": False})  # type: ignore[misc]
-    if closed:
-        raise _closed_error(reg, nam)  # the exception rolls the bump back
-    return int(so)
+    bumped = tx.one(_BUMP, {"r": reg.id, "nam": nam, "no": False})
+    if bumped is None:
+        raise _closed_error(reg, nam)  # the year is closed: the counter did not move
+    return int(bumped[0])
 
 
 def _bump_term_counter(tx: Tx, reg: SoDangKy, nam: int, term: NhiemKy) -> int:
